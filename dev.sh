@@ -1,0 +1,43 @@
+#!/usr/bin/env bash
+# wikiforge developer entry point. Everything a fresh machine needs (Python 3.11, Java 17) is
+# installed from the pinned lock file into ./.venv; nothing is installed system-wide.
+#
+#   bash dev.sh demo     set up, then materialize the whole asset graph on the bundled sample data
+#   bash dev.sh test     set up, then run the test suite (what .ci/run calls)
+#   bash dev.sh setup    only create/refresh ./.venv
+#   bash dev.sh lock     re-pin requirements.lock from pyproject.toml
+set -euo pipefail
+cd "$(dirname "$0")"
+
+VENV=.venv
+PY=${PYTHON:-$(command -v python3.11 || command -v python3)}
+
+setup() {
+  if [ ! -x "$VENV/bin/python" ]; then
+    "$PY" -m venv "$VENV"
+  fi
+  if [ ! -x "$VENV/bin/uv" ]; then
+    "$VENV/bin/python" -m pip install --quiet "uv==0.13.9"
+  fi
+  # Reinstall only when the lock file changed since the last successful install.
+  local stamp="$VENV/.lock.sha256"
+  local want
+  want=$(sha256sum requirements.lock pyproject.toml | sha256sum | cut -c1-64)
+  if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
+    echo "==> installing pinned dependencies into $VENV"
+    "$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" -r requirements.lock
+    "$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" --no-deps -e .
+    echo "$want" > "$stamp"
+  fi
+}
+
+case "${1:-}" in
+  setup) setup ;;
+  demo) setup; shift; exec "$VENV/bin/wikiforge" demo "$@" ;;
+  test) setup; shift; exec "$VENV/bin/python" -m pytest "$@" ;;
+  lock)
+    setup
+    "$VENV/bin/uv" pip compile pyproject.toml --extra test --extra bench -p 3.11 -o requirements.lock
+    ;;
+  *) sed -n '2,9p' "$0"; exit 2 ;;
+esac
