@@ -1,0 +1,273 @@
+"""Open a dump file as a stream of decompressed bytes, whatever its compression.
+
+The format is chosen by the file's magic bytes (the extension is only a hint a person reads):
+bzip2 (single or multistream), xz, gzip (also concatenated members), or plain bytes.
+
+bzip2 is decoded block-parallel with ``indexed_bzip2`` on ``threads`` cores (its C++ worker
+threads release the GIL, so they overlap with the Python code that parses the XML). The
+standard library decoders are used for xz and gzip, and as the bzip2 fallback: when
+``indexed_bzip2`` stops on bad data, decoding restarts with the standard library from the start
+of the file, skips what was already delivered, and so reports exactly what went wrong and where
+(a truncated file keeps all its complete blocks; a corrupt one raises ``InputError`` with the
+compressed byte offset).
+
+Errors:
+    ``TruncatedInputError`` (an ``InputError``) when the compressed stream stops before its
+    end-of-stream marker: everything decodable before the cut has been delivered by then.
+    ``InputError`` when the compressed data is corrupt.
+"""
+
+from __future__ import annotations
+
+import bz2
+import io
+import lzma
+import os
+import zlib
+from pathlib import Path
+from typing import BinaryIO
+
+from wikiforge.errors import InputError
+
+__all__ = [
+    "TruncatedInputError",
+    "detect_compression",
+    "open_decompressed",
+]
+
+# Compressed bytes handed to a standard-library decoder per call. Small enough that an error
+# position is precise to this many bytes, large enough that the per-call cost vanishes.
+_COMPRESSED_CHUNK = 256 * 1024
+
+_MAGIC = (
+    (b"BZh", "bz2"),
+    (b"\xfd7zXZ\x00", "xz"),
+    (b"\x1f\x8b", "gzip"),
+)
+
+
+class TruncatedInputError(InputError):
+    """The compressed stream ends before its end-of-stream marker (a cut-off download).
+
+    Raised by a decompressed stream only after every byte that could be decoded before the cut
+    has been returned, so a reader can keep what it got and report the cut.
+    """
+
+
+def detect_compression(path: str | os.PathLike[str]) -> str:
+    """Name the compression of a file by its magic bytes.
+
+    Args:
+        path: The file to look at.
+
+    Returns:
+        ``"bz2"``, ``"xz"``, ``"gzip"`` or ``"plain"``.
+    """
+    with open(path, "rb") as f:
+        head = f.read(6)
+    for magic, name in _MAGIC:
+        if head.startswith(magic):
+            return name
+    return "plain"
+
+
+def open_decompressed(path: str | os.PathLike[str], *, threads: int = 2) -> BinaryIO:
+    """Open a (possibly compressed) file for reading its decompressed bytes.
+
+    Args:
+        path: A ``.bz2`` (also multistream), ``.xz``, ``.gz`` or plain file; the format is
+            detected from the magic bytes.
+        threads: Cores used to decode bzip2 blocks in parallel (1 decodes in one stream).
+
+    Returns:
+        A binary file object positioned at the first decompressed byte. Its ``read`` raises
+        ``TruncatedInputError`` at a cut-off compressed stream (after returning all the data
+        before the cut) and ``InputError`` on corrupt compressed data.
+
+    Raises:
+        InputError: When the file cannot be opened.
+    """
+    path = Path(path)
+    try:
+        kind = detect_compression(path)
+    except OSError as exc:
+        raise InputError(path, "byte 0", f"cannot open: {exc.strerror or exc}") from exc
+    if kind == "plain":
+        return open(path, "rb")
+    if kind == "bz2" and threads > 1:
+        raw: io.RawIOBase = _ParallelBzip2Raw(path, threads)
+    else:
+        raw = _StdlibDecompressorRaw(path, kind)
+    return io.BufferedReader(raw, buffer_size=1 << 20)  # type: ignore[return-value]
+
+
+def _new_decompressor(kind: str):
+    """A fresh standard-library decompressor object for one stream (member) of ``kind``."""
+    if kind == "bz2":
+        return bz2.BZ2Decompressor()
+    if kind == "xz":
+        return lzma.LZMADecompressor(format=lzma.FORMAT_AUTO)
+    if kind == "gzip":
+        return zlib.decompressobj(wbits=31)
+    raise ValueError(kind)
+
+
+class _StdlibDecompressorRaw(io.RawIOBase):
+    """Streaming decoder on the standard library, tracking the compressed byte offset.
+
+    Handles concatenated streams (bzip2 multistream, gzip members, xz streams), bounds the output
+    of each call (no decompression bomb fills memory) and turns codec errors into
+    ``InputError``/``TruncatedInputError`` with the compressed offset.
+    """
+
+    def __init__(self, path: Path, kind: str) -> None:
+        super().__init__()
+        self._path = path
+        self._kind = kind
+        self._file = open(path, "rb")
+        self._decompressor = _new_decompressor(kind)
+        self._pending = b""  # compressed bytes read but not yet given to the decompressor
+        self._compressed_offset = 0  # offset in the file of the first byte of self._pending
+        self._stream_has_data = False  # current stream consumed at least one byte
+        self._at_eof = False
+
+    def readable(self) -> bool:
+        return True
+
+    @property
+    def compressed_offset(self) -> int:
+        """Offset in the compressed file of the next byte the decoder will consume."""
+        return self._compressed_offset
+
+    def readinto(self, buffer) -> int:  # noqa: ANN001 (memoryview/bytearray per io protocol)
+        data = self._read_some(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        return n
+
+    def _read_some(self, limit: int) -> bytes:
+        """Return up to ``limit`` decompressed bytes; ``b""`` only at the end of the file."""
+        while not self._at_eof:
+            if self._decompressor.eof if self._kind != "gzip" else self._decompressor.eof:
+                # One stream ended; a concatenated next stream may follow.
+                rest = self._decompressor.unused_data
+                self._compressed_offset -= len(rest) if rest else 0
+                self._pending = rest + self._pending
+                if not self._pending:
+                    self._pending = self._file.read(_COMPRESSED_CHUNK)
+                if not self._pending or (self._kind == "gzip" and not self._pending.strip(b"\0")):
+                    self._at_eof = True
+                    break
+                self._decompressor = _new_decompressor(self._kind)
+                self._stream_has_data = False
+            if not self._pending and self._needs_input():
+                self._pending = self._file.read(_COMPRESSED_CHUNK)
+                if not self._pending:
+                    self._at_eof = True
+                    raise TruncatedInputError(
+                        self._path,
+                        f"byte {self._compressed_offset}",
+                        f"{self._kind} stream cut off before its end-of-stream marker",
+                    )
+            data = self._pending
+            self._pending = b""
+            try:
+                out = self._decompress(data, limit)
+            except (OSError, lzma.LZMAError, zlib.error, EOFError) as exc:
+                self._at_eof = True
+                raise InputError(
+                    self._path,
+                    f"byte {self._compressed_offset}",
+                    f"corrupt {self._kind} data ({exc})",
+                ) from exc
+            self._compressed_offset += len(data) - len(self._unconsumed())
+            self._pending = self._unconsumed()
+            if out:
+                self._stream_has_data = True
+                return out
+        return b""
+
+    def _needs_input(self) -> bool:
+        d = self._decompressor
+        if self._kind == "gzip":
+            return True  # decompressobj keeps no hidden input beyond unconsumed_tail
+        return d.needs_input
+
+    def _decompress(self, data: bytes, limit: int) -> bytes:
+        d = self._decompressor
+        if self._kind == "gzip":
+            return d.decompress(data, limit)
+        return d.decompress(data, max_length=limit)
+
+    def _unconsumed(self) -> bytes:
+        """Input the decompressor has not used yet (it must be fed again)."""
+        if self._kind == "gzip":
+            return self._decompressor.unconsumed_tail
+        return b""  # bz2/lzma keep unconsumed input internally
+
+    def close(self) -> None:
+        if not self.closed:
+            self._file.close()
+        super().close()
+
+
+class _ParallelBzip2Raw(io.RawIOBase):
+    """bzip2 decoded block-parallel by ``indexed_bzip2``, with the standard library as fallback.
+
+    ``indexed_bzip2`` reports a truncated or corrupt file only as a bare ``RuntimeError`` and,
+    with prefetching, may stop before the last good block. On any such error this reader
+    re-decodes with ``_StdlibDecompressorRaw`` from the start, skips the bytes already returned,
+    and continues: so truncation keeps every complete block and corruption gets its position.
+    """
+
+    def __init__(self, path: Path, threads: int) -> None:
+        super().__init__()
+        import indexed_bzip2  # imported here: only bzip2 files need it
+
+        self._path = path
+        self._delivered = 0
+        self._fallback: _StdlibDecompressorRaw | None = None
+        self._parallel = indexed_bzip2.open(str(path), parallelization=threads)
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer) -> int:  # noqa: ANN001 (memoryview/bytearray per io protocol)
+        if self._fallback is None:
+            try:
+                n = self._parallel.readinto(buffer)
+            except RuntimeError:
+                self._switch_to_fallback()
+            else:
+                self._delivered += n
+                return n
+        assert self._fallback is not None
+        n = self._fallback.readinto(buffer)
+        self._delivered += n
+        return n
+
+    def _switch_to_fallback(self) -> None:
+        """Restart with the standard library and skip what was already delivered."""
+        try:
+            self._parallel.close()
+        except Exception:  # noqa: BLE001 (the parallel reader is already broken; drop it)
+            pass
+        fallback = _StdlibDecompressorRaw(self._path, "bz2")
+        to_skip = self._delivered
+        while to_skip:
+            chunk = fallback._read_some(min(to_skip, 1 << 20))
+            if not chunk:
+                raise InputError(
+                    self._path, f"byte {fallback.compressed_offset}",
+                    "bzip2 data ends earlier than the parallel decoder read it",
+                )
+            to_skip -= len(chunk)
+        self._fallback = fallback
+
+    def close(self) -> None:
+        if not self.closed:
+            if self._fallback is not None:
+                self._fallback.close()
+            else:
+                self._parallel.close()
+        super().close()
