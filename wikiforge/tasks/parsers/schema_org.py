@@ -1,0 +1,378 @@
+"""Generic parser for schema.org `Recipe` and `HowTo` in JSON-LD or microdata: any site.
+
+JSON-LD blocks are read leniently (comments, raw newlines and trailing commas are tolerated,
+`@graph` and nested objects are searched); microdata is read with extruct. When a page has
+neither, common recipe-plugin markup (WP Recipe Maker, Tasty Recipes, Mediavine, ...) and
+generic `ingredient`/`instruction` class names are tried.
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterator
+
+from wikiforge.tasks.parsers.html import (
+    clean_text,
+    element_text,
+    image_url,
+    iso_duration_minutes,
+    meta_content,
+)
+from wikiforge.tasks.parsers.model import (
+    ParsedImage,
+    ParsedRequirement,
+    ParsedStep,
+    ParsedTask,
+)
+
+TASK_TYPES = ("recipe", "howto")
+_TRAILING_COMMA = re.compile(r",\s*([\]}])")
+_CONTROL = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f]")
+_STEP_NUMBER = re.compile(r"^\s*(?:step\s*)?\d{1,2}\s*[.):]\s+", re.I)
+
+
+def _load_json_lenient(text: str):
+    text = text.strip().removeprefix("<!--").removesuffix("-->").strip()
+    text = text.removeprefix("//<![CDATA[").removesuffix("//]]>").strip()
+    try:
+        return json.loads(text, strict=False)
+    except json.JSONDecodeError:
+        pass
+    fixed = _TRAILING_COMMA.sub(r"\1", _CONTROL.sub(" ", text))
+    try:
+        return json.loads(fixed, strict=False)
+    except json.JSONDecodeError:
+        # Several objects pasted one after another.
+        decoder = json.JSONDecoder(strict=False)
+        items, pos = [], 0
+        while pos < len(fixed):
+            while pos < len(fixed) and fixed[pos] in " \t\r\n;,":
+                pos += 1
+            if pos >= len(fixed):
+                break
+            try:
+                obj, pos = decoder.raw_decode(fixed, pos)
+            except json.JSONDecodeError:
+                break
+            items.append(obj)
+        return items or None
+
+
+def _types(obj: dict) -> list[str]:
+    raw = obj.get("@type") or obj.get("type") or []
+    raw = raw if isinstance(raw, list) else [raw]
+    return [str(t).rsplit("/", 1)[-1].rsplit(":", 1)[-1].lower() for t in raw]
+
+
+def _walk(obj, depth: int = 0) -> Iterator[dict]:
+    if depth > 12:
+        return
+    if isinstance(obj, list):
+        for item in obj:
+            yield from _walk(item, depth + 1)
+    elif isinstance(obj, dict):
+        yield obj
+        for key, value in obj.items():
+            if key in ("@context",):
+                continue
+            if isinstance(value, (dict, list)):
+                yield from _walk(value, depth + 1)
+
+
+def jsonld_objects(root) -> Iterator[dict]:
+    """Every JSON object (nested ones too) of the page's JSON-LD blocks."""
+    for script in root.xpath('//script[contains(translate(@type, "LDJSON", "ldjson"), "ld+json")]'):
+        data = _load_json_lenient(script.text or "")
+        if data is not None:
+            yield from _walk(data)
+
+
+def microdata_objects(html: str, url: str) -> Iterator[dict]:
+    """schema.org items from microdata, shaped like JSON-LD (`@type` + properties)."""
+    if "itemtype" not in html:
+        return
+    from extruct.w3cmicrodata import MicrodataExtractor
+
+    try:
+        items = MicrodataExtractor().extract(html, base_url=url)
+    except Exception:  # noqa: BLE001 - extruct raises assorted errors on broken markup
+        return
+    for item in items:
+        for obj in _walk(item):
+            if "type" in obj and "properties" in obj:
+                flat = dict(obj["properties"])
+                flat["@type"] = obj["type"]
+                yield flat
+
+
+def _first(value):
+    while isinstance(value, list):
+        if not value:
+            return None
+        value = value[0]
+    return value
+
+
+def _text(value) -> str:
+    value = _first(value)
+    if isinstance(value, dict):
+        value = value.get("name") or value.get("text") or value.get("@value") or ""
+    return clean_text(value) if value is not None else ""
+
+
+def _image(value) -> str:
+    value = _first(value)
+    if isinstance(value, dict):
+        value = value.get("url") or value.get("contentUrl") or value.get("@id") or ""
+    return str(value).strip() if value else ""
+
+
+def _author(value) -> str:
+    names = []
+    for item in value if isinstance(value, list) else [value]:
+        name = _text(item)
+        if name:
+            names.append(name)
+    return ", ".join(dict.fromkeys(names))
+
+
+def _list_of_strings(value) -> list[str]:
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        return [_text(value)]
+    out = []
+    for item in value:
+        out.extend(_list_of_strings(item))
+    return out
+
+
+def _split_instruction_text(text: str) -> list[str]:
+    """A single instructions string: split at line breaks or numbered items."""
+    text = re.sub(r"(?i)<br\s*/?>|</p>|</li>", "\n", text)
+    lines = [clean_text(x) for x in re.split(r"\n+", text)]
+    lines = [_STEP_NUMBER.sub("", x) for x in lines if x]
+    if len(lines) == 1:
+        numbered = re.split(r"(?:^|\s)(?=\d{1,2}[.)]\s+[A-Z])", lines[0])
+        numbered = [_STEP_NUMBER.sub("", clean_text(x)) for x in numbered if clean_text(x)]
+        if len(numbered) > 1:
+            return numbered
+    return lines
+
+
+def _steps(value, section: str = "", base_url: str = "") -> list[ParsedStep]:
+    """recipeInstructions / step: strings, HowToStep, HowToSection, HowToDirection, lists."""
+    if value is None:
+        return []
+    if isinstance(value, str):
+        return [ParsedStep(text=t, section=section) for t in _split_instruction_text(value)]
+    if isinstance(value, list):
+        out: list[ParsedStep] = []
+        for item in value:
+            out.extend(_steps(item, section, base_url))
+        return out
+    if not isinstance(value, dict):
+        return []
+    kinds = _types(value)
+    children = value.get("itemListElement") or value.get("steps") or value.get("step")
+    if ("howtosection" in kinds or (children and not value.get("text"))) and children:
+        name = _text(value.get("name")) or section
+        return _steps(children, name, base_url)
+    text = value.get("text") or value.get("description") or value.get("@value") or ""
+    if isinstance(text, list):
+        text = " ".join(_list_of_strings(text))
+    name = _text(value.get("name"))
+    text = clean_text(text) or name
+    if not text:
+        return []
+    headline = ""
+    if name and name != text and not text.startswith(name.rstrip(".…")) and len(name) < len(text):
+        headline = name
+    images = []
+    img = _image(value.get("image"))
+    if img:
+        images.append(ParsedImage(url=img, alt=headline))
+    video = value.get("video")
+    video_url = _image(video.get("contentUrl") if isinstance(video, dict) else None)
+    return [ParsedStep(text=text, headline=headline, images=images, section=section,
+                       video_url=video_url)]
+
+
+def _rating(value) -> tuple[int, int]:
+    value = _first(value)
+    if not isinstance(value, dict):
+        return 0, 0
+    try:
+        rating = float(str(value.get("ratingValue", 0)).replace(",", "."))
+        best = float(str(value.get("bestRating") or 5).replace(",", "."))
+        worst = float(str(value.get("worstRating") or (0 if best == 100 else 1)).replace(",", "."))
+    except ValueError:
+        return 0, 0
+    count_raw = value.get("ratingCount") or value.get("reviewCount") or 0
+    try:
+        count = int(float(str(count_raw).replace(",", "")))
+    except ValueError:
+        count = 0
+    if best <= worst:
+        return 0, count
+    # OAT stores ratings as an int out of 100.
+    scaled = round(100 * (rating - worst) / (best - worst)) if worst > 0 else round(100 * rating / best)
+    return max(0, min(100, scaled)), count
+
+
+def _keywords(value) -> list[str]:
+    out = []
+    for item in _list_of_strings(value):
+        out.extend(x.strip() for x in item.split(",") if x.strip())
+    return out
+
+
+def _object_score(obj: dict) -> int:
+    ingredients = obj.get("recipeIngredient") or obj.get("ingredients") or obj.get("supply") or []
+    instructions = obj.get("recipeInstructions") or obj.get("step") or []
+    return (len(_list_of_strings(ingredients)) + 2 * len(_steps(instructions))
+            + (5 if obj.get("name") else 0))
+
+
+def find_task_object(root, html: str, url: str) -> dict | None:
+    """The page's best schema.org Recipe/HowTo object (JSON-LD first, then microdata)."""
+    best, best_score = None, 0
+    for source in (jsonld_objects(root), microdata_objects(html, url)):
+        for obj in source:
+            if any(t in TASK_TYPES for t in _types(obj)):
+                score = _object_score(obj)
+                if score > best_score:
+                    best, best_score = obj, score
+        if best is not None and best_score > 5:
+            return best
+    return best
+
+
+def _requirements(obj: dict) -> list[ParsedRequirement]:
+    reqs: list[ParsedRequirement] = []
+    ingredients = obj.get("recipeIngredient") or obj.get("ingredients")
+    for line in _list_of_strings(ingredients):
+        text = clean_text(line)
+        if text:
+            reqs.append(ParsedRequirement(name=text))
+    for key, is_tool in (("supply", False), ("tool", True)):
+        for item in obj.get(key) or []:
+            name = _text(item)
+            if name:
+                amount = ""
+                if isinstance(item, dict):
+                    amount = _text(item.get("requiredQuantity"))
+                reqs.append(ParsedRequirement(name=name, amount=amount, is_tool=is_tool))
+    return reqs
+
+
+def parse_schema_object(obj: dict, root, url: str) -> ParsedTask:
+    """Map a schema.org Recipe/HowTo object onto a ParsedTask."""
+    instructions = obj.get("recipeInstructions")
+    if instructions is None:
+        instructions = obj.get("step")
+    steps = [s for s in _steps(instructions, base_url=url) if s.text]
+    rating, count = _rating(obj.get("aggregateRating"))
+    tags = _keywords(obj.get("keywords"))
+    for key in ("recipeCategory", "recipeCuisine"):
+        tags.extend(_keywords(obj.get(key)))
+    yields = obj.get("recipeYield") or obj.get("yield")
+    serves = _text(yields[-1] if isinstance(yields, list) and yields else yields)
+    prep = iso_duration_minutes(_first(obj.get("prepTime")))
+    cook = iso_duration_minutes(_first(obj.get("cookTime")))
+    total = iso_duration_minutes(_first(obj.get("totalTime"))) or (prep + cook)
+    date = _text(obj.get("datePublished"))[:10]
+    return ParsedTask(
+        title=_text(obj.get("name")) or _text(obj.get("headline")) or page_title(root),
+        url=url,
+        steps=steps,
+        requirements=_requirements(obj),
+        description=_text(obj.get("description")),
+        date=date if re.fullmatch(r"\d{4}-\d{2}-\d{2}", date) else "",
+        author=_author(obj.get("author")),
+        tags=list(dict.fromkeys(tags)),
+        thumbnail_url=_image(obj.get("image")),
+        active_time_minutes=prep,
+        total_time_minutes=total,
+        serves=serves,
+        rating_out_100=rating,
+        rating_count=count,
+        parser="schema.org",
+    )
+
+
+def page_title(root) -> str:
+    """og:title, else the first h1, else <title>."""
+    title = meta_content(root, "og:title")
+    if title:
+        return title
+    for h1 in root.xpath("//h1"):
+        text = element_text(h1)
+        if text:
+            return text
+    titles = root.xpath("//title")
+    return element_text(titles[0]) if titles else ""
+
+
+# Recipe plugins' markup, for pages without schema.org data: (ingredient, instruction, title).
+PLUGIN_SELECTORS = (
+    (".wprm-recipe-ingredient", ".wprm-recipe-instruction-text", ".wprm-recipe-name"),
+    (".tasty-recipes-ingredients li", ".tasty-recipes-instructions li", ".tasty-recipes-title"),
+    (".mv-create-ingredients li", ".mv-create-instructions li", ".mv-create-title"),
+    (".wpzoom-rcb-ingredient-name", ".wpzoom-rcb-direction", ".recipe-card-title"),
+    ("[itemprop=recipeIngredient]", "[itemprop=recipeInstructions] li", "[itemprop=name]"),
+    ("[class*=ingredient] li", "[class*=instruction] li", "h1"),
+    ("[class*=ingredient] li", "[class*=direction] li", "h1"),
+    ("[class*=ingredient] li", "[class*=method] li", "h1"),
+    ("[class*=ingredient] li", "[class*=preparation] li", "h1"),
+    ("[class*=ingredient] li", "[class*=step] li", "h1"),
+)
+
+
+def parse_plugin_markup(root, url: str) -> ParsedTask | None:
+    """Recipe-plugin or generic class-name markup; None if nothing usable is found."""
+    for ingredient_sel, step_sel, title_sel in PLUGIN_SELECTORS:
+        ingredients = [element_text(e) for e in root.cssselect(ingredient_sel)]
+        ingredients = [i for i in dict.fromkeys(ingredients) if i and len(i) < 300]
+        steps_el = root.cssselect(step_sel)
+        steps = []
+        for el in steps_el:
+            text = element_text(el)
+            if text and text not in (s.text for s in steps):
+                imgs = [ParsedImage(url=image_url(i, url), alt=i.get("alt") or "")
+                        for i in el.iter("img")]
+                steps.append(ParsedStep(text=_STEP_NUMBER.sub("", text),
+                                        images=[i for i in imgs if i.url]))
+        if ingredients and steps:
+            titles = root.cssselect(title_sel)
+            title = element_text(titles[0]) if titles else ""
+            return ParsedTask(
+                title=title or page_title(root),
+                url=url,
+                steps=steps,
+                requirements=[ParsedRequirement(name=i) for i in ingredients],
+                description=meta_content(root, "og:description", "description"),
+                thumbnail_url=meta_content(root, "og:image"),
+                parser="plugin-markup",
+            )
+    return None
+
+
+def parse(root, html: str, url: str) -> ParsedTask | None:
+    """Parse a page with schema.org data (or recipe-plugin markup); None if neither is found."""
+    obj = find_task_object(root, html, url)
+    parsed = parse_schema_object(obj, root, url) if obj is not None else None
+    if parsed is None or not parsed.steps or not (parsed.requirements or parsed.steps):
+        fallback = parse_plugin_markup(root, url)
+        if fallback is not None:
+            if parsed is not None:
+                # Keep schema.org metadata, take the content the markup had.
+                parsed.steps = parsed.steps or fallback.steps
+                parsed.requirements = parsed.requirements or fallback.requirements
+                parsed.parser = "schema.org+plugin-markup"
+                return parsed
+            return fallback
+    return parsed
