@@ -1,7 +1,15 @@
-"""The `wikiforge` command."""
+"""The `wikiforge` command: one group, one module of subcommands per concern."""
+
 import click
+
+from cli.platform import demo, materialize, serve
 
 
 @click.group()
 def main() -> None:
     """wikiforge: Wikimedia dumps and web crawls to ranked, linked, searchable datasets."""
+
+
+main.add_command(demo)
+main.add_command(materialize)
+main.add_command(serve)

@@ -1,0 +1,205 @@
+"""`wikiforge demo | materialize | serve`: run the asset graph and the API from a shell."""
+
+from __future__ import annotations
+
+import os
+import sys
+import time
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import click
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "samples"
+
+
+def open_instance(data_root: Path):
+    """The Dagster instance under the data root (SQLite), so `dg dev` shows the same runs."""
+    home = data_root / ".dagster"
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n")
+    os.environ["DAGSTER_HOME"] = str(home)
+    from dagster import DagsterInstance
+
+    return DagsterInstance.get()
+
+
+@dataclass
+class RunOutcome:
+    job: str
+    partition: str
+    success: bool
+    seconds: float
+    materialized: list[str] = field(default_factory=list)
+    checks_passed: int = 0
+    checks_failed: list[str] = field(default_factory=list)
+    error: str | None = None
+
+
+def materialize_landing(
+    data_root: Path,
+    dumps_dir: Path,
+    crawls_dir: Path,
+    *,
+    wikis: Sequence[str] = (),
+    engine: str | None = None,
+    echo=click.echo,
+) -> list[RunOutcome]:
+    """Materialize every partition the landing zone holds (or the named wikis), in order.
+
+    Runs are recorded in the Dagster instance under the data root, exactly as if the sensor had
+    requested them, so the UI shows their lineage afterwards.
+    """
+    import dagster as dg
+
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
+    warnings.filterwarnings("ignore", category=dg.PreviewWarning)
+    from definitions import build_defs
+    from partitions import crawl_partitions, wiki_partitions, wikidata_dump_partitions
+    from sensors import plan_runs
+    from wikiforge.landing import Landing
+
+    data_root.mkdir(parents=True, exist_ok=True)
+    instance = open_instance(data_root)
+    defs = build_defs(data_root=data_root, dumps_dir=dumps_dir, crawls_dir=crawls_dir, engine=engine)
+    job_names = {job.name for job in defs.jobs or []}
+    plan = [run for run in plan_runs(Landing(dumps_dir, crawls_dir)) if run.job in job_names]
+    if wikis:
+        unknown = set(wikis) - {r.partition for r in plan if r.job == "wiki_job"}
+        if unknown:
+            raise click.BadParameter(f"not in the landing zone {dumps_dir}: {sorted(unknown)}")
+        plan = [r for r in plan if r.job != "wiki_job" or r.partition in wikis]
+    for job, partitions_def in (
+        ("wiki_job", wiki_partitions),
+        ("wikidata_job", wikidata_dump_partitions),
+        ("crawl_job", crawl_partitions),
+    ):
+        keys = sorted({r.partition for r in plan if r.job == job})
+        if keys:
+            instance.add_dynamic_partitions(partitions_def.name, keys)
+    steps: list[tuple[str, str | None]] = [(r.job, r.partition) for r in plan]
+    if "global_job" in job_names:
+        steps.append(("global_job", None))
+    outcomes = []
+    for index, (job_name, partition) in enumerate(steps, 1):
+        label = f"{job_name}[{partition}]" if partition else job_name
+        echo(f"[{index}/{len(steps)}] {label} ...")
+        outcome = _run_job(defs, instance, job_name, partition)
+        outcomes.append(outcome)
+        status = "ok" if outcome.success else "FAILED"
+        echo(
+            f"    {status} in {outcome.seconds:.1f}s: {len(outcome.materialized)} assets, "
+            f"{outcome.checks_passed} checks passed"
+            + (f", failed: {', '.join(outcome.checks_failed)}" if outcome.checks_failed else "")
+            + (f"\n    {outcome.error}" if outcome.error else "")
+        )
+    return outcomes
+
+
+def _run_job(defs, instance, job_name: str, partition: str | None) -> RunOutcome:
+    job = defs.resolve_job_def(job_name)
+    started = time.monotonic()
+    result = job.execute_in_process(
+        instance=instance,
+        partition_key=partition,
+        raise_on_error=False,
+        tags={"wikiforge/launched_by": "cli"},
+        # The event log keeps everything; the terminal shows only warnings and errors.
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+    )
+    outcome = RunOutcome(
+        job=job_name, partition=partition or "", success=result.success,
+        seconds=time.monotonic() - started,
+    )
+    outcome.materialized = sorted(
+        e.asset_key.to_user_string() for e in result.get_asset_materialization_events()
+    )
+    for evaluation in result.get_asset_check_evaluations():
+        if evaluation.passed:
+            outcome.checks_passed += 1
+        else:
+            outcome.checks_failed.append(
+                f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+            )
+    if not result.success:
+        failures = [e for e in result.all_events if e.is_step_failure]
+        outcome.error = "; ".join(
+            f"{e.step_key}: {e.step_failure_data.error.message.strip().splitlines()[0]}"
+            for e in failures
+            if e.step_failure_data and e.step_failure_data.error
+        ) or "run failed"
+    return outcome
+
+
+def print_summary(outcomes: list[RunOutcome], data_root: Path, echo=click.echo) -> None:
+    """A short human summary: what was built, which checks passed, where it lives."""
+    from wikiforge.storage import DataRoot
+
+    root = DataRoot(data_root)
+    echo("")
+    echo(f"Built under {data_root}:")
+    assets = sorted({a for o in outcomes for a in o.materialized})
+    for asset in assets:
+        parts = root.partitions(asset)
+        rows = [root.current(asset, p).rows for p in parts]
+        counted = [r for r in rows if r is not None]
+        detail = f"{sum(counted):,} rows" if counted else "files"
+        shown = ", ".join(p for p in parts if p != "_") or "unpartitioned"
+        echo(f"  {asset:<28} {detail:>14}  [{shown}]")
+    passed = sum(o.checks_passed for o in outcomes)
+    failed = [c for o in outcomes for c in o.checks_failed]
+    runs_failed = [o for o in outcomes if not o.success]
+    echo(f"Asset checks: {passed} passed, {len(failed)} failed" + (f" ({', '.join(failed)})" if failed else ""))
+    echo(f"Runs: {len(outcomes) - len(runs_failed)} succeeded, {len(runs_failed)} failed")
+    echo(f"See them in the UI:  DAGSTER_HOME={data_root}/.dagster .venv/bin/dg dev --no-check-yaml")
+    echo(f"Serve the API:       .venv/bin/wikiforge serve --data {data_root}")
+
+
+@click.command()
+@click.option("--data", "data_dir", default="data", show_default=True, type=click.Path(path_type=Path))
+@click.option("--engine", type=click.Choice(["local", "spark"]), default=None)
+def demo(data_dir: Path, engine: str | None) -> None:
+    """Materialize the whole asset graph on the bundled sample data (samples/)."""
+    outcomes = materialize_landing(
+        data_dir.resolve(), SAMPLES / "dumps", SAMPLES / "crawls", engine=engine
+    )
+    print_summary(outcomes, data_dir.resolve())
+    sys.exit(0 if all(o.success for o in outcomes) else 1)
+
+
+@click.command()
+@click.option("--dumps", "dumps_dir", default="dumps", show_default=True, type=click.Path(path_type=Path))
+@click.option("--crawls", "crawls_dir", default="crawls", show_default=True, type=click.Path(path_type=Path))
+@click.option("--data", "data_dir", default="data", show_default=True, type=click.Path(path_type=Path))
+@click.option("--wiki", "wikis", multiple=True, help="Only these wikis (repeatable).")
+@click.option("--engine", type=click.Choice(["local", "spark"]), default=None)
+def materialize(dumps_dir: Path, crawls_dir: Path, data_dir: Path, wikis: tuple[str, ...], engine):
+    """Materialize everything the landing zone holds, or the named wikis."""
+    if not dumps_dir.is_dir():
+        raise click.BadParameter(f"{dumps_dir} is not a directory", param_hint="--dumps")
+    outcomes = materialize_landing(
+        data_dir.resolve(), dumps_dir.resolve(), crawls_dir.resolve(), wikis=wikis, engine=engine
+    )
+    print_summary(outcomes, data_dir.resolve())
+    sys.exit(0 if all(o.success for o in outcomes) else 1)
+
+
+@click.command()
+@click.option("--data", "data_dir", default="data", show_default=True, type=click.Path(path_type=Path))
+@click.option("--host", default="127.0.0.1", show_default=True, help="Loopback unless told otherwise.")
+@click.option("--port", default=8000, show_default=True, type=int)
+@click.option("--workers", default=1, show_default=True, type=int)
+def serve(data_dir: Path, host: str, port: int, workers: int) -> None:
+    """Serve the API over the materialized assets under --data."""
+    import uvicorn
+
+    os.environ["WIKIFORGE_DATA"] = str(data_dir.resolve())
+    uvicorn.run(
+        "serving.app:create_app", factory=True, host=host, port=port, workers=workers,
+        log_level="info", access_log=False,
+    )

@@ -1,0 +1,47 @@
+"""One job per partition family: everything keyed by wiki, by Wikidata dump, by month, by crawl.
+
+Jobs select assets by their partitions definition, so a new asset joins the right job by being
+declared with the right partitions; nothing here lists assets by name.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import dagster as dg
+
+from partitions import crawl_partitions, month_partitions, wiki_partitions, wikidata_dump_partitions
+
+#: Job name -> partitions definition. The order is the order the demo runs them in: page-view
+#: months before the Wikidata dump (qrank sums months), both before the wikis (the links line
+#: filters by Wikidata classes), crawls last, then the unpartitioned assets.
+JOB_PARTITIONS: dict[str, dg.PartitionsDefinition | None] = {
+    "month_job": month_partitions,
+    "wikidata_job": wikidata_dump_partitions,
+    "wiki_job": wiki_partitions,
+    "crawl_job": crawl_partitions,
+    "global_job": None,
+}
+
+
+def build_jobs(assets: Sequence[dg.AssetsDefinition]) -> list[dg.UnresolvedAssetJobDefinition]:
+    """A job for every partition family that has assets."""
+    jobs = []
+    for name, partitions_def in JOB_PARTITIONS.items():
+        keys = [
+            key
+            for asset in assets
+            if isinstance(asset, dg.AssetsDefinition) and asset.partitions_def == partitions_def
+            for key in asset.keys
+        ]
+        if keys:
+            jobs.append(
+                dg.define_asset_job(
+                    name,
+                    selection=dg.AssetSelection.assets(*keys),
+                    partitions_def=partitions_def,
+                    description=f"Materialize every asset partitioned by "
+                    f"{getattr(partitions_def, 'name', None) or ('month' if partitions_def else 'nothing')}.",
+                )
+            )
+    return jobs

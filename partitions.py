@@ -1,0 +1,16 @@
+"""Every partitions definition of the asset graph. Assets, sensors, jobs and tests import these."""
+
+import dagster as dg
+
+#: One key per wiki database name (``hawiki``); added by the landing-zone sensor. The dump date
+#: is the partition's data version and is recorded on every materialization.
+wiki_partitions = dg.DynamicPartitionsDefinition(name="wiki")
+
+#: Dump dates (``20190101``) of the Wikidata JSON dump; the QRank ranking is keyed by it.
+wikidata_dump_partitions = dg.DynamicPartitionsDefinition(name="wikidata_dump")
+
+#: One key per crawl or saved-page batch (a directory name under crawls/).
+crawl_partitions = dg.DynamicPartitionsDefinition(name="crawl")
+
+#: Calendar months of page views; pagecounts-raw starts in December 2007.
+month_partitions = dg.MonthlyPartitionsDefinition(start_date="2007-12-01", end_offset=0)

@@ -1,0 +1,112 @@
+"""The landing-zone sensor: new wikis, dumps, months and crawls become partitions and runs.
+
+What it has handled is kept in its cursor as the full map ``scope -> fingerprint`` (never only
+the latest files), so a file already handled never triggers again, and a newer dump date for a
+known wiki, or a new file in a known month or crawl, does.
+"""
+
+from __future__ import annotations
+
+import json
+from dataclasses import dataclass
+
+import dagster as dg
+
+from partitions import crawl_partitions, wiki_partitions, wikidata_dump_partitions
+from resources.landing import LandingZone
+from wikiforge.landing import Landing, fingerprint
+
+
+@dataclass(frozen=True)
+class PlannedRun:
+    """A run the landing zone calls for: which job, which partition, and why (its scope)."""
+
+    job: str
+    partition: str
+    scope: str  # e.g. "wiki/hawiki"
+    fingerprint: str  # changes when the files behind the scope change
+
+    @property
+    def run_key(self) -> str:
+        return f"{self.scope}@{self.fingerprint}"
+
+
+def plan_runs(landing: Landing) -> list[PlannedRun]:
+    """Every run the landing zone's current files call for, in dependency order."""
+    runs = [
+        PlannedRun("month_job", m.month, f"month/{m.month}", fingerprint(m.files))
+        for m in landing.pageview_months().values()
+    ]
+    runs += [
+        PlannedRun("wikidata_job", d.date, f"wikidata/{d.date}", fingerprint([d.path]))
+        for d in landing.wikidata_dumps()
+    ]
+    for wiki, dumps in landing.wiki_dumps().items():
+        latest = dumps[-1]  # only the newest dump of a wiki is materialized
+        runs.append(
+            PlannedRun("wiki_job", wiki, f"wiki/{wiki}", f"{latest.date}-{fingerprint(latest.files)}")
+        )
+    runs += [
+        PlannedRun("crawl_job", name, f"crawl/{name}", fingerprint(crawl.files))
+        for name, crawl in landing.crawls().items()
+    ]
+    return runs
+
+
+DYNAMIC_BY_JOB = {
+    "wiki_job": wiki_partitions,
+    "wikidata_job": wikidata_dump_partitions,
+    "crawl_job": crawl_partitions,
+}
+
+
+def build_landing_sensor(jobs: list) -> dg.SensorDefinition:
+    """The landing-zone sensor, targeting the partition-family jobs that exist."""
+    job_names = {job.name for job in jobs}
+
+    @dg.sensor(
+        jobs=jobs,
+        minimum_interval_seconds=30,
+        default_status=dg.DefaultSensorStatus.RUNNING,
+    )
+    def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingZone) -> dg.SensorResult:
+        """Watches the landing zone; adds partitions for new wikis, Wikidata dumps and crawls,
+        and requests runs for new or newer files."""
+        return evaluate_landing(context, landing.landing, job_names)
+
+    return landing_sensor
+
+
+def evaluate_landing(
+    context: dg.SensorEvaluationContext, landing: Landing, job_names: set[str]
+) -> dg.SensorResult:
+    """One sensor tick: the runs and partitions the files call for that were not handled yet."""
+    handled: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+    new_keys: dict[str, set[str]] = {job: set() for job in DYNAMIC_BY_JOB}
+    requests = []
+    for run in plan_runs(landing):
+        if run.job not in job_names or handled.get(run.scope) == run.fingerprint:
+            continue
+        partitions_def = DYNAMIC_BY_JOB.get(run.job)
+        if partitions_def is not None and not context.instance.has_dynamic_partition(
+            partitions_def.name, run.partition
+        ):
+            new_keys[run.job].add(run.partition)
+        requests.append(
+            dg.RunRequest(
+                run_key=run.run_key,
+                job_name=run.job,
+                partition_key=run.partition,
+                tags={"wikiforge/scope": run.scope},
+            )
+        )
+        handled[run.scope] = run.fingerprint
+    return dg.SensorResult(
+        run_requests=requests,
+        dynamic_partitions_requests=[
+            DYNAMIC_BY_JOB[job].build_add_request(sorted(keys))
+            for job, keys in new_keys.items()
+            if keys
+        ],
+        cursor=json.dumps(handled, sort_keys=True),
+    )

@@ -1,0 +1,1 @@
+"""msgspec structs for every response, one module per product line."""

@@ -1,0 +1,268 @@
+"""The data root: where every materialized asset partition lives, written atomically.
+
+Layout (one directory per asset partition)::
+
+    <root>/<asset path>/<partition or "_">/<version>/<files>
+    <root>/<asset path>/<partition or "_">/CURRENT.json
+
+A version is written into a staging directory, renamed into place, and only then published by
+atomically replacing ``CURRENT.json`` (write a temporary file, ``os.replace``). Readers resolve
+``CURRENT.json`` first, so they never see a half-written version and keep reading the previous one
+until the new one is complete. This module is pure (no Dagster, no Litestar): the IO manager and
+the server both use it.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import shutil
+import tempfile
+import time
+import uuid
+from collections.abc import Iterable, Iterator, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import pyarrow as pa
+import pyarrow.parquet as pq
+
+POINTER = "CURRENT.json"
+UNPARTITIONED = "_"
+PARQUET_FILE = "part-0.parquet"
+# Row groups of this many rows keep readers' memory bounded and let them stream.
+ROW_GROUP_ROWS = 64_000
+# Versions kept per partition: the current one and the one before it (a server may still be
+# reading it when the pointer moves).
+KEEP_VERSIONS = 2
+
+
+class SchemaMismatch(ValueError):
+    """A table does not have the schema its asset declared."""
+
+
+def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
+    """Hex sha256 of a file, read in chunks."""
+    digest = hashlib.sha256()
+    with open(path, "rb") as handle:
+        while block := handle.read(chunk):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def check_schema(actual: pa.Schema, declared: pa.Schema, *, what: str) -> None:
+    """Raise SchemaMismatch naming the first column whose name or type differs."""
+    if actual.names != declared.names:
+        raise SchemaMismatch(
+            f"{what}: columns {actual.names} do not match the declared {declared.names}"
+        )
+    for got, want in zip(actual, declared, strict=True):
+        if not got.type.equals(want.type):
+            raise SchemaMismatch(
+                f"{what}: column {got.name!r} has type {got.type}, declared {want.type}"
+            )
+
+
+@dataclass(frozen=True)
+class StoredAsset:
+    """One published version of an asset partition: a directory of files and its manifest."""
+
+    dir: Path
+    manifest: Mapping[str, Any]
+
+    @property
+    def version(self) -> str:
+        return str(self.manifest["version"])
+
+    @property
+    def files(self) -> dict[str, dict[str, Any]]:
+        return dict(self.manifest.get("files", {}))
+
+    @property
+    def rows(self) -> int | None:
+        return self.manifest.get("rows")
+
+    @property
+    def checksum(self) -> str:
+        """One sha256 naming this version's content: of the files' own sha256s, in name order."""
+        digest = hashlib.sha256()
+        for name in sorted(self.files):
+            digest.update(f"{name}\0{self.files[name]['sha256']}\n".encode())
+        return digest.hexdigest()
+
+    def path(self, name: str = PARQUET_FILE) -> Path:
+        """Path of one file of this version (no traversal outside the version directory)."""
+        if name not in self.files:
+            raise FileNotFoundError(f"{self.dir}: no file {name!r} (has {sorted(self.files)})")
+        return self.dir / name
+
+    def parquet_paths(self) -> list[Path]:
+        return [self.dir / name for name in sorted(self.files) if name.endswith(".parquet")]
+
+    def table(self, columns: list[str] | None = None) -> pa.Table:
+        """The whole table (for small assets; use scan() or iter_batches() for large ones)."""
+        paths = self.parquet_paths()
+        if not paths:
+            raise FileNotFoundError(f"{self.dir}: no Parquet files")
+        return pa.concat_tables(pq.read_table(p, columns=columns) for p in paths)
+
+    def scan(self):  # -> polars.LazyFrame (import kept local: polars is heavy to import)
+        """A polars LazyFrame over the Parquet files, for streaming queries."""
+        import polars as pl
+
+        return pl.scan_parquet([str(p) for p in self.parquet_paths()])
+
+    def iter_batches(
+        self, batch_size: int = ROW_GROUP_ROWS, columns: list[str] | None = None
+    ) -> Iterator[pa.RecordBatch]:
+        """Record batches in file order: bounded memory whatever the table size."""
+        for path in self.parquet_paths():
+            yield from pq.ParquetFile(path).iter_batches(batch_size=batch_size, columns=columns)
+
+
+@dataclass
+class WriteResult:
+    """What writing a version produced: files with sha256 and size, and rows for tables."""
+
+    files: dict[str, dict[str, Any]]
+    rows: int | None
+    stats: dict[str, Any] = field(default_factory=dict)
+
+
+def write_parquet(
+    directory: Path,
+    data: pa.Table | Iterable[pa.RecordBatch | pa.Table],
+    schema: pa.Schema,
+    *,
+    what: str,
+    name: str = PARQUET_FILE,
+) -> int:
+    """Write a table or a stream of batches as one Parquet file, checking the schema.
+
+    Returns the number of rows written. Statistics and dictionary encoding are on; the writer
+    adds no timestamps, so the same rows give byte-identical files.
+    """
+    batches = [data] if isinstance(data, pa.Table) else data
+    rows = 0
+    with pq.ParquetWriter(directory / name, schema, compression="zstd") as writer:
+        for batch in batches:
+            check_schema(batch.schema, schema, what=what)
+            table = batch if isinstance(batch, pa.Table) else pa.Table.from_batches([batch])
+            writer.write_table(table, row_group_size=ROW_GROUP_ROWS)
+            rows += table.num_rows
+    return rows
+
+
+def describe_files(directory: Path) -> dict[str, dict[str, Any]]:
+    """sha256 and size of every file under a directory, by relative path."""
+    out = {}
+    for path in sorted(p for p in directory.rglob("*") if p.is_file()):
+        rel = path.relative_to(directory).as_posix()
+        out[rel] = {"sha256": sha256_file(path), "bytes": path.stat().st_size}
+    return out
+
+
+class DataRoot:
+    """Reads and atomically writes asset partitions under one root directory."""
+
+    def __init__(self, root: str | os.PathLike[str]) -> None:
+        self.root = Path(root).resolve()
+
+    # -- layout ----------------------------------------------------------------------------
+    def partition_dir(self, asset: str | Iterable[str], partition: str | None) -> Path:
+        parts = asset.split("/") if isinstance(asset, str) else list(asset)
+        for part in [*parts, partition or UNPARTITIONED]:
+            if not part or part in {".", ".."} or "/" in part or "\\" in part or "\0" in part:
+                raise ValueError(f"invalid asset or partition name component: {part!r}")
+        return self.root.joinpath(*parts, partition or UNPARTITIONED)
+
+    # -- reading ---------------------------------------------------------------------------
+    def current(self, asset: str | Iterable[str], partition: str | None) -> StoredAsset | None:
+        """The published version of a partition, or None when none was ever published."""
+        pdir = self.partition_dir(asset, partition)
+        try:
+            manifest = json.loads((pdir / POINTER).read_text())
+        except FileNotFoundError:
+            return None
+        return StoredAsset(dir=pdir / manifest["version"], manifest=manifest)
+
+    def pointer_stamp(self, asset: str | Iterable[str], partition: str | None) -> int | None:
+        """A cheap change marker for the published version (the pointer file's mtime in ns)."""
+        try:
+            return (self.partition_dir(asset, partition) / POINTER).stat().st_mtime_ns
+        except FileNotFoundError:
+            return None
+
+    def partitions(self, asset: str | Iterable[str]) -> list[str]:
+        """Partition keys that have a published version, sorted."""
+        adir = self.partition_dir(asset, None).parent
+        if not adir.is_dir():
+            return []
+        return sorted(p.name for p in adir.iterdir() if (p / POINTER).is_file())
+
+    # -- writing ---------------------------------------------------------------------------
+    def staging(self) -> Path:
+        """A fresh staging directory on the same filesystem as the root (so rename is atomic)."""
+        base = self.root / ".staging"
+        base.mkdir(parents=True, exist_ok=True)
+        return Path(tempfile.mkdtemp(prefix="stage-", dir=base))
+
+    def publish(
+        self,
+        asset: str | Iterable[str],
+        partition: str | None,
+        staged: Path,
+        manifest: Mapping[str, Any],
+    ) -> StoredAsset:
+        """Move a complete staging directory into place and point CURRENT.json at it.
+
+        The manifest is written both inside the version directory and as the pointer, so a
+        version directory describes itself even after the pointer has moved on.
+        """
+        pdir = self.partition_dir(asset, partition)
+        pdir.mkdir(parents=True, exist_ok=True)
+        version = f"v{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:8]}"
+        full = {**manifest, "version": version}
+        body = json.dumps(full, indent=2, sort_keys=True, default=str)
+        (staged / "_manifest.json").write_text(body)
+        target = pdir / version
+        if staged.resolve().parent != (self.root / ".staging").resolve():
+            # Staged elsewhere (another filesystem, e.g. a temp dir): copy next to the target
+            # first, so the step that makes it visible is still a rename.
+            local = self.staging()
+            shutil.copytree(staged, local, dirs_exist_ok=True)
+            shutil.rmtree(staged, ignore_errors=True)
+            staged = local
+        os.replace(staged, target)
+        fd, tmp = tempfile.mkstemp(prefix=".pointer-", dir=pdir)
+        with os.fdopen(fd, "w") as handle:
+            handle.write(body)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, pdir / POINTER)
+        self._collect_garbage(pdir, keep=version)
+        return StoredAsset(dir=target, manifest=full)
+
+    def _collect_garbage(self, pdir: Path, keep: str) -> None:
+        """Remove old versions beyond KEEP_VERSIONS, and leftovers of interrupted writes."""
+        versions = sorted(p.name for p in pdir.iterdir() if p.is_dir() and p.name.startswith("v"))
+        old = [v for v in versions if v != keep][: max(0, len(versions) - KEEP_VERSIONS)]
+        for name in old:
+            shutil.rmtree(pdir / name, ignore_errors=True)
+        for leftover in pdir.glob(".pointer-*"):
+            leftover.unlink(missing_ok=True)
+
+    def clean_staging(self, older_than_s: float = 3600) -> int:
+        """Delete staging directories of writes that died (killed process); returns how many."""
+        base = self.root / ".staging"
+        if not base.is_dir():
+            return 0
+        cutoff = time.time() - older_than_s
+        removed = 0
+        for stage in base.iterdir():
+            if stage.stat().st_mtime < cutoff:
+                shutil.rmtree(stage, ignore_errors=True)
+                removed += 1
+        return removed
