@@ -29,6 +29,7 @@ class ParseResult:
     taskmap: TaskMap | None
     reason: str
     parser: str = ""
+    parsed: ParsedTask | None = None  # what was found, also for rejected pages
 
 
 def parse_page(html: str, url: str) -> ParsedTask | None:
@@ -52,9 +53,7 @@ def parse_document(html: str, url: str, dataset: str = "common-crawl") -> ParseR
     if parsed is None:
         return ParseResult(None, "no_task_found")
     if not parsed.title:
-        return ParseResult(None, "no_title", parsed.parser)
+        return ParseResult(None, "no_title", parsed.parser, parsed)
     if not parsed.steps:
-        return ParseResult(None, "no_steps", parsed.parser)
-    if parsed.parser != "wikihow" and not parsed.requirements and "recipe" in parsed.parser:
-        return ParseResult(None, "no_requirements", parsed.parser)
-    return ParseResult(build_taskmap(parsed, dataset), "ok", parsed.parser)
+        return ParseResult(None, "no_steps", parsed.parser, parsed)
+    return ParseResult(build_taskmap(parsed, dataset), "ok", parsed.parser, parsed)

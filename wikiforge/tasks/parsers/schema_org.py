@@ -238,16 +238,24 @@ def _object_score(obj: dict) -> int:
 
 
 def find_task_object(root, html: str, url: str) -> dict | None:
-    """The page's best schema.org Recipe/HowTo object (JSON-LD first, then microdata)."""
-    best, best_score = None, 0
-    for source in (jsonld_objects(root), microdata_objects(html, url)):
-        for obj in source:
-            if any(t in TASK_TYPES for t in _types(obj)):
-                score = _object_score(obj)
-                if score > best_score:
-                    best, best_score = obj, score
-        if best is not None and best_score > 5:
-            return best
+    """The page's best schema.org Recipe/HowTo object (JSON-LD and microdata).
+
+    Fields the best object lacks (ingredients, instructions) are filled from the page's other
+    Recipe/HowTo objects, since sites often split them between JSON-LD and microdata.
+    """
+    candidates = [
+        obj for source in (jsonld_objects(root), microdata_objects(html, url)) for obj in source
+        if any(t in TASK_TYPES for t in _types(obj))
+    ]
+    if not candidates:
+        return None
+    best = dict(max(candidates, key=_object_score))
+    for key in ("recipeIngredient", "recipeInstructions", "step", "supply", "tool"):
+        if not best.get(key):
+            for other in candidates:
+                if other.get(key):
+                    best[key] = other[key]
+                    break
     return best
 
 
@@ -304,17 +312,20 @@ def parse_schema_object(obj: dict, root, url: str) -> ParsedTask:
     )
 
 
+_SITE_SUFFIX = re.compile(r"\s+[|\u2013\u2014-]\s+[^|\u2013\u2014-]{2,60}$")
+
+
 def page_title(root) -> str:
-    """og:title, else the first h1, else <title>."""
-    title = meta_content(root, "og:title")
-    if title:
-        return title
+    """The first h1, else og:title / <title> without a trailing "| Site name"."""
     for h1 in root.xpath("//h1"):
         text = element_text(h1)
         if text:
             return text
-    titles = root.xpath("//title")
-    return element_text(titles[0]) if titles else ""
+    title = meta_content(root, "og:title")
+    if not title:
+        titles = root.xpath("//title")
+        title = element_text(titles[0]) if titles else ""
+    return _SITE_SUFFIX.sub("", title).strip()
 
 
 # Recipe plugins' markup, for pages without schema.org data: (ingredient, instruction, title).
@@ -361,18 +372,96 @@ def parse_plugin_markup(root, url: str) -> ParsedTask | None:
     return None
 
 
+_QUANTITY = re.compile(r"^\s*(?:\d|[\u00bc-\u00be\u2150-\u215e]|(?:a|an|one|two|three|"
+                       r"half|pinch|handful|some)\b)", re.I)
+_INSTRUCTION_HEADING = re.compile(
+    r"instruction|direction|method|preparation|steps|how to make|zubereitung|pr[ée]paration|"
+    r"preparaci[óo]n|procedimento|bereiding|fremgangsm[åa]de|elk[ée]sz[íi]t[ée]s|przygotowanie|"
+    r"postup|tillagning|g[öo]r s[åa] h[äa]r|valmistus", re.I)
+_LIST_TAGS = ("ul", "ol")
+
+
+def _list_items(element) -> list[str]:
+    return [t for t in (element_text(li) for li in element.iterchildren("li")) if t]
+
+
+def structural_ingredients(root, known_names: list[str] | None = None) -> list[str]:
+    """Ingredient lines from the page's lists: the lists whose items mostly start with a
+    quantity (or contain the schema.org ingredient names), taken in page order."""
+    known = [n.lower() for n in (known_names or []) if n]
+    chosen: list[str] = []
+    for element in root.iter(*_LIST_TAGS):
+        items = _list_items(element)
+        if len(items) < 2 or sum(len(i) for i in items) / len(items) > 120:
+            continue
+        quantity = sum(1 for i in items if _QUANTITY.match(i)) / len(items)
+        lowered = " | ".join(items).lower()
+        named = (sum(1 for n in known if n in lowered) / len(known)) if known else 0.0
+        if quantity >= 0.6 or (known and named >= 0.5 and quantity >= 0.3):
+            chosen.extend(items)
+    return list(dict.fromkeys(chosen))
+
+
+def structural_steps(root) -> list[ParsedStep]:
+    """Instruction steps: the list (or paragraphs) under an instructions heading, else the
+    first list of sentence-long items."""
+    for heading in root.iter("h1", "h2", "h3", "h4", "h5", "strong", "b"):
+        label = element_text(heading)
+        if not label or len(label) > 60 or not _INSTRUCTION_HEADING.search(label):
+            continue
+        steps: list[str] = []
+        for following in heading.itersiblings():
+            if following.tag in ("h1", "h2", "h3", "h4") and steps:
+                break
+            if following.tag in _LIST_TAGS:
+                steps.extend(_list_items(following))
+            elif following.tag in ("p", "div"):
+                lists = following.cssselect("ol, ul")
+                if lists:
+                    steps.extend(_list_items(lists[0]))
+                else:
+                    text = element_text(following)
+                    if len(text) > 25:
+                        steps.append(text)
+        if len(steps) >= 1:
+            return [ParsedStep(text=_STEP_NUMBER.sub("", t)) for t in steps]
+    for element in root.iter(*_LIST_TAGS):
+        items = _list_items(element)
+        if len(items) >= 2 and sum(len(i) for i in items) / len(items) > 60:
+            return [ParsedStep(text=_STEP_NUMBER.sub("", t)) for t in items]
+    return []
+
+
 def parse(root, html: str, url: str) -> ParsedTask | None:
-    """Parse a page with schema.org data (or recipe-plugin markup); None if neither is found."""
+    """Parse a page with schema.org data, else recipe-plugin markup, else its list structure.
+
+    Returns None when nothing task-like is found.
+    """
     obj = find_task_object(root, html, url)
     parsed = parse_schema_object(obj, root, url) if obj is not None else None
-    if parsed is None or not parsed.steps or not (parsed.requirements or parsed.steps):
+    if parsed is None:
+        parsed = parse_plugin_markup(root, url)
+    if parsed is None:
+        ingredients = structural_ingredients(root)
+        steps = structural_steps(root) if ingredients else []
+        if not (ingredients and steps):
+            return None
+        return ParsedTask(
+            title=page_title(root), url=url, steps=steps,
+            requirements=[ParsedRequirement(name=i) for i in ingredients],
+            description=meta_content(root, "og:description", "description"),
+            thumbnail_url=meta_content(root, "og:image"), parser="page-structure",
+        )
+    if not parsed.steps:
         fallback = parse_plugin_markup(root, url)
-        if fallback is not None:
-            if parsed is not None:
-                # Keep schema.org metadata, take the content the markup had.
-                parsed.steps = parsed.steps or fallback.steps
-                parsed.requirements = parsed.requirements or fallback.requirements
-                parsed.parser = "schema.org+plugin-markup"
-                return parsed
-            return fallback
+        parsed.steps = fallback.steps if fallback else structural_steps(root)
+        parsed.parser += "+page-structure"
+    names = [r.name for r in parsed.requirements if not r.is_tool]
+    if not names or not any(ch.isdigit() for n in names for ch in n):
+        # Missing or bare ingredient names ("flour"): the page's own list usually has amounts.
+        lines = structural_ingredients(root, names)
+        if lines:
+            tools = [r for r in parsed.requirements if r.is_tool]
+            parsed.requirements = [ParsedRequirement(name=i) for i in lines] + tools
+            parsed.parser += "+page-ingredients"
     return parsed
