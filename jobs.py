@@ -39,7 +39,6 @@ def build_jobs(assets: Sequence[dg.AssetsDefinition]) -> list[dg.UnresolvedAsset
                 dg.define_asset_job(
                     name,
                     selection=dg.AssetSelection.assets(*keys),
-                    partitions_def=partitions_def,
                     description=f"Materialize every asset partitioned by "
                     f"{getattr(partitions_def, 'name', None) or ('month' if partitions_def else 'nothing')}.",
                 )

@@ -173,10 +173,11 @@ class DataRoot:
     # -- layout ----------------------------------------------------------------------------
     def partition_dir(self, asset: str | Iterable[str], partition: str | None) -> Path:
         parts = asset.split("/") if isinstance(asset, str) else list(asset)
-        for part in [*parts, partition or UNPARTITIONED]:
+        partition = UNPARTITIONED if partition is None else partition
+        for part in [*parts, partition]:
             if not part or part in {".", ".."} or "/" in part or "\\" in part or "\0" in part:
                 raise ValueError(f"invalid asset or partition name component: {part!r}")
-        return self.root.joinpath(*parts, partition or UNPARTITIONED)
+        return self.root.joinpath(*parts, partition)
 
     # -- reading ---------------------------------------------------------------------------
     def current(self, asset: str | Iterable[str], partition: str | None) -> StoredAsset | None:
@@ -194,6 +195,17 @@ class DataRoot:
             return (self.partition_dir(asset, partition) / POINTER).stat().st_mtime_ns
         except FileNotFoundError:
             return None
+
+    def assets(self) -> list[str]:
+        """Every asset (as "a/b" key paths) with at least one published partition, sorted."""
+        if not self.root.is_dir():
+            return []
+        found = {
+            pointer.parent.parent.relative_to(self.root).as_posix()
+            for pointer in self.root.rglob(POINTER)
+            if not pointer.relative_to(self.root).parts[0].startswith(".")
+        }
+        return sorted(found)
 
     def partitions(self, asset: str | Iterable[str]) -> list[str]:
         """Partition keys that have a published version, sorted."""

@@ -1,5 +1,9 @@
-"""Controllers, one module per product line. app.py registers every one listed here."""
+"""Controllers, one module per product line. app.py registers every one listed here.
 
+Adding a line's controller: import it and append it to CONTROLLERS (one line each).
+"""
+
+from serving.controllers.datasets import DatasetsController
 from serving.controllers.health import HealthController
 
-CONTROLLERS: list[type] = [HealthController]
+CONTROLLERS: list[type] = [HealthController, DatasetsController]

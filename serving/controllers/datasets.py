@@ -1,0 +1,35 @@
+"""Which materialized datasets the server sees: every asset partition, its version and checksum."""
+
+from __future__ import annotations
+
+from litestar import Controller, get
+from litestar.datastructures import State
+
+from serving.schemas.datasets import DatasetInfo, DatasetList, PartitionVersion
+
+
+class DatasetsController(Controller):
+    path = "/v1/datasets"
+    tags = ["datasets"]
+
+    @get("/", operation_id="listDatasets", summary="Published datasets", sync_to_thread=True)
+    def list_datasets(self, state: State) -> DatasetList:
+        """Every published asset partition with its current version, row count and checksum."""
+        catalog = state.catalog
+        out = []
+        for asset in catalog.root.assets():
+            versions = []
+            for partition in catalog.partitions(asset):
+                stored = catalog.current(asset, partition)
+                if stored is not None:
+                    versions.append(
+                        PartitionVersion(
+                            partition=partition,
+                            version=stored.version,
+                            rows=stored.rows,
+                            checksum=stored.checksum,
+                            created=stored.manifest.get("created"),
+                        )
+                    )
+            out.append(DatasetInfo(asset=asset, partitions=versions))
+        return DatasetList(datasets=out)

@@ -1,0 +1,81 @@
+"""Fixtures every line's tests share: sample landing zone, temporary data root, instance, Spark."""
+
+from __future__ import annotations
+
+import warnings
+from collections.abc import Iterator
+from pathlib import Path
+
+import dagster as dg
+import pytest
+
+REPO = Path(__file__).resolve().parent.parent
+SAMPLES = REPO / "samples"
+SAMPLE_DUMPS = SAMPLES / "dumps"
+SAMPLE_CRAWLS = SAMPLES / "crawls"
+FIXTURES = SAMPLES / "fixtures"
+
+warnings.filterwarnings("ignore", category=dg.BetaWarning)
+warnings.filterwarnings("ignore", category=dg.PreviewWarning)
+
+
+@pytest.fixture
+def data_root(tmp_path: Path) -> Path:
+    """An empty data root for one test."""
+    root = tmp_path / "data"
+    root.mkdir()
+    return root
+
+
+@pytest.fixture
+def resources(data_root: Path) -> dict:
+    """Resources over the bundled landing zone and the test's own data root (local engine)."""
+    from resources import build_resources
+
+    return build_resources(
+        data_root=data_root, dumps_dir=SAMPLE_DUMPS, crawls_dir=SAMPLE_CRAWLS, engine="local"
+    )
+
+
+@pytest.fixture
+def instance() -> Iterator[dg.DagsterInstance]:
+    """A throwaway Dagster instance (dynamic partitions must be added to it)."""
+    with dg.instance_for_test() as inst:
+        yield inst
+
+
+def materialize_partition(
+    assets: list,
+    partition: str | None,
+    *,
+    instance: dg.DagsterInstance,
+    resources: dict,
+    dynamic: str | None = None,
+    selection: list | None = None,
+    raise_on_error: bool = True,
+) -> dg.ExecuteInProcessResult:
+    """Materialize ``assets`` for one partition, adding it to the dynamic partitions first."""
+    if dynamic and partition:
+        instance.add_dynamic_partitions(dynamic, [partition])
+    return dg.materialize(
+        assets,
+        partition_key=partition,
+        instance=instance,
+        resources=resources,
+        selection=selection,
+        raise_on_error=raise_on_error,
+    )
+
+
+@pytest.fixture(scope="session")
+def spark_engine():
+    """A Spark engine on local[1], shared by the few Spark tests (a session takes ~10 s to start)."""
+    from dagster_pyspark import LazyPySparkResource
+
+    from resources.engine import DEFAULT_SPARK_CONFIG, Engine
+
+    config = {**DEFAULT_SPARK_CONFIG, "spark.master": "local[1]", "spark.sql.shuffle.partitions": "1"}
+    engine = Engine(kind="spark", spark=LazyPySparkResource(spark_config=config))
+    yield engine
+    if engine.spark._spark_session is not None:  # noqa: SLF001 - stop only what was started
+        engine.spark.spark_session.stop()

@@ -1,0 +1,77 @@
+"""The landing-zone sensor: new partitions and runs, never twice for the same files."""
+
+import json
+import shutil
+
+import dagster as dg
+
+from sensors import evaluate_landing
+from tests.conftest import SAMPLE_DUMPS
+from wikiforge.landing import Landing
+
+JOBS = {"wiki_job", "wikidata_job", "month_job", "crawl_job"}
+
+
+def _tick(instance, landing, cursor=None):
+    context = dg.build_sensor_context(instance=instance, cursor=cursor)
+    result = evaluate_landing(context, landing, JOBS)
+    for request in result.dynamic_partitions_requests:
+        instance.add_dynamic_partitions(request.partitions_def_name, list(request.partition_keys))
+    return result
+
+
+def _copy_wiki(src_root, dst_root, wiki, date):
+    shutil.copytree(src_root / wiki / date, dst_root / wiki / date)
+
+
+def test_new_wiki_adds_partition_and_requests_one_run(tmp_path, instance):
+    _copy_wiki(SAMPLE_DUMPS, tmp_path, "hawiki", "20150406")
+    landing = Landing(tmp_path)
+    first = _tick(instance, landing)
+    assert [(r.job_name, r.partition_key) for r in first.run_requests] == [("wiki_job", "hawiki")]
+    assert instance.get_dynamic_partitions("wiki") == ["hawiki"]
+    # Same files, next tick: nothing.
+    second = _tick(instance, landing, first.cursor)
+    assert second.run_requests == [] and second.dynamic_partitions_requests == []
+
+
+def test_newer_dump_date_for_known_wiki_triggers_again(tmp_path, instance):
+    _copy_wiki(SAMPLE_DUMPS, tmp_path, "hawiki", "20150406")
+    landing = Landing(tmp_path)
+    first = _tick(instance, landing)
+    newer = tmp_path / "hawiki" / "20150501"
+    newer.mkdir()
+    shutil.copy(
+        SAMPLE_DUMPS / "hawiki/20150406/hawiki-20150406-pages-articles.xml.bz2",
+        newer / "hawiki-20150501-pages-articles.xml.bz2",
+    )
+    second = _tick(instance, landing, first.cursor)
+    assert [(r.job_name, r.partition_key) for r in second.run_requests] == [("wiki_job", "hawiki")]
+    assert "20150501" in second.run_requests[0].run_key
+    assert second.dynamic_partitions_requests == []  # the partition already exists
+    third = _tick(instance, landing, second.cursor)
+    assert third.run_requests == []
+
+
+def test_cursor_keeps_every_handled_scope(tmp_path, instance):
+    """Handling a new wiki must not forget older ones (a cursor of only the latest files would)."""
+    _copy_wiki(SAMPLE_DUMPS, tmp_path, "hawiki", "20150406")
+    first = _tick(instance, Landing(tmp_path))
+    _copy_wiki(SAMPLE_DUMPS, tmp_path, "nvwiki", "20150602")
+    second = _tick(instance, Landing(tmp_path), first.cursor)
+    assert [r.partition_key for r in second.run_requests] == ["nvwiki"]
+    assert set(json.loads(second.cursor)) == {"wiki/hawiki", "wiki/nvwiki"}
+    assert _tick(instance, Landing(tmp_path), second.cursor).run_requests == []
+
+
+def test_whole_sample_landing_zone(instance):
+    from tests.conftest import SAMPLE_CRAWLS
+
+    result = _tick(instance, Landing(SAMPLE_DUMPS, SAMPLE_CRAWLS))
+    jobs = {(r.job_name, r.partition_key) for r in result.run_requests}
+    assert ("wikidata_job", "20190101") in jobs
+    assert ("month_job", "2023-03-01") in jobs
+    assert ("crawl_job", "sample-warc") in jobs
+    assert {p for j, p in jobs if j == "wiki_job"} == {
+        "chwiki", "elwiki", "enwiki", "hawiki", "jawiki", "nvwiki", "ukwiki"
+    }
