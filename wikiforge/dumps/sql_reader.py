@@ -397,10 +397,18 @@ class SqlDump:
                         f"malformed value tuple: {_snippet(line, expected)}",
                     )
                 groups = match.groups()
-                yield tuple(
-                    convert(groups[group], groups[group + 1])
-                    for convert, group in zip(converters, group_of_wanted, strict=True)
-                )
+                try:
+                    row = tuple(
+                        convert(groups[group], groups[group + 1])
+                        for convert, group in zip(converters, group_of_wanted, strict=True)
+                    )
+                except ValueError as error:
+                    raise InputError(
+                        self.path,
+                        self._position(start, expected),
+                        f"bad value ({error}) in tuple {_snippet(line, expected)}",
+                    ) from error
+                yield row
                 self.stats.rows += 1
                 terminator = groups[-1]
                 expected = match.end()
