@@ -1,0 +1,448 @@
+"""Read Wikimedia page-view files and reduce them to ``(key, views)`` per month.
+
+Two formats:
+
+* ``pageview_complete`` daily ``-user`` files (2015 on), six columns separated by U+0020 only:
+  ``wiki_code title page_id access_method daily_total hourly_counts``, e.g.
+  ``de.wikipedia Obergesteln 585473 mobile-web 2 P1R1``. Desktop and mobile lines of a page are
+  separate and summed; ``page_id`` may be ``null``. Titles may hold any other whitespace
+  (U+0085, U+00A0, tab), so the split is on the byte 0x20 alone.
+* ``pagecounts-raw`` hourly files (2007-2016), four columns: ``project title views bytes``, e.g.
+  ``en.d fiscal_drag 1 29904``.
+
+A file is read in blocks by pyarrow's CSV reader (splitting on 0x20 only, no quoting), each block
+is summed per page with polars and turned into join keys (vectorised for plain ASCII titles, the
+exact Python rules of ``keys`` for the rest), and written as a Parquet part. Memory is bounded by
+the block size, whatever the file's length. A month is then the sum of its files' parts, done by
+DuckDB with a memory limit (it spills to disk past it), so it too is bounded however long the
+month; files are read in parallel worker processes.
+"""
+
+from __future__ import annotations
+
+import calendar
+import multiprocessing
+import os
+import re
+from collections.abc import Iterator, Sequence
+from concurrent.futures import ProcessPoolExecutor
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import duckdb
+import polars as pl
+import pyarrow as pa
+import pyarrow.csv as pacsv
+import pyarrow.parquet as pq
+
+from wikiforge.errors import InputError
+from wikiforge.qrank import keys
+
+PAGEVIEW_COMPLETE = "pageview_complete"
+PAGECOUNTS_RAW = "pagecounts_raw"
+
+_COLUMNS = {
+    PAGEVIEW_COMPLETE: ["wiki", "title", "page_id", "access", "views", "hourly"],
+    PAGECOUNTS_RAW: ["wiki", "title", "views", "bytes"],
+}
+MONTH_SCHEMA = pa.schema([("key", pa.string()), ("views", pa.int64())])
+_BLOCK_SIZE = 16 << 20
+_MAX_BAD_SAMPLES = 5
+_DAILY_NAME = re.compile(r"^pageviews-(\d{4})(\d{2})(\d{2})-user(\.bz2|\.gz)?$")
+_HOURLY_NAME = re.compile(r"^pagecounts-(\d{4})(\d{2})(\d{2})-(\d{2})\d{4}(\.gz|\.bz2)?$")
+
+
+@dataclass
+class ViewFileStats:
+    """What reading one or more view files found.
+
+    Attributes:
+        files: Files read.
+        lines: Data lines read (blank lines not counted).
+        rows: Lines that became a (key, views) row.
+        bad_lines: Lines without the right number of U+0020-separated columns.
+        bad_counts: Lines whose view count is not a positive integer.
+        bad_utf8: Lines whose wiki code or title is not UTF-8 (also after percent-decoding).
+        skipped_wikis: Lines of wikis that are not a page's wiki (``en.mw`` totals, closed wikis).
+        bad_samples: The first few malformed lines, for a person to look at.
+    """
+
+    files: int = 0
+    lines: int = 0
+    rows: int = 0
+    bad_lines: int = 0
+    bad_counts: int = 0
+    bad_utf8: int = 0
+    skipped_wikis: int = 0
+    bad_samples: list[str] = field(default_factory=list)
+
+    def add(self, other: ViewFileStats) -> None:
+        """Add another file's counts to these."""
+        for name in ("files", "lines", "rows", "bad_lines", "bad_counts", "bad_utf8"):
+            setattr(self, name, getattr(self, name) + getattr(other, name))
+        self.skipped_wikis += other.skipped_wikis
+        room = _MAX_BAD_SAMPLES - len(self.bad_samples)
+        self.bad_samples.extend(other.bad_samples[: max(0, room)])
+
+    def as_metadata(self) -> dict[str, object]:
+        """The counts as a flat dict for asset metadata."""
+        return {
+            "files": self.files,
+            "lines": self.lines,
+            "rows": self.rows,
+            "bad_lines": self.bad_lines,
+            "bad_counts": self.bad_counts,
+            "bad_utf8": self.bad_utf8,
+            "skipped_wikis": self.skipped_wikis,
+            "bad_samples": list(self.bad_samples),
+        }
+
+
+def parse_pageview_complete_line(line: bytes) -> tuple[str, str, int] | None:
+    """One ``pageview_complete`` line as (wiki code, title, views), or None if malformed.
+
+    The row-level definition the block reader implements; splits on U+0020 only.
+    """
+    parts = line.rstrip(b"\r\n").split(b" ")
+    if len(parts) != 6:
+        return None
+    return _row(parts[0], parts[1], parts[4])
+
+
+def parse_pagecounts_line(line: bytes) -> tuple[str, str, int] | None:
+    """One ``pagecounts-raw`` line as (project code, title, views), or None if malformed."""
+    parts = line.rstrip(b"\r\n").split(b" ")
+    if len(parts) != 4:
+        return None
+    return _row(parts[0], parts[1], parts[2])
+
+
+def _row(wiki: bytes, title: bytes, views: bytes) -> tuple[str, str, int] | None:
+    if not views.isdigit() or not wiki or not title:
+        return None
+    try:
+        return wiki.decode("utf-8"), title.decode("utf-8"), int(views)
+    except UnicodeDecodeError:
+        return None
+
+
+def row_key(fmt: str, wiki: str, title: str) -> str | None:
+    """The join key for one row of a view file of format ``fmt``, or None to skip it."""
+    if fmt == PAGECOUNTS_RAW:
+        return keys.pagecounts_key(wiki, title)
+    return keys.view_key(wiki, title)
+
+
+def _as_utf8(column: pa.Array) -> pa.Array:
+    """Binary column -> string column; values that are not UTF-8 become null."""
+    try:
+        return column.cast(pa.string())
+    except pa.ArrowInvalid:
+        values = []
+        for raw in column.to_pylist():
+            try:
+                values.append(raw.decode("utf-8"))
+            except UnicodeDecodeError:
+                values.append(None)
+        return pa.array(values, pa.string())
+
+
+def _site_table(fmt: str, wikis: pl.Series) -> pl.DataFrame:
+    """Per wiki code: the key prefix, and whether its titles need the exact Python rules."""
+    split = keys.split_pagecounts_project if fmt == PAGECOUNTS_RAW else keys.split_wiki_code
+    prefixes, special = [], []
+    for wiki in wikis.to_list():
+        parts = split(wiki)
+        if parts is None:
+            prefixes.append(None)
+            special.append(False)
+            continue
+        lang, project, incubator = keys._key_prefix(parts[0], parts[1])
+        prefixes.append(f"{lang}.{project}/")
+        special.append(incubator or lang in ("tr", "az"))
+    return pl.DataFrame(
+        {"wiki": wikis, "prefix": prefixes, "special": special},
+        schema={"wiki": pl.String, "prefix": pl.String, "special": pl.Boolean},
+    )
+
+
+def keyed_counts(fmt: str, frame: pl.DataFrame) -> tuple[pl.DataFrame, int]:
+    """Turn (wiki, title, views) rows into (key, views) summed per key.
+
+    Plain ASCII titles without escapes take a vectorised path (for them case folding is ASCII
+    lowercasing and NFC changes nothing); all others get the exact rules of ``keys``.
+
+    Returns:
+        The keyed counts, and how many rows were skipped (wiki not a page's wiki, or a title
+        that percent-decodes to invalid UTF-8).
+    """
+    if frame.height == 0:
+        return pl.DataFrame(schema={"key": pl.String, "views": pl.Int64}), 0
+    grouped = frame.group_by(["wiki", "title"]).agg(pl.col("views").sum())
+    sites = _site_table(fmt, grouped.get_column("wiki").unique(maintain_order=True))
+    joined = grouped.join(sites, on="wiki", how="left")
+    unknown_wiki = joined.filter(pl.col("prefix").is_null()).height
+    joined = joined.filter(pl.col("prefix").is_not_null())
+    title = pl.col("title")
+    simple_mask = (
+        ~pl.col("special")
+        & (title.str.len_bytes() == title.str.len_chars())
+        & ~title.str.contains("%", literal=True)
+    )
+    simple = joined.filter(simple_mask).select(
+        (
+            pl.col("prefix") + title.str.to_lowercase().str.replace_all(r"[\x00-\x20]", "_")
+        ).alias("key"),
+        pl.col("views"),
+    )
+    complex_rows = joined.filter(~simple_mask)
+    complex_keys = [
+        row_key(fmt, wiki, t)
+        for wiki, t in zip(
+            complex_rows.get_column("wiki").to_list(),
+            complex_rows.get_column("title").to_list(),
+            strict=True,
+        )
+    ]
+    complex_frame = pl.DataFrame(
+        {"key": complex_keys, "views": complex_rows.get_column("views")},
+        schema={"key": pl.String, "views": pl.Int64},
+    )
+    undecodable = complex_frame.filter(pl.col("key").is_null()).height
+    combined = pl.concat([simple, complex_frame.drop_nulls("key")])
+    summed = combined.group_by("key").agg(pl.col("views").sum())
+    return summed, unknown_wiki + undecodable
+
+
+def iter_view_file_counts(
+    path: str | os.PathLike, fmt: str, stats: ViewFileStats, block_size: int = _BLOCK_SIZE
+) -> Iterator[pl.DataFrame]:
+    """(key, views) frames for one view file, one per block read, summed within the block.
+
+    Args:
+        path: A ``pageview_complete`` daily file or a ``pagecounts-raw`` hourly file, plain or
+            compressed (``.bz2``, ``.gz``).
+        fmt: ``PAGEVIEW_COMPLETE`` or ``PAGECOUNTS_RAW``.
+        stats: Filled with the counts while the frames are consumed.
+        block_size: Bytes of decompressed text per block; bounds memory.
+
+    Raises:
+        InputError: if the file cannot be read or decompressed, naming the data line reached.
+    """
+    names = _COLUMNS[fmt]
+    stats.files += 1
+
+    def on_bad_row(row: pacsv.InvalidRow) -> str:
+        stats.bad_lines += 1
+        if len(stats.bad_samples) < _MAX_BAD_SAMPLES:
+            stats.bad_samples.append(f"{Path(path).name}: {row.text[:200]!r}")
+        return "skip"
+
+    compression = "detect"
+    if Path(path).suffix not in (".bz2", ".gz", ".zst"):
+        compression = None
+    try:
+        stream = pa.input_stream(str(path), compression=compression)
+        if stream.read(1) == b"":
+            stream.close()
+            return
+        stream.close()
+        stream = pa.input_stream(str(path), compression=compression)
+        reader = pacsv.open_csv(
+            stream,
+            read_options=pacsv.ReadOptions(
+                column_names=names, block_size=block_size, use_threads=False
+            ),
+            parse_options=pacsv.ParseOptions(
+                delimiter=" ",
+                quote_char=False,
+                escape_char=False,
+                ignore_empty_lines=True,
+                invalid_row_handler=on_bad_row,
+            ),
+            convert_options=pacsv.ConvertOptions(
+                column_types={name: pa.binary() for name in names},
+                include_columns=["wiki", "title", "views"],
+            ),
+        )
+        for batch in reader:
+            stats.lines += batch.num_rows
+            yield _batch_counts(fmt, batch, stats)
+    except (pa.ArrowInvalid, OSError) as exc:
+        raise InputError(path, f"after data line {stats.lines}", f"unreadable: {exc}") from exc
+
+
+def _batch_counts(fmt: str, batch: pa.RecordBatch, stats: ViewFileStats) -> pl.DataFrame:
+    wiki = _as_utf8(batch.column("wiki"))
+    title = _as_utf8(batch.column("title"))
+    views_text = _as_utf8(batch.column("views"))
+    frame = pl.DataFrame(
+        {
+            "wiki": pl.Series(wiki),
+            "title": pl.Series(title),
+            "views": pl.Series(views_text).str.to_integer(strict=False),
+        }
+    )
+    bad_utf8 = frame.filter(pl.col("wiki").is_null() | pl.col("title").is_null()).height
+    frame = frame.drop_nulls(["wiki", "title"])
+    valid_count = pl.col("views").is_not_null() & (pl.col("views") > 0)
+    bad_counts = frame.filter(~valid_count & (pl.col("views").is_null() | (pl.col("views") < 0)))
+    stats.bad_counts += bad_counts.height
+    frame = frame.filter(valid_count).filter(pl.col("title") != "")
+    counts, skipped = keyed_counts(fmt, frame)
+    stats.bad_utf8 += bad_utf8
+    stats.skipped_wikis += skipped
+    stats.rows += frame.height - skipped
+    return counts
+
+
+def write_view_file_counts(
+    path: str | os.PathLike, fmt: str, out_path: str | os.PathLike
+) -> ViewFileStats:
+    """Read one view file and write its (key, views) blocks to a Parquet file.
+
+    Returns:
+        The file's counts.
+    """
+    stats = ViewFileStats()
+    out_path = Path(out_path)
+    tmp = out_path.with_name(out_path.name + ".tmp")
+    with pq.ParquetWriter(tmp, MONTH_SCHEMA, compression="zstd") as writer:
+        for frame in iter_view_file_counts(path, fmt, stats):
+            if frame.height:
+                writer.write_table(frame.to_arrow().cast(MONTH_SCHEMA))
+    os.replace(tmp, out_path)
+    return stats
+
+
+def _write_view_file_task(args: tuple[str, str, str]) -> ViewFileStats:
+    return write_view_file_counts(*args)
+
+
+@dataclass
+class MonthFiles:
+    """The view files of one month and the days or hours that have none."""
+
+    month: str
+    fmt: str
+    files: list[Path]
+    missing: list[str]
+
+
+def find_month_files(root: str | os.PathLike, month: str) -> MonthFiles:
+    """Find a month's view files in a dumps tree laid out as Wikimedia's.
+
+    Looks for ``other/pageview_complete/YYYY/YYYY-MM/pageviews-YYYYMMDD-user.bz2`` first and, if
+    there are none, for ``other/pagecounts-raw/YYYY/YYYY-MM/pagecounts-YYYYMMDD-HH0000.gz``.
+
+    Args:
+        root: The dumps root (the landing zone's ``dumps`` folder).
+        month: ``YYYY-MM``.
+
+    Returns:
+        The files found (sorted) and the days (``YYYYMMDD``) or hours (``YYYYMMDD-HH``) missing.
+    """
+    year, mon = int(month[:4]), int(month[5:7])
+    days = calendar.monthrange(year, mon)[1]
+    daily_dir = Path(root) / "other" / "pageview_complete" / f"{year:04d}" / month
+    found: dict[str, Path] = {}
+    if daily_dir.is_dir():
+        for p in sorted(daily_dir.iterdir()):
+            m = _DAILY_NAME.match(p.name)
+            if m and int(m.group(1)) == year and int(m.group(2)) == mon:
+                found[m.group(1) + m.group(2) + m.group(3)] = p
+    if found:
+        expected = [f"{year:04d}{mon:02d}{d:02d}" for d in range(1, days + 1)]
+        return MonthFiles(
+            month, PAGEVIEW_COMPLETE, [found[k] for k in sorted(found)],
+            [d for d in expected if d not in found],
+        )
+    hourly_dir = Path(root) / "other" / "pagecounts-raw" / f"{year:04d}" / month
+    if hourly_dir.is_dir():
+        for p in sorted(hourly_dir.iterdir()):
+            m = _HOURLY_NAME.match(p.name)
+            if m and int(m.group(1)) == year and int(m.group(2)) == mon:
+                found[f"{m.group(1)}{m.group(2)}{m.group(3)}-{m.group(4)}"] = p
+    if found:
+        expected = [
+            f"{year:04d}{mon:02d}{d:02d}-{h:02d}" for d in range(1, days + 1) for h in range(24)
+        ]
+        return MonthFiles(
+            month, PAGECOUNTS_RAW, [found[k] for k in sorted(found)],
+            [h for h in expected if h not in found],
+        )
+    return MonthFiles(month, PAGEVIEW_COMPLETE, [], [month])
+
+
+@dataclass
+class MonthResult:
+    """The outcome of aggregating one month."""
+
+    keys: int
+    views: int
+    stats: ViewFileStats
+
+
+def aggregate_month(
+    files: Sequence[str | os.PathLike],
+    fmt: str,
+    out_path: str | os.PathLike,
+    work_dir: str | os.PathLike,
+    workers: int = 2,
+    memory_limit: str = "384MB",
+) -> MonthResult:
+    """Sum a month of view files into one Parquet file of (key, views), sorted by key.
+
+    Files are read in parallel worker processes (each to a Parquet part of per-block sums), then
+    DuckDB sums the parts per key under a memory limit, spilling to ``work_dir`` beyond it. Keys
+    whose month total is not positive are dropped. The output appears only when complete.
+
+    Args:
+        files: The month's view files (days or hours).
+        fmt: ``PAGEVIEW_COMPLETE`` or ``PAGECOUNTS_RAW``.
+        out_path: The Parquet file to write.
+        work_dir: Scratch space for parts and DuckDB's spill files.
+        workers: Worker processes reading files; 1 reads in this process.
+        memory_limit: DuckDB's memory limit for the final sum.
+    """
+    work = Path(work_dir)
+    parts_dir = work / "parts"
+    parts_dir.mkdir(parents=True, exist_ok=True)
+    tasks = [(str(f), fmt, str(parts_dir / f"part-{i:05d}.parquet")) for i, f in enumerate(files)]
+    stats = ViewFileStats()
+    if workers > 1 and len(tasks) > 1:
+        context = multiprocessing.get_context("spawn")
+        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+            for file_stats in pool.map(_write_view_file_task, tasks):
+                stats.add(file_stats)
+    else:
+        for task in tasks:
+            stats.add(_write_view_file_task(task))
+    out_path = Path(out_path)
+    tmp = out_path.with_name(out_path.name + ".tmp")
+    con = duckdb.connect()
+    try:
+        con.execute(f"SET memory_limit='{memory_limit}'")
+        con.execute(f"SET threads={max(1, workers)}")
+        con.execute(f"SET temp_directory='{(work / 'duckdb-spill').as_posix()}'")
+        con.execute("SET preserve_insertion_order=true")
+        part_files = [t[2] for t in tasks]
+        if part_files:
+            source = f"read_parquet({part_files!r})"
+        else:
+            source = "(SELECT NULL::VARCHAR AS key, NULL::BIGINT AS views WHERE false)"
+        con.execute(
+            f"""COPY (
+                  SELECT key, SUM(views)::BIGINT AS views FROM {source}
+                  GROUP BY key HAVING SUM(views) > 0 ORDER BY key
+                ) TO '{tmp.as_posix()}' (FORMAT parquet, COMPRESSION zstd)"""
+        )
+        total = con.execute(
+            f"SELECT COUNT(*), COALESCE(SUM(views), 0) FROM read_parquet('{tmp.as_posix()}')"
+        ).fetchone()
+    finally:
+        con.close()
+    os.replace(tmp, out_path)
+    for part in parts_dir.glob("part-*.parquet"):
+        part.unlink()
+    return MonthResult(keys=int(total[0]), views=int(total[1]), stats=stats)
