@@ -13,3 +13,7 @@ def main() -> None:
 main.add_command(demo)
 main.add_command(materialize)
 main.add_command(serve)
+
+from cli.tasks import tasks  # noqa: E402
+
+main.add_command(tasks)

@@ -5,5 +5,7 @@ Adding a line's controller: import it and append it to CONTROLLERS (one line eac
 
 from serving.controllers.datasets import DatasetsController
 from serving.controllers.health import HealthController
+from serving.controllers.tasks import TasksController
 
 CONTROLLERS: list[type] = [HealthController, DatasetsController]
+CONTROLLERS.append(TasksController)
