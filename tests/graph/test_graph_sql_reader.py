@@ -233,8 +233,9 @@ def test_truncated_gzip_raises_input_error(tmp_path: Path) -> None:
     data = chwiki_dump("page").read_bytes()
     path = tmp_path / "cut.sql.gz"
     path.write_bytes(data[: len(data) // 2])
-    with pytest.raises(InputError, match="corrupt or truncated compressed stream"):
+    with pytest.raises(InputError, match="(?i)truncat|corrupt|cut") as caught:
         list(SqlDump(path).rows())
+    assert str(path) in str(caught.value)
 
 
 def test_overlong_statement_is_refused(tmp_path: Path) -> None:

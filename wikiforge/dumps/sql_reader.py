@@ -23,9 +23,6 @@ replacement characters and counted (``stats.undecodable_text``) rather than stop
 
 from __future__ import annotations
 
-import bz2
-import gzip
-import io
 import lzma
 import re
 import zlib
@@ -37,6 +34,7 @@ from typing import Any, BinaryIO, Literal
 
 import pyarrow as pa
 
+from wikiforge.dumps.decompress import open_decompressed
 from wikiforge.errors import InputError
 
 ColumnKind = Literal["int", "float", "text"]
@@ -129,25 +127,10 @@ def _unescape(raw: bytes) -> bytes:
 
 
 def open_dump_stream(path: str | PathLike[str]) -> BinaryIO:
-    """Open a dump file as an uncompressed binary stream, chosen by its suffix.
-
-    Args:
-        path: A `.gz`, `.bz2`, `.xz` or uncompressed file.
-
-    Returns:
-        A buffered binary stream of the uncompressed bytes.
-    """
-    path = Path(path)
-    suffix = path.suffix.lower()
-    if suffix == ".gz":
-        raw: BinaryIO = gzip.open(path, "rb")  # type: ignore[assignment]
-    elif suffix == ".bz2":
-        raw = bz2.open(path, "rb")  # type: ignore[assignment]
-    elif suffix == ".xz":
-        raw = lzma.open(path, "rb")  # type: ignore[assignment]
-    else:
-        raw = open(path, "rb")  # noqa: SIM115 - closed by SqlDump.close
-    return io.BufferedReader(raw, buffer_size=1 << 20)  # type: ignore[arg-type]
+    """Open a dump file as an uncompressed binary stream (gzip, bzip2, xz or plain, detected
+    from the magic bytes by the shared :func:`wikiforge.dumps.decompress.open_decompressed`,
+    which raises `InputError` on corrupt or cut-off compressed data)."""
+    return open_decompressed(path, threads=1)
 
 
 class SqlDump:

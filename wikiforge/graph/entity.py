@@ -30,13 +30,19 @@ articles link to gains, a popular page that links to many things loses a little.
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
+from os import PathLike
 
 import numpy as np
 import polars as pl
 
+from wikiforge.dumps.sql_reader import SqlDump
+
 #: Default share of an entity's views passed along its links.
 DEFAULT_SMEARING_SHARE = 0.1
+
+_ENTITY_ID = re.compile(r"Q[1-9][0-9]*")
 
 
 def _entity_number(expr: pl.Expr) -> pl.Expr:
@@ -226,3 +232,37 @@ def rank_correlation(first: np.ndarray, second: np.ndarray) -> float:
     from scipy.stats import spearmanr
 
     return float(spearmanr(first, second).statistic)
+
+
+def page_entities_from_page_props(path: str | PathLike[str]) -> tuple[pl.DataFrame, dict[str, int]]:
+    """The Wikidata entity of each page, from a `page_props` SQL dump (``wikibase_item``).
+
+    Args:
+        path: The wiki's `page_props` dump.
+
+    Returns:
+        ``page_id``, ``entity`` sorted by page id, and counters (``page_props_rows``,
+        ``wikibase_items``, ``malformed_entity_ids`` skipped).
+    """
+    page_ids: list[int] = []
+    entities: list[str] = []
+    malformed = 0
+    with SqlDump(path, table="page_props") as dump:
+        for page_id, name, value in dump.rows(["pp_page", "pp_propname", "pp_value"]):
+            if name != "wikibase_item":
+                continue
+            if not _ENTITY_ID.fullmatch(value or ""):
+                malformed += 1
+                continue
+            page_ids.append(page_id)
+            entities.append(value)
+        rows = dump.stats.rows
+    frame = pl.DataFrame(
+        {"page_id": page_ids, "entity": entities},
+        schema={"page_id": pl.Int64, "entity": pl.String},
+    ).sort("page_id")
+    return frame, {
+        "page_props_rows": rows,
+        "wikibase_items": frame.height,
+        "malformed_entity_ids": malformed,
+    }

@@ -6,8 +6,9 @@ The generator is a seeded configuration-style model:
 1. Pool the out-degree and in-degree of every node of the reference graphs (real wikis).
 2. Pick ``n = edges / mean degree`` nodes; give each an out-degree and an in-degree weight drawn
    (with replacement) from the pooled real values.
-3. Draw each link's source proportionally to the out-degrees and its target proportionally to
-   the in-degree weights; drop self-links and duplicates, draw more until there are enough,
+3. Pair out-link stubs with shuffled in-link stubs (each node appears as many times as its
+   degree; the shorter list is padded with random picks from itself), drop self-links and
+   duplicates, top up with links drawn in proportion to the degrees until there are enough,
    then keep a random subset of exactly `edges` links.
 
 Nodes therefore have the real graphs' share of orphans (in-degree 0) and of dangling pages
@@ -52,6 +53,14 @@ def _sorted_distinct(values: np.ndarray) -> np.ndarray:
     return values[keep]
 
 
+def _padded(slots: np.ndarray, size: int, rng: np.random.Generator) -> np.ndarray:
+    """`slots` extended to `size` entries with random extra picks from itself."""
+    if slots.size >= size:
+        return slots
+    extra = slots[rng.integers(0, slots.size, size=size - slots.size)]
+    return np.concatenate([slots, extra])
+
+
 def generate_link_graph(
     edges: int, seed: int, reference: Sequence[LinkGraph] | None = None
 ) -> LinkGraph:
@@ -92,20 +101,27 @@ def generate_link_graph(
     out_slots = np.repeat(np.arange(n, dtype=np.int32), out_weight.astype(np.int64))
     in_slots = np.repeat(np.arange(n, dtype=np.int32), in_weight.astype(np.int64))
 
+    # Round 1 pairs the degree sequences themselves (configuration model): every node gets
+    # exactly its sampled number of out-link and in-link stubs, the shorter side padded with
+    # extra draws. Later rounds top up what self-links and duplicates removed.
+    stubs = max(out_slots.size, in_slots.size)
+    sources = _padded(out_slots, stubs, rng)
+    targets = rng.permutation(_padded(in_slots, stubs, rng))
     keys = np.empty(0, dtype=np.int64)
     rounds = 0
-    while keys.size < edges:
+    while True:
         rounds += 1
-        missing = edges - keys.size
-        draw = int(missing * 1.1) + 16
-        sources = out_slots[rng.integers(0, out_slots.size, size=draw)]
-        targets = in_slots[rng.integers(0, in_slots.size, size=draw)]
         keep = sources != targets
         new_keys = sources[keep].astype(np.int64) * n + targets[keep]
         keys = _sorted_distinct(np.concatenate([keys, new_keys]))
         del sources, targets, keep, new_keys
+        if keys.size >= edges:
+            break
         if rounds > 1000:  # pragma: no cover - only for degenerate references
             raise ValueError("reference degree distribution too concentrated for this size")
+        draw = int((edges - keys.size) * 1.1) + 16
+        sources = out_slots[rng.integers(0, out_slots.size, size=draw)]
+        targets = in_slots[rng.integers(0, in_slots.size, size=draw)]
     if keys.size > edges:
         chosen = rng.choice(keys.size, size=edges, replace=False)
         chosen.sort()
