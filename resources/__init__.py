@@ -11,9 +11,7 @@ import os
 from pathlib import Path
 from typing import Any
 
-from dagster_pyspark import LazyPySparkResource
-
-from resources.engine import DEFAULT_SPARK_CONFIG, Engine
+from resources.engine import Engine
 from resources.landing import LandingZone
 from resources.storage import DataStore, ParquetIOManager
 
@@ -30,16 +28,13 @@ def build_resources(
     data = Path(data_root or env.get("WIKIFORGE_DATA", "data")).resolve()
     dumps = Path(dumps_dir or env.get("WIKIFORGE_DUMPS", "dumps")).resolve()
     crawls = Path(crawls_dir or env.get("WIKIFORGE_CRAWLS", "crawls")).resolve()
-    spark_config = {
-        **DEFAULT_SPARK_CONFIG,
-        "spark.master": spark_master or env.get("WIKIFORGE_SPARK_MASTER", "local[2]"),
-    }
+    spark_config = {"spark.master": spark_master or env.get("WIKIFORGE_SPARK_MASTER", "local[2]")}
     return {
         "io_manager": ParquetIOManager(data_root=str(data)),
         "store": DataStore(data_root=str(data)),
         "landing": LandingZone(dumps_dir=str(dumps), crawls_dir=str(crawls)),
         "engine": Engine(
             kind=engine or env.get("WIKIFORGE_ENGINE", "local"),
-            spark=LazyPySparkResource(spark_config=spark_config),
+            spark_config=spark_config,
         ),
     }

@@ -19,6 +19,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 import dagster as dg
+from pydantic import PrivateAttr
 import pyarrow as pa
 import pyarrow.parquet as pq
 from dagster_pyspark import LazyPySparkResource
@@ -71,7 +72,22 @@ class Engine(dg.ConfigurableResource):
     kind: Literal["local", "spark"] = "local"
     workers: int = max(1, min(2, os.cpu_count() or 1))
     duckdb_memory_limit: str = "2GB"
-    spark: LazyPySparkResource = LazyPySparkResource(spark_config=DEFAULT_SPARK_CONFIG)
+    #: Spark settings over DEFAULT_SPARK_CONFIG; ``spark.master`` names the cluster.
+    spark_config: dict[str, str] = {}
+    _spark: LazyPySparkResource | None = PrivateAttr(default=None)
+
+    @property
+    def spark(self) -> LazyPySparkResource:
+        """dagster-pyspark's resource; the session starts on first use (never for ``local``)."""
+        if self._spark is None:
+            self._spark = LazyPySparkResource(spark_config={**DEFAULT_SPARK_CONFIG, **self.spark_config})
+        return self._spark
+
+    def stop_spark(self) -> None:
+        """Stop the Spark session if one was started."""
+        if self._spark is not None and self._spark._spark_session is not None:  # noqa: SLF001
+            self._spark.spark_session.stop()
+            self._spark = None
 
     # -- map -------------------------------------------------------------------------------
     def map_batches(
@@ -122,7 +138,7 @@ class Engine(dg.ConfigurableResource):
         for name, stored in tables.items():
             files = ", ".join(f"'{p}'" for p in stored.parquet_paths())
             con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet([{files}])')
-        reader = con.execute(query).to_arrow_reader(batch_size=64_000)
+        reader = con.sql(query).to_arrow_reader(batch_size=64_000)
 
         def batches() -> Iterator[pa.RecordBatch]:
             try:
@@ -134,6 +150,13 @@ class Engine(dg.ConfigurableResource):
         return TableStream(schema=schema, batches=batches())
 
     def _spark_write(self, frame: Any, schema: pa.Schema) -> Artifacts:
+        from pyspark.sql import functions as F
+        from pyspark.sql.pandas.types import from_arrow_schema
+
+        # Cast to the declared schema, as the local path does (Spark's length() is an int, ...).
+        frame = frame.select(
+            *[F.col(f.name).cast(f.dataType) for f in from_arrow_schema(schema).fields]
+        )
         out = Artifacts()
         target = out.dir / "spark"
         frame.write.mode("overwrite").parquet(str(target))

@@ -70,12 +70,17 @@ def materialize_partition(
 @pytest.fixture(scope="session")
 def spark_engine():
     """A Spark engine on local[1], shared by the few Spark tests (a session takes ~10 s to start)."""
-    from dagster_pyspark import LazyPySparkResource
+    import os
+    import sys
 
-    from resources.engine import DEFAULT_SPARK_CONFIG, Engine
+    from resources.engine import Engine
 
-    config = {**DEFAULT_SPARK_CONFIG, "spark.master": "local[1]", "spark.sql.shuffle.partitions": "1"}
-    engine = Engine(kind="spark", spark=LazyPySparkResource(spark_config=config))
+    # Spark's Python workers unpickle map functions by module name: let them import what the
+    # test process can (test modules included).
+    os.environ["PYTHONPATH"] = os.pathsep.join(p for p in sys.path if p)
+    engine = Engine(
+        kind="spark",
+        spark_config={"spark.master": "local[1]", "spark.sql.shuffle.partitions": "1"},
+    )
     yield engine
-    if engine.spark._spark_session is not None:  # noqa: SLF001 - stop only what was started
-        engine.spark.spark_session.stop()
+    engine.stop_spark()

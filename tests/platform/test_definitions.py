@@ -29,3 +29,22 @@ def test_jobs_cover_every_partition_family_that_has_assets():
     assert "wiki_job" in names
     sensor = definitions.defs.get_sensor_def("landing_sensor")
     assert {j.name for j in sensor.jobs} == names
+
+
+def test_dg_check_defs_passes():
+    """The same gate CI and developers run by hand."""
+    import subprocess
+    import sys
+    from pathlib import Path
+
+    dg_cli = Path(sys.executable).with_name("dg")
+    result = subprocess.run(
+        [str(dg_cli), "check", "defs", "--no-check-yaml"],
+        cwd=Path(__file__).resolve().parents[2],
+        capture_output=True,
+        text=True,
+        timeout=300,
+        check=False,
+    )
+    assert result.returncode == 0, result.stdout + result.stderr
+    assert "All definitions loaded successfully" in result.stdout + result.stderr

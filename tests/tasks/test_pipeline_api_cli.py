@@ -1,0 +1,128 @@
+"""The tasks assets on the bundled crawls, the search/lookup API over what they published, the
+CLI, and the index against rank-bm25. One materialization per module (the model loads once)."""
+
+import json
+
+import dagster as dg
+import numpy as np
+import pytest
+from click.testing import CliRunner
+from litestar.testing import TestClient
+
+from assets.tasks.html_documents import html_documents, html_documents_complete
+from assets.tasks.task_index import task_index, task_index_lookup
+from assets.tasks.taskmaps import taskmaps, taskmaps_chained
+from assets.tasks.taskmaps_augmented import taskmaps_augmented
+from assets.tasks.taskmaps_filtered import (
+    task_filter_stats_dangerous,
+    task_filter_stats_duplicates,
+    task_filter_stats_single_step,
+    taskmaps_filtered,
+)
+from tests.conftest import SAMPLE_CRAWLS, SAMPLE_DUMPS
+from wikiforge.tasks.index import TaskIndex, analyse, rrf, sparse_text
+from wikiforge.tasks.proto import TaskMap
+
+ASSETS = [html_documents, html_documents_complete, taskmaps, taskmaps_chained, taskmaps_filtered,
+          task_filter_stats_dangerous, task_filter_stats_single_step,
+          task_filter_stats_duplicates, taskmaps_augmented, task_index, task_index_lookup]
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory):
+    from resources import build_resources
+
+    root = tmp_path_factory.mktemp("data")
+    resources = build_resources(data_root=root, dumps_dir=SAMPLE_DUMPS,
+                                crawls_dir=SAMPLE_CRAWLS, engine="local")
+    results = {}
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("crawl", ["sample-html", "sample-warc"])
+        for crawl in ("sample-html", "sample-warc"):
+            results[crawl] = dg.materialize(ASSETS, partition_key=crawl, instance=instance,
+                                            resources=resources)
+    return root, resources, results
+
+
+def _meta(result, asset):
+    for event in result.get_asset_materialization_events():
+        if event.asset_key.to_user_string() == asset:
+            return event.materialization.metadata
+    raise AssertionError(f"{asset} not materialized")
+
+
+def test_assets_materialize_with_counts_and_passing_checks(published):
+    _, resources, results = published
+    for result in results.values():
+        assert result.success
+        assert all(e.passed for e in result.get_asset_check_evaluations())
+    html = results["sample-html"]
+    assert _meta(html, "html_documents")["dagster/row_count"].value == 10
+    assert _meta(html, "taskmaps")["taskmaps"].value == 10
+    assert _meta(html, "taskmaps_augmented")["steps_split"].value > 0
+    assert _meta(html, "task_index")["taskmaps"].value == 10
+    warc = results["sample-warc"]
+    meta = _meta(warc, "html_documents")
+    assert meta["dagster/row_count"].value == 20
+    assert meta["warc_skipped_revisit"].value == 1
+    assert _meta(warc, "taskmaps")["rejected_no_task_found"].value == 20
+    stats = resources["store"].require("task_filter_stats_dangerous", "sample-html").table()
+    assert stats.num_rows >= 2 and sum(stats.column("passed").to_pylist()) == 10
+
+
+def test_index_sparse_ranking_matches_rank_bm25(published):
+    from rank_bm25 import BM25Okapi
+
+    _, resources, _ = published
+    index = TaskIndex.load(resources["store"].require("task_index", "sample-html").dir)
+    tasks = [index.get(t) for t in index.ids]
+    baseline = BM25Okapi([analyse(sparse_text(t)) for t in tasks], k1=1.5, b=0.75, epsilon=0)
+    for query in ("pie crust butter", "grill zucchini", "salmon oven", "pork marinade wine"):
+        terms = list(dict.fromkeys(analyse(query)))
+        expected = np.asarray(baseline.get_scores(terms))
+        got = index.sparse_scores(query)
+        assert np.allclose(got, expected, atol=1e-4)
+    assert index.search("pie crust", 1, "sparse")[0].taskmap_id == index.search(
+        "pie crust", 1, "hybrid")[0].taskmap_id
+    assert rrf([[1, 2], [2, 3]])[0] == (2, 1 / 61 + 1 / 62)
+
+
+def test_search_and_lookup_api(published):
+    from serving.app import create_app
+
+    root, _, _ = published
+    with TestClient(app=create_app(root)) as client:
+        res = client.get("/v1/tasks/search", params={"q": "grilled zucchini", "k": 3})
+        assert res.status_code == 200, res.text
+        body = res.json()
+        assert body["hits"][0]["title"] == "How to Grill Zucchini" and len(body["hits"]) == 3
+        for mode in ("sparse", "dense"):
+            hit = client.get("/v1/tasks/search", params={"q": "pie crust", "mode": mode}).json()
+            assert hit["hits"][0]["title"] == "Buttery, Flaky Pie Crust Recipe"
+        assert client.get("/v1/tasks/search", params={"q": "x", "mode": "bad"}).status_code == 400
+        assert client.get("/v1/tasks/search", params={"q": "x", "k": 0}).status_code == 400
+        tid = body["hits"][0]["taskmap_id"]
+        as_json = client.get(f"/v1/tasks/{tid}")
+        assert as_json.status_code == 200 and as_json.json()["taskmap_id"] == tid
+        as_proto = client.get(f"/v1/tasks/{tid}", headers={"Accept": "application/x-protobuf"})
+        assert as_proto.headers["content-type"].startswith("application/x-protobuf")
+        assert TaskMap.FromString(as_proto.content).title == "How to Grill Zucchini"
+        assert client.get("/v1/tasks/nope").status_code == 404
+
+
+def test_cli_parse_prints_one_taskmap_json_per_line():
+    from cli import main
+
+    pages = SAMPLE_CRAWLS / "sample-html" / "html"
+    runner = CliRunner()
+    result = runner.invoke(main, ["tasks", "parse",
+                                  str(pages / "wikihow" / "3-Ways-to-Grill-Zucchini-wikiHow.html"),
+                                  str(pages / "recipes" / "seriouseats.com" / "seriouseats.html")])
+    assert result.exit_code == 0, result.output
+    lines = [json.loads(x) for x in result.output.strip().splitlines()]
+    assert [x["source_url"] for x in lines] == [
+        "https://www.wikihow.com/Grill-Zucchini",
+        "https://www.seriouseats.com/old-fashioned-flaky-pie-dough-recipe"]
+    given = runner.invoke(main, ["tasks", "parse", "--url", "https://example.org/p",
+                                 str(pages / "recipes" / "seriouseats.com" / "seriouseats.html")])
+    assert json.loads(given.output)["source_url"] == "https://example.org/p"
