@@ -11,6 +11,9 @@ cd "$(dirname "$0")"
 
 VENV=.venv
 PY=${PYTHON:-$(command -v python3.11 || command -v python3)}
+# The machine image ships PyTorch's CPU wheel in /opt/wheels (PyPI's build drags GBs of CUDA).
+FIND_LINKS=()
+if [ -d /opt/wheels ]; then FIND_LINKS=(--find-links /opt/wheels); fi
 
 setup() {
   if [ ! -x "$VENV/bin/python" ]; then
@@ -25,7 +28,7 @@ setup() {
   want=$(sha256sum requirements.lock pyproject.toml | sha256sum | cut -c1-64)
   if [ ! -f "$stamp" ] || [ "$(cat "$stamp")" != "$want" ]; then
     echo "==> installing pinned dependencies into $VENV"
-    "$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" -r requirements.lock
+    "$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" "${FIND_LINKS[@]}" -r requirements.lock
     "$VENV/bin/uv" pip install --quiet --python "$VENV/bin/python" --no-deps -e .
     echo "$want" > "$stamp"
   fi
@@ -37,7 +40,8 @@ case "${1:-}" in
   test) setup; shift; exec "$VENV/bin/python" -m pytest "$@" ;;
   lock)
     setup
-    "$VENV/bin/uv" pip compile pyproject.toml --extra test --extra bench -p 3.11 -o requirements.lock
+    "$VENV/bin/uv" pip compile pyproject.toml --extra test --extra bench -p 3.11 "${FIND_LINKS[@]}" \
+      -o requirements.lock
     ;;
   *) sed -n '2,9p' "$0"; exit 2 ;;
 esac
