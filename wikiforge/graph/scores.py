@@ -6,7 +6,9 @@ sparse matrix:
     x' = d * (M x + (dangling mass of x) / n) + (1 - d) / n
 
 where M[t, s] = 1 / outdeg(s) for each edge s -> t and the mass of dangling pages (no
-out-links) is spread uniformly over all pages. Iteration stops when the L1 change between two
+out-links) is spread uniformly over all pages. Pages without in-links all share one value in
+every round, so they are carried as a single number (an exact reformulation that shrinks the
+system on wikis with many orphan pages). Iteration stops when the L1 change between two
 rounds is below `tol` (1e-10), not after a fixed number of rounds as Nutch's LinkRank does;
 the scores are renormalised to sum to 1. Given the same graph, results are bit-for-bit
 identical run to run (single-threaded sparse products in a fixed order).
@@ -108,10 +110,23 @@ except ImportError:  # pragma: no cover - a scipy without the private module
     _add_product = _add_product_public
 
 try:
+    from scipy.linalg.blas import daxpy as _daxpy
+
+    def _add_scaled(vector: np.ndarray, factor: float, into: np.ndarray) -> None:
+        if vector.size:
+            _daxpy(vector, into, a=factor)
+
+except ImportError:  # pragma: no cover
+
+    def _add_scaled(vector: np.ndarray, factor: float, into: np.ndarray) -> None:
+        into += factor * vector
+
+
+try:
     from scipy.linalg.blas import dasum as _dasum
 
     def _l1_norm(vector: np.ndarray) -> float:
-        return float(_dasum(vector))
+        return float(_dasum(vector)) if vector.size else 0.0
 
 except ImportError:  # pragma: no cover
 
@@ -193,29 +208,53 @@ def pagerank(
     target = np.asarray(target)
     _check_edges(n, source, target)
     out = out_degrees(n, source)
-    dangling = np.flatnonzero(out == 0)
+    dangling = out == 0
     scaled_inverse_out = np.zeros(n, dtype=np.float64)
-    scaled_inverse_out[out > 0] = damping / out[out > 0]
-    # Row t of the transition matrix holds t's in-links s weighted d/outdeg(s), so one sparse
-    # product gathers every node's incoming score (row-major gathers beat column scatters).
-    # Built as the transpose of the by-source matrix: a linear-time conversion, no sort.
-    by_source = _adjacency(n, source, target, scaled_inverse_out[source])
-    transition = by_source.T.tocsr()
-    del by_source
+    scaled_inverse_out[~dangling] = damping / out[~dangling]
 
-    x = np.full(n, 1.0 / n)
-    following = np.empty(n)
-    change = np.empty(n)
+    # Pages nobody links to ("orphans") all hold the same score in every round: the teleport
+    # share plus the spread dangling mass. They are lumped into one number `orphan_score`, so
+    # the vectors and the matrix cover only the k linked-to pages; the orphans' links reach
+    # them through `orphan_weight` (the sum of d/outdeg over a page's orphan in-links). This is
+    # the same iteration, exactly, on a smaller system.
+    linked = in_degrees(n, target) > 0
+    k = int(linked.sum())
+    orphans = n - k
+    position = np.cumsum(linked) - 1  # index of a linked page among the linked ones
+    from_linked = linked[source]
+    weights = scaled_inverse_out[source]
+    orphan_weight = np.bincount(
+        position[target[~from_linked]], weights=weights[~from_linked], minlength=k
+    )
+    # Row t of the k x k matrix holds t's in-links s weighted d/outdeg(s), so one sparse product
+    # gathers every page's incoming score. Built as the transpose of the by-source matrix
+    # (edges come sorted by source and `position` keeps that order): linear time, no sort.
+    by_source = _adjacency(
+        k, position[source[from_linked]], position[target[from_linked]], weights[from_linked]
+    )
+    transition = by_source.T.tocsr()
+    del by_source, weights, from_linked
+    dangling_linked = np.flatnonzero(dangling[linked])
+    dangling_orphans = int(np.count_nonzero(dangling & ~linked))
+
+    x = np.full(k, 1.0 / n)
+    orphan_score = 1.0 / n
+    following = np.empty(k)
+    change = np.empty(k)
     teleport = (1.0 - damping) / n
     residual = float("inf")
     iterations = 0
     while iterations < max_iterations:
         iterations += 1
-        following.fill(damping * float(x[dangling].sum()) / n + teleport)
+        dangling_mass = float(x[dangling_linked].sum()) + orphan_score * dangling_orphans
+        spread = damping * dangling_mass / n + teleport
+        following.fill(spread)
         _add_product(transition, x, following)
+        _add_scaled(orphan_weight, orphan_score, following)
         np.subtract(following, x, out=change)
-        residual = _l1_norm(change)
+        residual = _l1_norm(change) + orphans * abs(spread - orphan_score)
         x, following = following, x
+        orphan_score = spread
         if residual < tol:
             break
     else:
@@ -223,6 +262,10 @@ def pagerank(
             f"PageRank did not reach L1 change {tol} in {max_iterations} rounds "
             f"(last change {residual})"
         )
+    scores = np.full(n, orphan_score)
+    scores[linked] = x
+    x = scores
+    dangling = np.flatnonzero(dangling)
     x /= x.sum()
     return PageRankResult(
         scores=x,

@@ -1,0 +1,248 @@
+"""PageRank speed, memory and agreement: wikiforge vs networkx vs igraph, same graphs, one run.
+
+Graphs:
+- ``chwiki``: the whole Chamorro Wikipedia from its real SQL dumps (samples/).
+- ``hawiki``, ``nvwiki``: whole Hausa and Navajo Wikipedias from their real XML dumps (links
+  extracted with the links line's `wikiforge.wikitext.links.extract_links`; skipped if absent).
+- ``gen-1M``, ``gen-10M``: **generated** graphs resampled (seeded configuration model) from the
+  degree distribution of the real graphs above (`wikiforge.graph.generate.generate_link_graph`).
+
+Each (graph, method) runs in its own subprocess, so its peak RSS (ru_maxrss) is its own; the time
+is the best of `--repeat` calls of the PageRank function alone (networkx's graph and igraph's
+graph are built before the clock starts; wikiforge's matrix building is inside the timed call).
+All three use damping 0.85 with uniform teleport and dangling mass spread uniformly;
+wikiforge and networkx stop at an L1 change below 1e-10 (networkx: tol = 1e-10 / n), igraph's
+default PRPACK solves the linear system directly.
+
+The machine is shared (2 cores, other jobs running): timings are noisy; the load average is
+printed with the table.
+
+Reproduce:
+    .venv/bin/python bench/graph_pagerank.py                  # all graphs, networkx up to 2M edges
+    .venv/bin/python bench/graph_pagerank.py --networkx-max-edges 20000000   # networkx on 10M too
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import resource
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import numpy as np
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+CACHE = REPO / "bench/.cache/graph"
+SAMPLES = REPO / "samples/dumps"
+TOLERANCE = 1e-10
+DAMPING = 0.85
+
+
+# -- graphs --------------------------------------------------------------------------------
+
+
+def xml_wiki_graph(path: Path):
+    """Link graph of a wiki from its XML dump (links line's extractor, redirects one hop)."""
+    import polars as pl
+
+    from wikiforge.dumps.xml_reader import read_pages
+    from wikiforge.graph.link_graph import link_graph_from_title_links
+    from wikiforge.wikitext.links import extract_links
+
+    articles: list[tuple[int, str]] = []
+    redirects: list[tuple[str, str]] = []
+    sources: list[int] = []
+    targets: list[str] = []
+    for page in read_pages(path):
+        if page.namespace != 0:
+            continue
+        if page.redirect is not None:
+            redirects.append((page.title, page.redirect))
+            continue
+        articles.append((page.page_id, page.title))
+        for link in extract_links(page.text):
+            if link.target:
+                sources.append(page.page_id)
+                targets.append(link.target)
+    links = pl.LazyFrame({"source_page_id": sources, "target_title": targets},
+                         schema={"source_page_id": pl.Int64, "target_title": pl.String})
+    redirect_frame = pl.LazyFrame(
+        {"title": [r[0] for r in redirects], "target_title": [r[1] for r in redirects]},
+        schema={"title": pl.String, "target_title": pl.String},
+    )
+    return link_graph_from_title_links(articles, links, redirect_frame)
+
+
+def prepare_graphs(edge_sizes: list[int], seed: int) -> list[tuple[str, Path, str]]:
+    """Build (or reuse) every graph as an .npz file; returns (name, file, origin)."""
+    from wikiforge.graph.generate import chwiki_sample_graph, generate_link_graph
+
+    CACHE.mkdir(parents=True, exist_ok=True)
+    real = [("chwiki", chwiki_sample_graph(), "real: SQL dumps 2024-05-01")]
+    try:
+        for wiki, name in [("hawiki", "hawiki/20150406/hawiki-20150406-pages-articles.xml.bz2"),
+                           ("nvwiki", "nvwiki/20150602/nvwiki-20150602-pages-articles.xml.bz2")]:
+            real.append((wiki, xml_wiki_graph(SAMPLES / name), "real: XML dump"))
+    except ImportError as error:  # the links line's extractor is not in this checkout
+        print(f"(XML wiki graphs skipped: {error})", file=sys.stderr)
+    graphs = []
+    for name, graph, origin in real:
+        graphs.append((name, save(name, graph.node_count, graph.source, graph.target), origin))
+    pool = [graph for _, graph, _ in real]
+    for edges in edge_sizes:
+        name = f"gen-{edges // 1_000_000}M" if edges >= 1_000_000 else f"gen-{edges}"
+        path = CACHE / f"{name}-seed{seed}-from{'+'.join(n for n, _, _ in real)}.npz"
+        if not path.exists():
+            started = time.perf_counter()
+            graph = generate_link_graph(edges, seed, reference=pool)
+            save_to(path, graph.node_count, graph.source, graph.target)
+            print(f"generated {name} in {time.perf_counter() - started:.1f}s", file=sys.stderr)
+        graphs.append((name, path, f"generated, resampled from {len(pool)} real graphs"))
+    return graphs
+
+
+def save(name: str, n: int, source: np.ndarray, target: np.ndarray) -> Path:
+    path = CACHE / f"{name}.npz"
+    save_to(path, n, source, target)
+    return path
+
+
+def save_to(path: Path, n: int, source: np.ndarray, target: np.ndarray) -> None:
+    np.savez(path, n=np.int64(n), source=source.astype(np.int32), target=target.astype(np.int32))
+
+
+# -- workers (one subprocess per graph and method) -----------------------------------------
+
+
+def worker(method: str, graph_file: Path, scores_file: Path, repeat: int) -> dict:
+    data = np.load(graph_file)
+    n = int(data["n"])
+    source, target = data["source"], data["target"]
+    times = []
+    iterations = None
+    if method == "wikiforge":
+        from wikiforge.graph.scores import pagerank
+
+        for _ in range(repeat):
+            started = time.perf_counter()
+            result = pagerank(n, source, target, damping=DAMPING, tol=TOLERANCE)
+            times.append(time.perf_counter() - started)
+        scores = result.scores
+        iterations = result.iterations
+    elif method == "igraph":
+        import igraph
+
+        graph = igraph.Graph(n=n, edges=np.column_stack([source, target]), directed=True)
+        del source, target, data
+        for _ in range(repeat):
+            started = time.perf_counter()
+            values = graph.pagerank(damping=DAMPING, directed=True)
+            times.append(time.perf_counter() - started)
+        scores = np.asarray(values)
+    elif method == "networkx":
+        import networkx
+
+        graph = networkx.DiGraph()
+        graph.add_nodes_from(range(n))
+        graph.add_edges_from(zip(source.tolist(), target.tolist(), strict=True))
+        del source, target, data
+        for _ in range(repeat):
+            started = time.perf_counter()
+            values = networkx.pagerank(graph, alpha=DAMPING, tol=TOLERANCE / n, max_iter=100_000)
+            times.append(time.perf_counter() - started)
+        scores = np.array([values[i] for i in range(n)])
+    else:
+        raise SystemExit(f"unknown method {method}")
+    np.save(scores_file, scores)
+    peak_kib = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+    return {"seconds": min(times), "all_seconds": times, "peak_mib": peak_kib / 1024,
+            "iterations": iterations}
+
+
+def run_worker(method: str, graph_file: Path, repeat: int) -> dict:
+    scores_file = graph_file.with_suffix(f".{method}.npy")
+    command = [sys.executable, __file__, "--worker", method, str(graph_file), str(scores_file),
+               str(repeat)]
+    completed = subprocess.run(command, capture_output=True, text=True, check=False)
+    if completed.returncode != 0:
+        return {"error": completed.stderr.strip().splitlines()[-1:]}
+    result = json.loads(completed.stdout.strip().splitlines()[-1])
+    result["scores"] = np.load(scores_file)
+    return result
+
+
+# -- main ----------------------------------------------------------------------------------
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser.add_argument("--edges", type=int, nargs="*", default=[1_000_000, 10_000_000],
+                        help="sizes of the generated graphs")
+    parser.add_argument("--seed", type=int, default=42)
+    parser.add_argument("--repeat", type=int, default=3, help="timed calls per method")
+    parser.add_argument("--networkx-max-edges", type=int, default=2_000_000,
+                        help="skip networkx on bigger graphs (its DiGraph needs GBs)")
+    parser.add_argument("--worker", nargs=4, metavar=("METHOD", "GRAPH", "SCORES", "REPEAT"),
+                        help=argparse.SUPPRESS)
+    args = parser.parse_args()
+    if args.worker:
+        method, graph_file, scores_file, repeat = args.worker
+        print(json.dumps(worker(method, Path(graph_file), Path(scores_file), int(repeat))))
+        return
+
+    graphs = prepare_graphs(args.edges, args.seed)
+    header = (f"| graph | origin | nodes | edges | iterations | wikiforge s | igraph s | "
+              f"networkx s | x faster than networkx | wikiforge / igraph time | "
+              f"max abs diff vs igraph | max abs diff vs networkx | wikiforge peak MiB | "
+              f"igraph peak MiB | networkx peak MiB |")
+    rows = [header, "|" + "---|" * 15]
+    for name, path, origin in graphs:
+        data = np.load(path)
+        n, m = int(data["n"]), int(data["source"].shape[0])
+        repeat = args.repeat if m < 5_000_000 else max(1, min(args.repeat, 2))
+        ours = run_worker("wikiforge", path, repeat)
+        ig = run_worker("igraph", path, repeat)
+        nx_result = (run_worker("networkx", path, 1 if m > 200_000 else repeat)
+                     if m <= args.networkx_max_edges else {"skipped": True})
+
+        def seconds(result: dict) -> str:
+            if "seconds" in result:
+                return f"{result['seconds']:.4f}"
+            return "skipped" if result.get("skipped") else f"error {result.get('error')}"
+
+        def diff(other: dict) -> str:
+            if "scores" not in other or "scores" not in ours:
+                return "-"
+            return f"{np.max(np.abs(other['scores'] - ours['scores'])):.1e}"
+
+        def ratio(a: dict, b: dict) -> str:
+            if "seconds" not in a or "seconds" not in b:
+                return "-"
+            return f"{a['seconds'] / b['seconds']:.1f}"
+
+        def peak(result: dict) -> str:
+            return f"{result['peak_mib']:.0f}" if "peak_mib" in result else "-"
+
+        rows.append(
+            f"| {name} | {origin} | {n:,} | {m:,} | {ours.get('iterations')} | {seconds(ours)} "
+            f"| {seconds(ig)} | {seconds(nx_result)} | {ratio(nx_result, ours)} "
+            f"| {ratio(ours, ig)} | {diff(ig)} | {diff(nx_result)} | {peak(ours)} | {peak(ig)} "
+            f"| {peak(nx_result)} |"
+        )
+        print(rows[-1], file=sys.stderr)
+    print("\n".join(rows))
+    print(f"\nload average during the run (1/5/15 min): {os.getloadavg()} on {os.cpu_count()} "
+          f"cores; times are the best of {args.repeat} calls (2 on graphs over 5M edges)")
+    print("peak MiB = whole worker process (Python, libraries, the loaded edge list, the method)")
+    print("reproduce: .venv/bin/python bench/graph_pagerank.py "
+          + " ".join(sys.argv[1:]))
+
+
+if __name__ == "__main__":
+    main()
