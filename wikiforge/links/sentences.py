@@ -1,0 +1,112 @@
+"""First linked sentence of an article, the train/test split and the held-out share.
+
+The reference (mwaddlink.md, section 1 step 6) keeps, per article, the first sentence made only
+of text and links, with at least one link; it then shuffles with `random.seed(2)` and cuts 50/50.
+Here a sentence must also be whole (ending in a full stop of any script, not cut by a template),
+and the split is a hash of the title, so it does not depend on the order pages arrive in.
+"""
+
+from __future__ import annotations
+
+import hashlib
+
+from wikiforge.wikitext.plain import parse, readable_items
+from wikiforge.wikitext.tokens import line_spans
+
+_TERMINATORS = tuple(".!?。！？।॥։۔؟።")
+_BREAK = "\x00"
+_MARKUP = ("{{", "}}", "<", ">", "[[", "]]", "|", "__", "{|", "=")
+DEFAULT_SPLIT_SEED = "2"
+DEFAULT_HELD_OUT_SHARE = 0.15
+
+
+def _unit_interval(*parts: str) -> float:
+    digest = hashlib.sha256("\x1f".join(parts).encode("utf-8")).digest()
+    return int.from_bytes(digest[:8], "big") / 2**64
+
+
+def split_of(title: str, seed: str = DEFAULT_SPLIT_SEED, test_share: float = 0.5) -> str:
+    """`"train"` or `"test"` for an article's sentence: a seeded hash of the title."""
+    return "test" if _unit_interval("split", seed, title) < test_share else "train"
+
+
+def is_held_out(wiki: str, title: str, share: float = DEFAULT_HELD_OUT_SHARE) -> bool:
+    """Whether an article is in the held-out share: kept out of everything the model learns
+    from (anchors, embeddings, sentences, training set) and used only to measure."""
+    return share > 0 and _unit_interval("heldout", wiki, title) < share
+
+
+def _link_wikitext(target: str, anchor: str) -> str:
+    return f"[[{target}]]" if anchor == target else f"[[{target}|{anchor}]]"
+
+
+def first_linked_sentence(
+    wikitext: str, namespace_prefixes: frozenset[str], min_items: int = 3
+) -> str | None:
+    """The first whole sentence of the page made of text and links only, with a link.
+
+    Args:
+        wikitext: the article.
+        namespace_prefixes: lower-cased names of non-article namespaces and interwiki prefixes.
+        min_items: the fewest text and link pieces (the reference: more than 2 nodes).
+
+    Returns:
+        The sentence as wikitext (`... [[Target|anchor]] ...`), or None.
+    """
+    code = parse(wikitext)
+    if code is None:
+        return None
+    # The reader's text, with each item's span in it, so sentences can be cut on the plain text
+    # and mapped back to wikitext.
+    plain_parts: list[str] = []
+    pieces: list[tuple[int, int, str, str]] = []  # (start, end, kind, wikitext form)
+    cursor = 0
+    for kind, value, anchor in readable_items(code, namespace_prefixes):
+        if kind == "text":
+            text = value
+            pieces.append((cursor, cursor + len(text), "text", text))
+        elif kind == "link":
+            text = anchor
+            pieces.append((cursor, cursor + len(text), "link", _link_wikitext(value, anchor)))
+        else:
+            text = _BREAK
+        plain_parts.append(text)
+        cursor += len(text)
+    plain = "".join(plain_parts)
+    for start, end in line_spans(plain.replace(_BREAK, "\n")):
+        sentence = _sentence_wikitext(plain, pieces, start, end, min_items)
+        if sentence is not None:
+            return sentence
+    return None
+
+
+def _sentence_wikitext(
+    plain: str, pieces: list[tuple[int, int, str, str]], start: int, end: int, min_items: int
+) -> str | None:
+    text = plain[start:end].strip()
+    if not text.endswith(_TERMINATORS) or text.count(_BREAK):
+        return None
+    before = plain[:start].rstrip(" \t")
+    if before and not (before.endswith(_TERMINATORS) or before.endswith("\n")):
+        return None  # the sentence starts right after a template or other break
+    parts = []
+    links = 0
+    items = 0
+    for piece_start, piece_end, kind, form in pieces:
+        if piece_end <= start or piece_start >= end:
+            continue
+        if kind == "link":
+            if piece_start < start or piece_end > end:
+                return None  # a sentence boundary inside a link
+            parts.append(form)
+            links += 1
+        else:
+            fragment = plain[max(start, piece_start) : min(end, piece_end)]
+            if any(mark in fragment for mark in _MARKUP):
+                return None
+            parts.append(fragment)
+        items += 1
+    if links == 0 or items < min_items:
+        return None
+    sentence = "".join(parts).strip()
+    return sentence if "\n" not in sentence and "\t" not in sentence else None

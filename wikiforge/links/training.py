@@ -1,0 +1,91 @@
+"""Training rows: for every mention and candidate of the training sentences, features and label.
+
+As the reference (mwaddlink.md, section 1 step 7): the gold pairs are the sentence's links
+(anchor, resolved target); the mentions are every anchor n-gram of the sentence's plain text plus
+every gold anchor; each of a mention's candidates is one row, labelled 1 when it is the gold
+target. The candidates are the ten most frequent, the same as when serving.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+import numpy as np
+
+from wikiforge.links.features import FEATURE_SETS, MAX_CANDIDATES, candidate_features
+from wikiforge.links.index import LinkIndex
+from wikiforge.links.matching import max_ngram_for
+from wikiforge.wikitext.links import extract_links, replace_links_with_anchors
+from wikiforge.wikitext.tokens import anchor_key, line_spans, tokenize
+
+
+def sentence_gold(sentence_wikitext: str, index: LinkIndex) -> tuple[str, dict[str, str]]:
+    """The plain text of a sentence and its gold links `{anchor_key: article}`.
+
+    Links whose target is not an article of the wiki are left out, as in the reference.
+    """
+    gold: dict[str, str] = {}
+    for link in extract_links(sentence_wikitext, index.language_code, index.capitalize):
+        target = index.resolve(link.target)
+        key = anchor_key(link.anchor, index.language_code)
+        if target is not None and key:
+            gold.setdefault(key, target)
+    return replace_links_with_anchors(sentence_wikitext), gold
+
+
+@dataclass
+class TrainingRows:
+    """Feature matrix, labels and, per row, the page, mention and candidate."""
+
+    features: np.ndarray
+    labels: np.ndarray
+    pages: list[str]
+    mentions: list[str]
+    candidates: list[str]
+
+
+def training_rows(
+    sentences: Iterable[tuple[str, str]], index: LinkIndex, feature_set: str = "extended"
+) -> TrainingRows:
+    """Rows for `(page_title, sentence_wikitext)` pairs."""
+    language = index.language_code
+    blocks: list[np.ndarray] = []
+    labels: list[int] = []
+    pages: list[str] = []
+    mentions: list[str] = []
+    candidates: list[str] = []
+    for title, sentence in sentences:
+        plain, gold = sentence_gold(sentence, index)
+        found: dict[str, int] = {}
+        for start, end in line_spans(plain):
+            part = plain[start:end]
+            tokens = tokenize(part, language)
+            for _, length, key in index.matcher.matches(tokens, max_ngram_for(part)):
+                found.setdefault(key, length)
+        for key in gold:
+            if key in index.entries and key not in found:
+                found[key] = len(tokenize(key, language)) or 1
+        source_vector = index.vector(title)
+        for key in sorted(found):
+            entry = index.entries[key]
+            targets = entry.targets[:MAX_CANDIDATES]
+            blocks.append(
+                candidate_features(
+                    key,
+                    len(tokenize(key, language)) or 1,
+                    entry,
+                    source_vector,
+                    [index.vector(t) for t in targets],
+                    feature_set,
+                )
+            )
+            wanted = gold.get(key)
+            for target in targets:
+                labels.append(int(target == wanted))
+                pages.append(title)
+                mentions.append(key)
+                candidates.append(target)
+    width = len(FEATURE_SETS[feature_set])
+    features = np.vstack(blocks) if blocks else np.zeros((0, width), dtype=np.float32)
+    return TrainingRows(features, np.array(labels, dtype=np.int8), pages, mentions, candidates)
