@@ -142,6 +142,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--dump", type=Path, help="use this .xml.bz2 instead of generating one")
     parser.add_argument("--single-stream", action="store_true", help="generate one bz2 stream")
     parser.add_argument("--readers", default=",".join(READERS))
+    parser.add_argument(
+        "--rss-check-mb", type=int, default=100,
+        help="also read a dump of this size with ours, to show peak RSS does not grow with size"
+        " (0: skip)",
+    )  # fmt: skip
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
 
@@ -179,7 +184,20 @@ def main(argv: list[str] | None = None) -> int:
               f"{'met' if ratio >= 1 else 'NOT met'}")  # fmt: skip
         if ours["pages"] != base["pages"]:
             print(f"WARNING: page counts differ: ours {ours['pages']}, mwxml {base['pages']}")
-    print(f"load average after: {os.getloadavg()[0]:.2f} (the machine is shared: timings are noisy)")
+    load = os.getloadavg()[0]
+    print(f"load average after: {load:.2f} (a shared machine makes timings noisy)")
+    if args.rss_check_mb and args.dump is None and args.rss_check_mb != args.size_mb:
+        small = default_path(args.rss_check_mb, args.seed, args.single_stream)
+        if not small.exists():
+            generate_dump(small, args.rss_check_mb, args.seed, single_stream=args.single_stream)
+        small_result = measure("wikiforge", small, args.threads)
+        big_result = by_kind.get("wikiforge")
+        if big_result:
+            print(
+                f"bounded memory: wikiforge peak RSS {small_result['peak_rss_mb']:.0f} MB on the "
+                f"{args.rss_check_mb} MB dump, {big_result['peak_rss_mb']:.0f} MB on the "
+                f"{args.size_mb} MB dump"
+            )
     command = ["bench/dump_reading.py", *(argv if argv is not None else sys.argv[1:])]
     print(f"reproduce: .venv/bin/python {shlex.join(command)}")
     return 0

@@ -192,7 +192,7 @@ def test_corrupt_bzip2_raises_with_file_and_byte(tmp_path: Path, threads: int) -
 
 # -- crafted input ------------------------------------------------------------------------------
 
-HEADER = """<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.10/" version="0.10" xml:lang="en">
+HEADER = """<mediawiki xmlns="http://www.mediawiki.org/xml/export-0.10/" version="0.10">
   <siteinfo>
     <sitename>Wikipedia</sitename>
     <dbname>testwiki</dbname>
@@ -219,7 +219,8 @@ def page_xml(
     raw_text: str | None = None,
     raw_title: str | None = None,
 ) -> str:
-    parts = ["  <page>", f"    <title>{raw_title if raw_title is not None else escape(title)}</title>"]
+    title_xml = raw_title if raw_title is not None else escape(title)
+    parts = ["  <page>", f"    <title>{title_xml}</title>"]
     if ns is not None:
         parts.append(f"    <ns>{ns}</ns>")
     if page_id is not None:
@@ -269,7 +270,9 @@ def test_each_compression(tmp_path: Path, suffix: str) -> None:
 
 
 def test_entities_decoded_exactly(tmp_path: Path) -> None:
-    raw_text = "&lt;ref name=&quot;x&quot;&gt;a &amp;amp; b&lt;/ref&gt; &#039;q&#x27; &#65;&#x42; &apos;"
+    raw_text = (
+        "&lt;ref name=&quot;x&quot;&gt;a &amp;amp; b&lt;/ref&gt; &#039;q&#x27; &#65;&#x42; &apos;"
+    )
     path = write_dump(
         tmp_path / "e.xml",
         [
@@ -376,7 +379,8 @@ def test_several_revisions_keep_the_last(tmp_path: Path) -> None:
 @pytest.mark.parametrize("threads", [1, 2])
 def test_multistream_bzip2(tmp_path: Path, threads: int) -> None:
     pages = [page_xml(f"P{i}", i) for i in range(1, 251)]
-    streams = [HEADER] + ["".join(pages[i : i + 100]) for i in range(0, 250, 100)] + ["</mediawiki>"]
+    groups = ["".join(pages[i : i + 100]) for i in range(0, 250, 100)]
+    streams = [HEADER, *groups, "</mediawiki>"]
     path = tmp_path / "multistream.xml.bz2"
     path.write_bytes(b"".join(bz2.compress(s.encode()) for s in streams))
     read, reader = read_all(path, threads=threads)
