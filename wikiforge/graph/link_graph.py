@@ -468,3 +468,115 @@ def iter_edges(graph: LinkGraph) -> Iterator[tuple[int, int]]:
     page_id = graph.page_id
     for source, target in zip(graph.source.tolist(), graph.target.tolist(), strict=True):
         yield int(page_id[source]), int(page_id[target])
+
+
+def link_graph_from_xml_dump(
+    paths: Iterable[str | PathLike[str]],
+    language_code: str | None = None,
+) -> LinkGraph:
+    """Build a wiki's link graph straight from its pages-articles XML dump (all part files).
+
+    Links are found with the shared wikitext extractor (`wikiforge.wikitext.links`, the one the
+    links line uses), titles normalised the same way; redirect pages' targets come from the
+    dump's ``<redirect title=...>`` and are followed one hop. Used when no `links` table of the
+    same dump is published.
+
+    Args:
+        paths: The dump's part files, in order.
+        language_code: The wiki's language (title casing); default: none (simple upper-casing).
+
+    Returns:
+        The graph; ``stats`` add ``xml_pages``, ``xml_articles``, ``xml_redirects``.
+    """
+    from wikiforge.dumps.xml_reader import read_pages
+    from wikiforge.wikitext.links import extract_links
+
+    articles: list[tuple[int, str]] = []
+    redirect_titles: list[str] = []
+    redirect_targets: list[str] = []
+    chunks: list[pl.DataFrame] = []
+    sources: list[int] = []
+    targets: list[str] = []
+    pages_read = 0
+    for path in paths:
+        reader = read_pages(path)
+        capitalize = getattr(reader.siteinfo, "case", "first-letter") != "case-sensitive"
+        for page in reader:
+            pages_read += 1
+            if page.namespace != 0:
+                continue
+            if page.redirect is not None:
+                redirect_titles.append(page.title)
+                redirect_targets.append(page.redirect)
+                continue
+            articles.append((page.page_id, page.title))
+            for link in extract_links(page.text or "", language_code, capitalize):
+                if link.target is not None:
+                    sources.append(page.page_id)
+                    targets.append(link.target)
+            if len(sources) >= _STREAM_BATCH_ROWS:
+                chunks.append(_link_chunk(sources, targets))
+                sources, targets = [], []
+    chunks.append(_link_chunk(sources, targets))
+    redirects = pl.LazyFrame(
+        {"title": redirect_titles, "target_title": redirect_targets},
+        schema={"title": pl.String, "target_title": pl.String},
+    )
+    graph = link_graph_from_title_links(articles, pl.concat(chunks).lazy(), redirects)
+    graph.stats.update(
+        xml_pages=pages_read, xml_articles=len(articles), xml_redirects=len(redirect_titles)
+    )
+    return graph
+
+
+def _link_chunk(sources: list[int], targets: list[str]) -> pl.DataFrame:
+    return pl.DataFrame(
+        {"source_page_id": sources, "target_title": targets},
+        schema={"source_page_id": pl.Int64, "target_title": pl.String},
+    )
+
+
+def link_graph_from_links_table(pages: pl.LazyFrame, links: pl.LazyFrame) -> LinkGraph:
+    """Build the graph from the `pages` table and the links line's `links` table.
+
+    Args:
+        pages: ``page_id``, ``namespace``, ``title``, ``redirect`` (target title of a redirect
+            page, else null) of every page of the dump.
+        links: ``source`` (title of the linking article) and ``target`` (title of the linked
+            article, redirects already resolved by the links line) of every link.
+
+    Returns:
+        The graph with construction counters.
+    """
+    ns0 = pages.filter(pl.col("namespace") == 0)
+    articles = ns0.filter(pl.col("redirect").is_null()).select("page_id", "title")
+    redirects = ns0.filter(pl.col("redirect").is_not_null()).select(
+        "title", pl.col("redirect").alias("target_title")
+    )
+    by_title = articles.select(
+        pl.col("page_id").alias("source_page_id"), _db_title(pl.col("title")).alias("source")
+    )
+    resolved = (
+        links.select(_db_title(pl.col("source")).alias("source"), pl.col("target"))
+        .join(by_title, on="source", how="left")
+        .select(pl.col("source_page_id").fill_null(-1), pl.col("target").alias("target_title"))
+    )
+    return link_graph_from_title_links(articles, resolved, redirects)
+
+
+#: File names of a stored link graph.
+NODES_FILE = "nodes.parquet"
+EDGES_FILE = "edges.parquet"
+
+
+def write_link_graph(graph: LinkGraph, nodes_path: Path, edges_path: Path) -> None:
+    """Write a graph as two Parquet files (nodes in node order, edges sorted)."""
+    pq.write_table(graph.nodes_table(), nodes_path, compression="zstd")
+    pq.write_table(graph.edges_table(), edges_path, compression="zstd")
+
+
+def read_link_graph(nodes_path: Path, edges_path: Path) -> LinkGraph:
+    """Read a graph written by :func:`write_link_graph` (schemas and node order checked)."""
+    nodes = pq.read_table(nodes_path, schema=NODES_SCHEMA)
+    edges = pq.read_table(edges_path, schema=EDGES_SCHEMA)
+    return LinkGraph.from_tables(nodes, edges)

@@ -1,0 +1,78 @@
+"""The graph line's assets through Dagster, on the bundled landing zone."""
+
+import numpy as np
+
+from assets.graph.degrees import degrees
+from assets.graph.entity_pagerank import entity_pagerank, entity_views_smeared
+from assets.graph.hits import hits
+from assets.graph.link_graph import link_graph, link_graph_is_simple, load_link_graph
+from assets.graph.pagerank import pagerank, pagerank_is_a_distribution
+from tests.conftest import materialize_partition
+
+WIKI_ASSETS = [link_graph, link_graph_is_simple, pagerank, pagerank_is_a_distribution, hits,
+               degrees]
+
+
+def _metadata(result, asset: str) -> dict:
+    for event in result.get_asset_materialization_events():
+        if event.asset_key.path[-1] == asset:
+            return {k: v.value for k, v in event.materialization.metadata.items()}
+    raise AssertionError(f"{asset} not materialized")
+
+
+def test_chwiki_from_sql_dumps(instance, resources):
+    result = materialize_partition(WIKI_ASSETS, "chwiki", instance=instance,
+                                   resources=resources, dynamic="wiki")
+    assert result.success
+    assert all(check.passed for check in result.get_asset_check_evaluations())
+    graph_meta = _metadata(result, "link_graph")
+    assert graph_meta["built_from"] == "sql_dumps"
+    assert graph_meta["dump_date"] == "20240501"
+    assert (graph_meta["nodes"], graph_meta["edges"]) == (582, 1120)
+    meta = _metadata(result, "pagerank")
+    for key in ("nodes", "edges", "dangling_nodes", "dangling_mass", "iterations", "residual",
+                "seconds"):
+        assert key in meta
+    assert meta["residual"] < 1e-10 and meta["nodes"] == 582
+    store = resources["store"]
+    table = store.require("pagerank", "chwiki").table()
+    assert table.column("title")[0].as_py() == "Estados_Unidus"
+    assert table.num_rows == 582
+    hits_meta = _metadata(result, "hits")
+    assert hits_meta["converged"] is True
+    degree_meta = _metadata(result, "degrees")
+    assert degree_meta["edges"] == 1120
+    degree_table = store.require("degrees", "chwiki").table()
+    assert sum(degree_table.column("in_degree").to_pylist()) == 1120
+
+    entity = materialize_partition([entity_pagerank], None, instance=instance,
+                                   resources=resources)
+    entity_meta = _metadata(entity, "entity_pagerank")
+    assert entity_meta["wikis"]["chwiki"]["entities_from"] == "page_props 20240501"
+    ranked = store.require("entity_pagerank").table()
+    assert ranked.column("entity")[0].as_py() == "Q30"
+
+
+def test_hawiki_from_xml_when_no_links_table(instance, resources):
+    result = materialize_partition([link_graph, link_graph_is_simple, pagerank], "hawiki",
+                                   instance=instance, resources=resources, dynamic="wiki")
+    assert result.success
+    meta = _metadata(result, "link_graph")
+    assert meta["built_from"] == "xml_dump"
+    assert meta["nodes"] == 1651  # every ns0 article of the dump
+    graph = load_link_graph(resources["store"].require("link_graph", "hawiki"))
+    assert graph.edge_count == meta["edges"] > 1000
+    assert not np.any(graph.source == graph.target)
+
+
+def test_smearing_skips_cleanly_without_views(instance, resources):
+    result = materialize_partition([entity_views_smeared], None, instance=instance,
+                                   resources=resources)
+    assert result.success
+    assert result.get_asset_materialization_events() == []
+
+
+def test_wiki_without_dumps_skips(instance, resources):
+    result = materialize_partition([link_graph, pagerank], "zzwiki", instance=instance,
+                                   resources=resources, dynamic="wiki")
+    assert result.success and result.get_asset_materialization_events() == []
