@@ -137,7 +137,6 @@ class _StdlibDecompressorRaw(io.RawIOBase):
         self._decompressor = _new_decompressor(kind)
         self._pending = b""  # compressed bytes read but not yet given to the decompressor
         self._compressed_offset = 0  # offset in the file of the first byte of self._pending
-        self._stream_has_data = False  # current stream consumed at least one byte
         self._at_eof = False
 
     def readable(self) -> bool:
@@ -157,7 +156,7 @@ class _StdlibDecompressorRaw(io.RawIOBase):
     def _read_some(self, limit: int) -> bytes:
         """Return up to ``limit`` decompressed bytes; ``b""`` only at the end of the file."""
         while not self._at_eof:
-            if self._decompressor.eof if self._kind != "gzip" else self._decompressor.eof:
+            if self._decompressor.eof:
                 # One stream ended; a concatenated next stream may follow.
                 rest = self._decompressor.unused_data
                 self._compressed_offset -= len(rest) if rest else 0
@@ -168,7 +167,6 @@ class _StdlibDecompressorRaw(io.RawIOBase):
                     self._at_eof = True
                     break
                 self._decompressor = _new_decompressor(self._kind)
-                self._stream_has_data = False
             if not self._pending and self._needs_input():
                 self._pending = self._file.read(_COMPRESSED_CHUNK)
                 if not self._pending:
@@ -192,7 +190,6 @@ class _StdlibDecompressorRaw(io.RawIOBase):
             self._compressed_offset += len(data) - len(self._unconsumed())
             self._pending = self._unconsumed()
             if out:
-                self._stream_has_data = True
                 return out
         return b""
 

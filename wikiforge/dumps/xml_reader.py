@@ -408,6 +408,37 @@ def _is_plain(data: bytes) -> bool:
     )
 
 
+_MAX_IMPURE_SPOTS = 1000
+
+
+def _impure_spots(data: bytes) -> list[int] | None:
+    """Sorted offsets of everything that makes data not plain (see ``_is_plain``).
+
+    A page that contains none of them takes the fast path without a check of its own. ``None``
+    when there are too many to list (say a CRLF file): then every page is checked by itself.
+    """
+    spots: list[int] = []
+    # One scan per kind: each is a C-speed search, unlike one regex with alternatives.
+    for needle, haystack in (
+        (b"\r", data),
+        (b"]]>", data),
+        (b"\0", data.translate(_FLAG_NOT_XML_BYTES)),
+    ):
+        found = haystack.find(needle)
+        while found >= 0:
+            spots.append(found)
+            if len(spots) > _MAX_IMPURE_SPOTS:
+                return None
+            found = haystack.find(needle, found + 1)
+    for pattern in (_NOT_XML_NONCHARACTER, _AMPERSAND_NOT_NAMED_ENTITY):
+        for match in pattern.finditer(data):
+            spots.append(match.start())
+            if len(spots) > _MAX_IMPURE_SPOTS:
+                return None
+    spots.sort()
+    return spots
+
+
 def _unescape(raw: bytes) -> bytes:
     """Decode the five predefined XML entities (the only ones the fast path lets through)."""
     if b"&" not in raw:
@@ -752,8 +783,9 @@ class DumpReader:
         skipped = report.skipped
         last_title: str | None = None
         position = 0
-        # Checked once per buffer: pages inside plain data need no per-page check.
-        plain = _is_plain(buffer)
+        # Checked once per buffer: pages clear of these spots need no check of their own.
+        spots = _impure_spots(buffer)
+        next_spot = 0  # index in spots of the first one at or after the current page
         try:
             if source.exhausted and not buffer:
                 return
@@ -767,14 +799,14 @@ class DumpReader:
                     if len(tail) > _READ_CHUNK:
                         self._check_long_tail(tail, base + position, last_title)
                     buffer, base, position = tail + source.read(), base + position, 0
-                    plain = _is_plain(buffer)
+                    spots, next_spot = _impure_spots(buffer), 0
                     continue
                 if start > position and buffer[position:start].strip(b" \t\n"):
                     self._check_gap(buffer[position:start], base + position, last_title)
                 end = buffer.find(b"</page>", start + 6)
                 if end < 0:
                     buffer, base, end = self._read_rest_of_page(source, buffer, base, start)
-                    plain = _is_plain(buffer)
+                    spots, next_spot = _impure_spots(buffer), 0
                     position = start = 0
                     if end < 0:
                         if source.exhausted:  # cut off inside this page
@@ -787,7 +819,13 @@ class DumpReader:
                     skipped["page_too_large"] = skipped.get("page_too_large", 0) + 1
                     continue
                 chunk = buffer[start:end]
-                page = _fast_page(chunk) if plain or _is_plain(chunk) else None
+                if spots is None:
+                    plain = _is_plain(chunk)
+                else:
+                    while next_spot < len(spots) and spots[next_spot] < start:
+                        next_spot += 1
+                    plain = next_spot == len(spots) or spots[next_spot] >= end
+                page = _fast_page(chunk) if plain else None
                 if page is None:
                     page = self._read_page(chunk, base + start, last_title, siteinfo)
                     if isinstance(page, str):
