@@ -9,3 +9,7 @@ from serving.controllers.tasks import TasksController
 
 CONTROLLERS: list[type] = [HealthController, DatasetsController]
 CONTROLLERS.append(TasksController)
+
+from serving.controllers.graph import PageRankController  # noqa: E402
+
+CONTROLLERS.append(PageRankController)
