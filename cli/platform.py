@@ -16,8 +16,17 @@ REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
 
 
-def open_instance(data_root: Path):
-    """The Dagster instance under the data root (SQLite), so `dg dev` shows the same runs."""
+def open_instance(data_root: Path | str):
+    """The Dagster instance: ``$DAGSTER_HOME`` when set (production: PostgreSQL in its
+    dagster.yaml), else SQLite under a local data root, so `dg dev` shows the same runs."""
+    if os.environ.get("DAGSTER_HOME") and (
+        isinstance(data_root, str) or os.environ.get("WIKIFORGE_USE_DAGSTER_HOME")
+    ):
+        from dagster import DagsterInstance
+
+        return DagsterInstance.get()
+    if isinstance(data_root, str):
+        raise click.UsageError(f"--data {data_root} is remote: set DAGSTER_HOME to the instance")
     home = data_root / ".dagster"
     home.mkdir(parents=True, exist_ok=True)
     config = home / "dagster.yaml"
@@ -42,7 +51,7 @@ class RunOutcome:
 
 
 def materialize_landing(
-    data_root: Path,
+    data_root: Path | str,
     dumps_dir: Path,
     crawls_dir: Path,
     *,
@@ -64,7 +73,8 @@ def materialize_landing(
     from sensors import plan_runs
     from wikiforge.landing import Landing
 
-    data_root.mkdir(parents=True, exist_ok=True)
+    if isinstance(data_root, Path):
+        data_root.mkdir(parents=True, exist_ok=True)
     instance = open_instance(data_root)
     defs = build_defs(data_root=data_root, dumps_dir=dumps_dir, crawls_dir=crawls_dir, engine=engine)
     job_names = {job.name for job in defs.jobs or []}
@@ -136,11 +146,11 @@ def _run_job(defs, instance, job_name: str, partition: str | None) -> RunOutcome
     return outcome
 
 
-def print_summary(outcomes: list[RunOutcome], data_root: Path, echo=click.echo) -> None:
+def print_summary(outcomes: list[RunOutcome], data_root: Path | str, echo=click.echo) -> None:
     """A short human summary: what was built, which checks passed, where it lives."""
-    from wikiforge.storage import DataRoot
+    from wikiforge.storage import open_data_root
 
-    root = DataRoot(data_root)
+    root = open_data_root(data_root)
     echo("")
     echo(f"Built under {data_root}:")
     assets = sorted({a for o in outcomes for a in o.materialized})
@@ -175,17 +185,19 @@ def demo(data_dir: Path, engine: str | None) -> None:
 @click.command()
 @click.option("--dumps", "dumps_dir", default="dumps", show_default=True, type=click.Path(path_type=Path))
 @click.option("--crawls", "crawls_dir", default="crawls", show_default=True, type=click.Path(path_type=Path))
-@click.option("--data", "data_dir", default="data", show_default=True, type=click.Path(path_type=Path))
+@click.option("--data", "data_dir", default="data", show_default=True,
+              help="Data root: a directory, or a URL fsspec reaches (s3://..., hdfs://...).")
 @click.option("--wiki", "wikis", multiple=True, help="Only these wikis (repeatable).")
 @click.option("--engine", type=click.Choice(["local", "spark"]), default=None)
-def materialize(dumps_dir: Path, crawls_dir: Path, data_dir: Path, wikis: tuple[str, ...], engine):
+def materialize(dumps_dir: Path, crawls_dir: Path, data_dir: str, wikis: tuple[str, ...], engine):
     """Materialize everything the landing zone holds, or the named wikis."""
     if not dumps_dir.is_dir():
         raise click.BadParameter(f"{dumps_dir} is not a directory", param_hint="--dumps")
+    data: Path | str = data_dir if "://" in data_dir else Path(data_dir).resolve()
     outcomes = materialize_landing(
-        data_dir.resolve(), dumps_dir.resolve(), crawls_dir.resolve(), wikis=wikis, engine=engine
+        data, dumps_dir.resolve(), crawls_dir.resolve(), wikis=wikis, engine=engine
     )
-    print_summary(outcomes, data_dir.resolve())
+    print_summary(outcomes, data)
     sys.exit(0 if all(o.success for o in outcomes) else 1)
 
 

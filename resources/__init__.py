@@ -25,7 +25,10 @@ def build_resources(
 ) -> dict[str, Any]:
     """The resources every asset and sensor uses; arguments override the environment."""
     env = os.environ
-    data = Path(data_root or env.get("WIKIFORGE_DATA", "data")).resolve()
+    data_text = str(data_root or env.get("WIKIFORGE_DATA", "data"))
+    remote = "://" in data_text and not data_text.startswith("file://")
+    # A remote data root (s3://, hdfs://...) is used as a URL; a local one as an absolute path.
+    data = data_text.rstrip("/") if remote else str(Path(data_text.removeprefix("file://")).resolve())
     dumps = Path(dumps_dir or env.get("WIKIFORGE_DUMPS", "dumps")).resolve()
     crawls = Path(crawls_dir or env.get("WIKIFORGE_CRAWLS", "crawls")).resolve()
     spark_config = {"spark.master": spark_master or env.get("WIKIFORGE_SPARK_MASTER", "local[2]")}
@@ -36,5 +39,6 @@ def build_resources(
         "engine": Engine(
             kind=engine or env.get("WIKIFORGE_ENGINE", "local"),
             spark_config=spark_config,
+            spark_staging_url=f"{data}/.staging" if remote else "",
         ),
     }

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import collections
 import os
+import uuid
 from collections.abc import Callable, Iterable, Iterator
 from concurrent.futures import Future, ProcessPoolExecutor
 from pathlib import Path
@@ -74,6 +75,10 @@ class Engine(dg.ConfigurableResource):
     duckdb_memory_limit: str = "2GB"
     #: Spark settings over DEFAULT_SPARK_CONFIG; ``spark.master`` names the cluster.
     spark_config: dict[str, str] = {}
+    #: Where Spark executors write their output before it is published: a URL on the shared
+    #: data root (``s3://bucket/data/.staging``) for a cluster; empty for a local data root
+    #: (then the driver's and executors' filesystem must be the same, as with local[N]).
+    spark_staging_url: str = ""
     _spark: LazyPySparkResource | None = PrivateAttr(default=None)
 
     @property
@@ -112,7 +117,7 @@ class Engine(dg.ConfigurableResource):
         from pyspark.sql.pandas.types import from_arrow_schema
 
         session = self.spark.spark_session
-        frame = session.read.parquet(*[str(p) for p in source.parquet_paths()])
+        frame = session.read.parquet(*source.parquet_uris())
         if columns:
             frame = frame.select(*columns)
 
@@ -130,7 +135,7 @@ class Engine(dg.ConfigurableResource):
         if self.kind == "spark":
             session = self.spark.spark_session
             for name, stored in tables.items():
-                session.read.parquet(*[str(p) for p in stored.parquet_paths()]).createOrReplaceTempView(name)
+                session.read.parquet(*stored.parquet_uris()).createOrReplaceTempView(name)
             return self._spark_write(session.sql(query), schema)
         import duckdb
 
@@ -159,7 +164,12 @@ class Engine(dg.ConfigurableResource):
         )
         out = Artifacts()
         target = out.dir / "spark"
-        frame.write.mode("overwrite").parquet(str(target))
+        if self.spark_staging_url:
+            remote = f"{self.spark_staging_url.rstrip('/')}/spark-{uuid.uuid4().hex}"
+            frame.write.mode("overwrite").parquet(remote)
+            _fetch_parts(remote, target)
+        else:
+            frame.write.mode("overwrite").parquet(str(target))
         # Flatten Spark's output into the artifact directory; drop its marker files.
         rows = 0
         for index, part in enumerate(sorted(target.glob("part-*.parquet"))):
@@ -173,6 +183,17 @@ class Engine(dg.ConfigurableResource):
         target.rmdir()
         out.rows = rows
         return out
+
+
+def _fetch_parts(url: str, target: Path) -> None:
+    """Copy Spark's part files from a remote staging URL to a local directory, then delete them."""
+    import fsspec
+
+    fs, base = fsspec.core.url_to_fs(url)
+    target.mkdir(parents=True, exist_ok=True)
+    for path in fs.glob(f"{base.rstrip('/')}/part-*.parquet"):
+        fs.get_file(path, str(target / path.rsplit("/", 1)[-1]))
+    fs.rm(base, recursive=True)
 
 
 def local_engine() -> Engine:

@@ -28,6 +28,7 @@ import pyarrow as pa
 from wikiforge.storage import (
     PARQUET_FILE,
     DataRoot,
+    open_data_root,
     StoredAsset,
     WriteResult,
     describe_files,
@@ -120,7 +121,7 @@ class DataStore(dg.ConfigurableResource):
 
     @property
     def root(self) -> DataRoot:
-        return DataRoot(self.data_root)
+        return open_data_root(self.data_root)
 
     def current(self, asset: str, partition: str | None = None) -> StoredAsset | None:
         """The published version of an asset partition, or None."""
@@ -144,7 +145,7 @@ class ParquetIOManager(dg.ConfigurableIOManager):
 
     @property
     def store(self) -> DataRoot:
-        return DataRoot(self.data_root)
+        return open_data_root(self.data_root)
 
     # -- output --------------------------------------------------------------------------
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:

@@ -16,7 +16,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Generic, TypeVar
 
-from wikiforge.storage import DataRoot, StoredAsset
+from wikiforge.storage import DataRoot, StoredAsset, open_data_root
 
 T = TypeVar("T")
 log = logging.getLogger("wikiforge.serving")
@@ -49,7 +49,7 @@ class DatasetCatalog:
     """Finds and caches the newest published version of asset partitions for the server."""
 
     def __init__(self, data_root: str | DataRoot, *, recheck_s: float = 1.0) -> None:
-        self.root = data_root if isinstance(data_root, DataRoot) else DataRoot(data_root)
+        self.root = data_root if isinstance(data_root, DataRoot) else open_data_root(data_root)
         self.recheck_s = recheck_s
         self._entries: dict[tuple[str, str | None, Callable], _Entry] = {}
         self._locks: dict[tuple[str, str | None, Callable], threading.Lock] = {}

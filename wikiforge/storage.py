@@ -67,10 +67,16 @@ def check_schema(actual: pa.Schema, declared: pa.Schema, *, what: str) -> None:
 
 @dataclass(frozen=True)
 class StoredAsset:
-    """One published version of an asset partition: a directory of files and its manifest."""
+    """One published version of an asset partition: a directory of files and its manifest.
+
+    ``dir`` is always a local directory (for a remote data root, a verified local copy of the
+    immutable version); ``remote_dir`` is the version's URL on a remote data root, which a
+    cluster (Spark) reads directly.
+    """
 
     dir: Path
     manifest: Mapping[str, Any]
+    remote_dir: str | None = None
 
     @property
     def version(self) -> str:
@@ -100,6 +106,12 @@ class StoredAsset:
 
     def parquet_paths(self) -> list[Path]:
         return [self.dir / name for name in sorted(self.files) if name.endswith(".parquet")]
+
+    def parquet_uris(self) -> list[str]:
+        """Where a cluster reads the Parquet files: remote URLs, or local paths."""
+        if self.remote_dir is None:
+            return [str(p) for p in self.parquet_paths()]
+        return [f"{self.remote_dir}/{name}" for name in sorted(self.files) if name.endswith(".parquet")]
 
     def table(self, columns: list[str] | None = None) -> pa.Table:
         """The whole table (for small assets; use scan() or iter_batches() for large ones)."""
@@ -164,11 +176,24 @@ def describe_files(directory: Path) -> dict[str, dict[str, Any]]:
     return out
 
 
+def open_data_root(root: str | os.PathLike[str], cache_dir: str | None = None) -> DataRoot:
+    """A data root on the local filesystem, or on any filesystem fsspec reaches (``s3://``,
+    ``hdfs://``, ``gs://``, ``memory://``...), chosen by the URL's protocol."""
+    text = os.fspath(root)
+    if "://" in text and not text.startswith("file://"):
+        return RemoteDataRoot(text, cache_dir=cache_dir)
+    return DataRoot(text.removeprefix("file://"))
+
+
 class DataRoot:
-    """Reads and atomically writes asset partitions under one root directory."""
+    """Reads and atomically writes asset partitions under one local root directory."""
 
     def __init__(self, root: str | os.PathLike[str]) -> None:
         self.root = Path(root).resolve()
+
+    @property
+    def url(self) -> str:
+        return str(self.root)
 
     # -- layout ----------------------------------------------------------------------------
     def partition_dir(self, asset: str | Iterable[str], partition: str | None) -> Path:
@@ -278,3 +303,120 @@ class DataRoot:
                 shutil.rmtree(stage, ignore_errors=True)
                 removed += 1
         return removed
+
+
+class RemoteDataRoot(DataRoot):
+    """A data root on a remote filesystem (S3, HDFS, GCS...) through fsspec.
+
+    The same layout and protocol as the local root: a version is uploaded completely before the
+    pointer object is replaced (a single-object write, atomic on object stores), so readers never
+    see a partial version. Reads go through a local cache of whole versions (``self.root``):
+    versions never change once published, so a cached copy is always valid.
+    """
+
+    def __init__(self, url: str, cache_dir: str | None = None) -> None:
+        import fsspec
+
+        self.fs, self.base = fsspec.core.url_to_fs(url)
+        self._url = url.rstrip("/")
+        digest = hashlib.sha256(self._url.encode()).hexdigest()[:12]
+        cache = Path(cache_dir or os.environ.get("WIKIFORGE_CACHE", Path.home() / ".cache" / "wikiforge"))
+        super().__init__(cache / digest)
+        self.root.mkdir(parents=True, exist_ok=True)
+
+    @property
+    def url(self) -> str:
+        return self._url
+
+    def _remote(self, local: Path) -> str:
+        """The remote path matching a path under the local cache."""
+        rel = local.relative_to(self.root).as_posix()
+        return f"{self.base.rstrip('/')}/{rel}" if rel != "." else self.base
+
+    def _remote_url(self, local: Path) -> str:
+        return f"{self._url}/{local.relative_to(self.root).as_posix()}"
+
+    def current(self, asset: str | Iterable[str], partition: str | None) -> StoredAsset | None:
+        pdir = self.partition_dir(asset, partition)
+        try:
+            manifest = json.loads(self.fs.cat_file(self._remote(pdir / POINTER)))
+        except FileNotFoundError:
+            return None
+        local = pdir / manifest["version"]
+        if not (local / "_manifest.json").is_file():
+            self._download(self._remote(local), local)
+        return StoredAsset(dir=local, manifest=manifest, remote_dir=self._remote_url(local))
+
+    def _download(self, remote: str, local: Path) -> None:
+        """Copy a version into the cache, atomically (a temp dir renamed into place)."""
+        temp = Path(tempfile.mkdtemp(prefix=".download-", dir=local.parent if local.parent.exists() else self._mkdir(local.parent)))
+        try:
+            for path in self.fs.find(remote):
+                rel = path[len(remote.rstrip("/")) + 1 :]
+                target = temp / rel
+                target.parent.mkdir(parents=True, exist_ok=True)
+                self.fs.get_file(path, str(target))
+            os.replace(temp, local)
+        except OSError:
+            shutil.rmtree(temp, ignore_errors=True)
+            if not (local / "_manifest.json").is_file():
+                raise
+
+    @staticmethod
+    def _mkdir(path: Path) -> Path:
+        path.mkdir(parents=True, exist_ok=True)
+        return path
+
+    def pointer_stamp(self, asset: str | Iterable[str], partition: str | None) -> int | None:
+        try:
+            body = self.fs.cat_file(self._remote(self.partition_dir(asset, partition) / POINTER))
+        except FileNotFoundError:
+            return None
+        return int.from_bytes(hashlib.sha256(body).digest()[:8], "big")
+
+    def assets(self) -> list[str]:
+        base = self.base.rstrip("/")
+        found = set()
+        for pointer in self.fs.glob(f"{base}/**/{POINTER}"):
+            rel = pointer[len(base) + 1 :].split("/")
+            if len(rel) >= 3 and not rel[0].startswith("."):
+                found.add("/".join(rel[:-2]))
+        return sorted(found)
+
+    def partitions(self, asset: str | Iterable[str]) -> list[str]:
+        adir = self._remote(self.partition_dir(asset, None).parent)
+        return sorted(p.rstrip("/").split("/")[-2] for p in self.fs.glob(f"{adir}/*/{POINTER}"))
+
+    def publish(
+        self,
+        asset: str | Iterable[str],
+        partition: str | None,
+        staged: Path,
+        manifest: Mapping[str, Any],
+    ) -> StoredAsset:
+        pdir = self.partition_dir(asset, partition)
+        version = f"v{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:8]}"
+        full = {**manifest, "version": version}
+        body = json.dumps(full, indent=2, sort_keys=True, default=str)
+        (staged / "_manifest.json").write_text(body)
+        remote_version = self._remote(pdir / version)
+        for path in sorted(p for p in staged.rglob("*") if p.is_file()):
+            self.fs.put_file(str(path), f"{remote_version}/{path.relative_to(staged).as_posix()}")
+        # Only now does the version become visible.
+        self.fs.pipe_file(self._remote(pdir / POINTER), body.encode())
+        pdir.mkdir(parents=True, exist_ok=True)
+        os.replace(staged, pdir / version)  # the cache already holds it
+        self._collect_remote_garbage(pdir, keep=version)
+        return StoredAsset(dir=pdir / version, manifest=full, remote_dir=self._remote_url(pdir / version))
+
+    def _collect_remote_garbage(self, pdir: Path, keep: str) -> None:
+        remote = self._remote(pdir)
+        names = sorted(
+            p.rstrip("/").split("/")[-1]
+            for p in self.fs.ls(remote, detail=False)
+            if p.rstrip("/").split("/")[-1].startswith("v")
+        )
+        old = [v for v in names if v != keep][: max(0, len(names) - KEEP_VERSIONS)]
+        for name in old:
+            self.fs.rm(f"{remote}/{name}", recursive=True)
+            shutil.rmtree(pdir / name, ignore_errors=True)
