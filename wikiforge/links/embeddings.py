@@ -99,7 +99,7 @@ def train_vectors(
         vector_size=DIMENSIONS,
         window=5,
         min_count=min_word_count,
-        sg=1,
+        sg=0,
         negative=5,
         epochs=epochs,
         seed=seed,

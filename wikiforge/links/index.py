@@ -26,6 +26,7 @@ class LinkIndex:
         link_probability: `{anchor_key: link probability}` (the extended feature).
         namespace_prefixes: lower-cased namespace and interwiki prefixes of the wiki.
         capitalize: whether the wiki capitalises titles.
+        allow_unknown_targets: a partial dump: link targets it does not hold are kept.
     """
 
     def __init__(
@@ -39,6 +40,7 @@ class LinkIndex:
         link_probability: Mapping[str, float] | None = None,
         namespace_prefixes: frozenset[str] = CANONICAL_NAMESPACE_PREFIXES,
         capitalize: bool = True,
+        allow_unknown_targets: bool = False,
     ) -> None:
         probability = link_probability or {}
         self.entries: dict[str, AnchorEntry] = {
@@ -53,6 +55,7 @@ class LinkIndex:
         self.language_code = language_code
         self.namespace_prefixes = namespace_prefixes | CANONICAL_NAMESPACE_PREFIXES
         self.capitalize = capitalize
+        self.allow_unknown_targets = allow_unknown_targets
 
     def vector(self, title: str) -> np.ndarray | None:
         """The article's vector, or None."""
@@ -65,4 +68,8 @@ class LinkIndex:
 
     def resolve(self, title: str | None) -> str | None:
         """The article a (normalised) title leads to, or None."""
-        return resolve_target(title, self.redirects, self.pageids)
+        if title is not None and self.allow_unknown_targets:
+            head, colon, _ = title.partition(":")
+            if colon and head.strip().lower() in self.namespace_prefixes:
+                return None
+        return resolve_target(title, self.redirects, self.pageids, self.allow_unknown_targets)

@@ -47,7 +47,10 @@ def namespace_prefixes(rows: Iterable[Mapping]) -> frozenset[str]:
 
 
 def pageids_and_redirects(
-    rows: Iterable[Mapping], language_code: str, capitalize: bool = True
+    rows: Iterable[Mapping],
+    language_code: str,
+    capitalize: bool = True,
+    allow_missing_final: bool = False,
 ) -> tuple[dict[str, int], dict[str, str], RedirectStats]:
     """Article titles to page ids, and main-namespace redirects resolved to final articles."""
     pageids: dict[str, int] = {}
@@ -61,8 +64,41 @@ def pageids_and_redirects(
                 raw_redirects[row["title"]] = target
         else:
             pageids[row["title"]] = int(row["page_id"])
-    redirects, stats = resolve_redirects(raw_redirects, pageids.keys() | set())
+    redirects, stats = resolve_redirects(
+        raw_redirects, pageids.keys() | set(), allow_missing_final=allow_missing_final
+    )
     return pageids, redirects, stats
+
+
+PARTIAL_DUMP_SHARE = 0.1
+
+
+def resolvable_share(
+    rows: Iterable[Mapping],
+    pageids: Mapping[str, int],
+    redirects: Mapping[str, str],
+    language_code: str,
+    prefixes: frozenset[str],
+    capitalize: bool = True,
+) -> float:
+    """The share of article-namespace link targets that the dump holds.
+
+    On a whole wiki many link targets exist (even a small wiki full of red links, such as the
+    Hausa one, resolves a third of them); far below
+    `PARTIAL_DUMP_SHARE` means the dump is a slice of a wiki, and targets it does not hold
+    must be kept, or nothing is left to learn from.
+    """
+    total = found = 0
+    for row in rows:
+        for link in extract_links(row["text"] or "", language_code, capitalize):
+            if link.target is None:
+                continue
+            head, colon, _ = link.target.partition(":")
+            if colon and head.strip().lower() in prefixes:
+                continue
+            total += 1
+            found += resolve_target(link.target, redirects, pageids) is not None
+    return found / total if total else 1.0
 
 
 @dataclass(frozen=True, slots=True)
@@ -82,12 +118,22 @@ def article_links(
     redirects: Mapping[str, str],
     language_code: str,
     capitalize: bool = True,
+    prefixes: frozenset[str] | None = None,
 ) -> tuple[list[LinkRow], int]:
-    """The links of one article whose target resolves to an article, and how many did not."""
+    """The links of one article whose target resolves to an article, and how many did not.
+
+    With `prefixes` (a partial dump), a target the dump does not hold is kept unless it names
+    another namespace or wiki.
+    """
     kept = []
     unresolved = 0
     for link in extract_links(row["text"] or "", language_code, capitalize):
-        target = resolve_target(link.target, redirects, pageids)
+        if prefixes is not None and link.target is not None:
+            head, colon, _ = link.target.partition(":")
+            if colon and head.strip().lower() in prefixes:
+                unresolved += 1
+                continue
+        target = resolve_target(link.target, redirects, pageids, prefixes is not None)
         if target is None:
             unresolved += 1
             continue
@@ -142,11 +188,12 @@ def build_vectors(
     corpus_path: Path,
     seed: int = 7,
     capitalize: bool = True,
+    allow_unknown_targets: bool = False,
 ) -> tuple[dict, int]:
     """Write the embedding corpus of the given articles and train vectors on it."""
 
     def resolve(title: str | None) -> str | None:
-        return resolve_target(title, redirects, pageids)
+        return resolve_target(title, redirects, pageids, allow_unknown_targets)
 
     corpora = (
         article_corpus(row["text"] or "", row["title"], prefixes, resolve, language_code,

@@ -24,6 +24,7 @@ def resolve_redirects(
     redirects: Mapping[str, str],
     articles: Iterable[str] | frozenset[str] | set[str],
     max_hops: int = MAX_REDIRECT_HOPS,
+    allow_missing_final: bool = False,
 ) -> tuple[dict[str, str], RedirectStats]:
     """Map every redirect title to the article it finally leads to.
 
@@ -35,6 +36,8 @@ def resolve_redirects(
         redirects: redirect title to its target title (both normalised).
         articles: titles of the non-redirect pages a chain may end on.
         max_hops: the longest chain followed.
+        allow_missing_final: accept a chain ending on a page the dump does not hold (a partial
+            dump, where most linked pages are missing).
 
     Returns:
         `{redirect_title: article_title}` and the counts.
@@ -61,7 +64,10 @@ def resolve_redirects(
                     stats.cycle_examples.append(source)
                 break
             if current not in redirects:
-                stats.broken += 1
+                if allow_missing_final:
+                    outcome = current
+                else:
+                    stats.broken += 1
                 break
             if hops >= max_hops:
                 stats.too_long += 1
@@ -78,12 +84,20 @@ def resolve_redirects(
 
 
 def resolve_target(
-    title: str | None, redirects: Mapping[str, str], articles: Mapping[str, int] | set[str]
+    title: str | None,
+    redirects: Mapping[str, str],
+    articles: Mapping[str, int] | set[str],
+    allow_unknown: bool = False,
 ) -> str | None:
-    """The article a link target leads to (through resolved redirects), or None."""
+    """The article a link target leads to (through resolved redirects), or None.
+
+    With `allow_unknown` (a partial dump) a title the dump does not hold is taken as it is.
+    """
     if title is None:
         return None
     if title in articles:
         return title
     final = redirects.get(title)
-    return final if final is not None and final in articles else None
+    if final is not None and (allow_unknown or final in articles):
+        return final
+    return title if allow_unknown else None

@@ -9,12 +9,14 @@ and the split is a hash of the title, so it does not depend on the order pages a
 from __future__ import annotations
 
 import hashlib
+import re
 
 from wikiforge.wikitext.plain import parse, readable_items
 from wikiforge.wikitext.tokens import line_spans
 
 _TERMINATORS = tuple(".!?。！？।॥։۔؟።")
 _BREAK = "\x00"
+_FIRST_HEADING = re.compile(r"^==.*==[ \t]*$", re.MULTILINE)
 _MARKUP = ("{{", "}}", "<", ">", "[[", "]]", "|", "__", "{|", "=")
 DEFAULT_SPLIT_SEED = "2"
 DEFAULT_HELD_OUT_SHARE = 0.15
@@ -53,6 +55,18 @@ def first_linked_sentence(
     Returns:
         The sentence as wikitext (`... [[Target|anchor]] ...`), or None.
     """
+    # The sentence is nearly always in the lead: parse that first (parsing is the cost).
+    heading = _FIRST_HEADING.search(wikitext)
+    if heading is not None:
+        found = _first_sentence_of(wikitext[: heading.start()], namespace_prefixes, min_items)
+        if found is not None:
+            return found
+    return _first_sentence_of(wikitext, namespace_prefixes, min_items)
+
+
+def _first_sentence_of(
+    wikitext: str, namespace_prefixes: frozenset[str], min_items: int
+) -> str | None:
     code = parse(wikitext)
     if code is None:
         return None
