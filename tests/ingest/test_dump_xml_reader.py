@@ -465,3 +465,17 @@ def test_garbage_between_pages_and_after_the_end(tmp_path: Path) -> None:
     expect_error(path, "unexpected")
     after = write_dump(tmp_path / "after.xml", [page_xml("A", 1)], end="</mediawiki>\n<page>")
     expect_error(after, "after </mediawiki>")
+
+
+def test_utf8_bom_and_declared_encodings(tmp_path: Path) -> None:
+    body = HEADER + page_xml("Ça va", 1, "déjà vu") + "</mediawiki>\n"
+    with_bom = tmp_path / "bom.xml"
+    with_bom.write_bytes(b"\xef\xbb\xbf" + body.encode("utf-8"))
+    latin1 = tmp_path / "latin1.xml"
+    latin1.write_bytes(('<?xml version="1.0" encoding="ISO-8859-1"?>\n' + body).encode("latin-1"))
+    for path in (with_bom, latin1):
+        (page,), _ = read_all(path)
+        assert (page.title, page.text) == ("Ça va", "déjà vu")
+    unknown = tmp_path / "unknown.xml"
+    unknown.write_bytes(b'<?xml version="1.0" encoding="x-no-such"?>\n' + body.encode())
+    expect_error(unknown, "unknown encoding")

@@ -175,7 +175,8 @@ class _Utf8Source:
     """Decompressed chunks of a dump, as UTF-8, with the count of bytes read from the file.
 
     The encoding comes from the byte-order mark (UTF-8, UTF-16LE/BE), else from the XML
-    declaration, else UTF-8. Anything but UTF-8 is transcoded to UTF-8 incrementally.
+    declaration, else UTF-8. Anything but UTF-8 is transcoded to UTF-8 incrementally (so byte
+    offsets in errors are then those of the transcoding).
     """
 
     def __init__(self, path: Path, threads: int) -> None:
@@ -248,7 +249,7 @@ _XML_DECLARATION_ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Z
 def _sniff_encoding(head: bytes) -> tuple[str, int]:
     """The encoding of a document from its first bytes, and the length of its byte-order mark."""
     if head.startswith(codecs.BOM_UTF8):
-        return "utf-8", 3
+        return "utf-8", 0  # kept: expat skips it, and byte offsets stay those of the file
     if head.startswith(codecs.BOM_UTF16_LE):
         return "utf-16-le", 2
     if head.startswith(codecs.BOM_UTF16_BE):
@@ -259,7 +260,11 @@ def _sniff_encoding(head: bytes) -> tuple[str, int]:
         return "utf-16-be", 0
     match = _XML_DECLARATION_ENCODING.match(head[:200])
     if match:
-        declared = codecs.lookup(match.group(1).decode("ascii")).name
+        declared = match.group(1).decode("ascii")
+        try:
+            declared = codecs.lookup(declared).name
+        except LookupError:
+            return declared, 0  # reported by the caller as an unknown encoding
         if declared not in ("utf-8", "us-ascii", "ascii"):
             return declared, 0
     return "utf-8", 0
@@ -382,6 +387,9 @@ _FAST_PAGE = re.compile(
     + rb"</revision>" + _WS
     + rb"</page>"
 )
+# The same, after the whitespace that precedes a page: matched at the current position, it reads
+# the next page without searching for its start and end first.
+_FAST_PAGE_AT = re.compile(_WS + _FAST_PAGE.pattern)
 # Bytes XML 1.0 forbids (C0 controls but tab/LF/CR) mapped to NUL by one translate() call, so a
 # single find() tells whether any is present (much faster than a regular expression).
 _NOT_XML_BYTES = bytes([*range(0, 9), 11, 12, *range(14, 32)])
@@ -501,8 +509,12 @@ def _fast_page(chunk: bytes) -> Page | None:
     ``<id>``, text and a title no rule needs to look at. ``None`` for anything else (the general
     path then decides). The caller has checked that ``chunk`` is plain (``_is_plain``)."""
     match = _FAST_PAGE.fullmatch(chunk)
-    if match is None:
-        return None
+    return None if match is None else _page_from_match(match)
+
+
+def _page_from_match(match: re.Match[bytes]) -> Page | None:
+    """The ``Page`` a match of ``_FAST_PAGE`` describes, or ``None`` if it needs the general path
+    (no ``<ns>`` or ``<id>``, deleted text, a title some rule must look at, bad UTF-8...)."""
     (
         raw_title, namespace, page_id, redirect_tag, raw_redirect,
         revision_id, timestamp, text_attrs, raw_text,
@@ -783,13 +795,35 @@ class DumpReader:
         skipped = report.skipped
         last_title: str | None = None
         position = 0
+        pages = 0
         # Checked once per buffer: pages clear of these spots need no check of their own.
         spots = _impure_spots(buffer)
         next_spot = 0  # index in spots of the first one at or after the current page
         try:
             if source.exhausted and not buffer:
                 return
+            fast_page_at = _FAST_PAGE_AT.match
+            max_page_bytes = self.max_page_bytes
             while True:
+                # The usual case first: the next page, plain and in MediaWiki's layout.
+                match = fast_page_at(buffer, position)
+                if match is not None:
+                    end = match.end()
+                    if spots is None:
+                        plain = _is_plain(buffer[position:end])
+                    else:
+                        while next_spot < len(spots) and spots[next_spot] < position:
+                            next_spot += 1
+                        plain = next_spot == len(spots) or spots[next_spot] >= end
+                    if plain and end - position <= max_page_bytes:
+                        page = _page_from_match(match)
+                        if page is not None:
+                            position = end
+                            last_title = page.title
+                            pages += 1
+                            yield page
+                            continue
+                # Anything else: find the page's bounds, then read it with the general path.
                 start = _find_page_start(buffer, position)
                 if start < 0:
                     if source.exhausted:
@@ -832,9 +866,10 @@ class DumpReader:
                         skipped[page] = skipped.get(page, 0) + 1
                         continue
                 last_title = page.title
-                report.pages += 1
+                pages += 1
                 yield page
         finally:
+            report.pages = pages
             report.bytes_read = source.bytes_read
             source.close()
 
