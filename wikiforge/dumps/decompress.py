@@ -74,13 +74,19 @@ def detect_compression(path: str | os.PathLike[str]) -> str:
     return "plain"
 
 
-def open_decompressed(path: str | os.PathLike[str], *, threads: int = 2) -> BinaryIO:
+def open_decompressed(
+    path: str | os.PathLike[str], *, threads: int = 2, decoder_threads: int | None = None
+) -> BinaryIO:
     """Open a (possibly compressed) file for reading its decompressed bytes.
 
     Args:
         path: A ``.bz2`` (also multistream), ``.xz``, ``.gz`` or plain file; the format is
             detected from the magic bytes.
-        threads: Cores used to decode bzip2 blocks in parallel (1 decodes in one stream).
+        threads: Cores the read may use. With more than one, decoding runs in a background
+            thread ahead of the caller.
+        decoder_threads: Threads decoding bzip2 blocks in parallel (default: ``threads``). A
+            caller that does heavy work on each chunk (an XML parser) leaves it a core by
+            passing ``threads - 1``.
 
     Returns:
         A binary file object positioned at the first decompressed byte. Reading raises
@@ -100,12 +106,12 @@ def open_decompressed(path: str | os.PathLike[str], *, threads: int = 2) -> Bina
         return open(path, "rb")
     if kind == "bz2":
         # indexed_bzip2 also with one thread: it decodes about 1.4x faster than the stdlib.
-        raw: io.RawIOBase = _ParallelBzip2Raw(path, max(threads, 1))
+        raw: io.RawIOBase = _ParallelBzip2Raw(path, max(decoder_threads or threads, 1))
     else:
         raw = _StdlibDecompressorRaw(path, kind)
     if threads > 1:
-        # Keep decoding while the caller parses (measured in bench/dump_reading.py: without
-        # this, indexed_bzip2 idles whenever the parser is busy).
+        # Keep decoding while the caller works on the previous chunk: the codecs release the
+        # GIL, so this thread runs on another core.
         raw = _ReadAheadRaw(raw)
     return io.BufferedReader(raw, buffer_size=1 << 20)  # type: ignore[return-value]
 

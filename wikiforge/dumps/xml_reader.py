@@ -179,9 +179,15 @@ class _Utf8Source:
     offsets in errors are then those of the transcoding).
     """
 
-    def __init__(self, path: Path, threads: int) -> None:
+    def __init__(self, path: Path, threads: int, decoder_threads: int | None) -> None:
         self.path = path
-        self._stream: BinaryIO = open_decompressed(path, threads=threads)
+        if decoder_threads is None:
+            # The parser keeps one core busy itself; bzip2 gets the others (measured in
+            # bench/dump_reading.py against giving bzip2 every core).
+            decoder_threads = max(threads - 1, 1)
+        self._stream: BinaryIO = open_decompressed(
+            path, threads=threads, decoder_threads=decoder_threads
+        )
         self.bytes_read = 0
         self.encoding = "utf-8"
         self.truncated_stream: TruncatedInputError | None = None
@@ -692,9 +698,11 @@ class DumpReader:
     Args:
         path: The dump (``.xml``, ``.bz2`` incl. multistream, ``.xz``, ``.gz``; detected by
             magic bytes).
-        threads: Cores for bzip2 block-parallel decoding.
+        threads: Cores to use: with 2, one decodes (bzip2, xz, gzip) while this thread
+            parses; with more, bzip2 blocks are also decoded in parallel.
         max_page_bytes: Pages larger than this (in UTF-8 bytes) are skipped and counted as
             ``page_too_large`` rather than held in memory.
+        decoder_threads: bzip2 decoding threads (default ``threads - 1``, at least 1).
 
     Attributes:
         siteinfo: The ``<siteinfo>`` header (read on first access, before the first page).
@@ -716,9 +724,11 @@ class DumpReader:
         *,
         threads: int = 2,
         max_page_bytes: int = _DEFAULT_MAX_PAGE_BYTES,
+        decoder_threads: int | None = None,
     ) -> None:
         self.path = Path(path)
         self.threads = threads
+        self.decoder_threads = decoder_threads
         self.max_page_bytes = max_page_bytes
         self.report = ReadReport()
         self._siteinfo: SiteInfo | None = None
@@ -743,7 +753,7 @@ class DumpReader:
     def _open(self) -> tuple[_Utf8Source, bytes, int]:
         """Open the file, parse the header; return the source, the buffer and its offset."""
         self.report = ReadReport()
-        source = _Utf8Source(self.path, self.threads)
+        source = _Utf8Source(self.path, self.threads, self.decoder_threads)
         try:
             header = _HeaderParser(self.path)
             buffer = b""
@@ -1058,7 +1068,7 @@ def read_pages(path: str | os.PathLike[str], *, threads: int = 2) -> DumpReader:
 
     Args:
         path: The dump file (any of the supported compressions, detected by magic bytes).
-        threads: Cores for bzip2 block-parallel decoding.
+        threads: Cores to use (one parses, the others decompress).
 
     Returns:
         A ``DumpReader``: iterate it for ``Page``s, then read its ``report``.
