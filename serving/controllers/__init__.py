@@ -13,3 +13,7 @@ CONTROLLERS.append(TasksController)
 from serving.controllers.graph import PageRankController  # noqa: E402
 
 CONTROLLERS.append(PageRankController)
+
+from serving.controllers.qrank import QRankController  # noqa: E402
+
+CONTROLLERS.append(QRankController)

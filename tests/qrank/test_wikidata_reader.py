@@ -57,7 +57,9 @@ def _collect(entity_lines, label):
 
 def test_map_dump_parts_in_worker_processes_equals_sequential_reading():
     sequential = [entities.extract_sitelinks_full(e) for e in reader.iter_entities(DUMP_2019)]
-    results = reader.map_dump_parts(DUMP_2019, _collect, workers=2, parts_per_worker=4)
+    results = reader.map_dump_parts(
+        DUMP_2019, _collect, workers=2, parts_per_worker=4, min_parallel_bytes=0
+    )
     assert len(results) > 2  # several parts, then the stitched boundary lines
     parallel = [e for part in results for e in part]
     assert sorted(parallel, key=lambda e: e.id) == sorted(sequential, key=lambda e: e.id)

@@ -162,12 +162,23 @@ def _write_day(path: Path, codes: list[str], titles: list[str], desktop: np.ndar
     return len(lines)
 
 
+_VOCABULARY: dict[str, object] = {}
+
+
+def _set_vocabulary(codes: list[str], titles: list[str], lam: np.ndarray) -> None:
+    """Pool initializer: each worker receives the page vocabulary once, not once per day."""
+    _VOCABULARY.update(codes=codes, titles=titles, lam=lam)
+
+
 def _day_task(args) -> int:
-    path, codes, titles, lam, seed, desktop_share = args
+    path, seed, desktop_share = args
+    lam = _VOCABULARY["lam"]
     rng = np.random.default_rng(seed)
     desktop = rng.poisson(lam * desktop_share)
     mobile = rng.poisson(lam * (1 - desktop_share))
-    return _write_day(Path(path), codes, titles, desktop, mobile, seed + 1)
+    return _write_day(
+        Path(path), _VOCABULARY["codes"], _VOCABULARY["titles"], desktop, mobile, seed + 1
+    )
 
 
 def generate_pageviews_month(
@@ -231,15 +242,19 @@ def generate_pageviews_month(
     for day in range(1, days + 1):
         path = out / f"pageviews-{year:04d}{mon:02d}{day:02d}-user.bz2"
         paths.append(path)
-        tasks.append((str(path), codes, titles, lam, seed * 1000 + day, desktop_share))
+        tasks.append((str(path), seed * 1000 + day, desktop_share))
     if workers > 1:
         import multiprocessing
         from concurrent.futures import ProcessPoolExecutor
 
         context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
+        with ProcessPoolExecutor(
+            max_workers=workers, mp_context=context, initializer=_set_vocabulary,
+            initargs=(codes, titles, lam),
+        ) as pool:
             list(pool.map(_day_task, tasks))
     else:
+        _set_vocabulary(codes, titles, lam)
         for task in tasks:
             _day_task(task)
     return paths

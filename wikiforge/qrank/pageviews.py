@@ -390,6 +390,7 @@ def aggregate_month(
     work_dir: str | os.PathLike,
     workers: int = 2,
     memory_limit: str = "384MB",
+    min_parallel_bytes: int = 32 << 20,
 ) -> MonthResult:
     """Sum a month of view files into one Parquet file of (key, views), sorted by key.
 
@@ -404,8 +405,12 @@ def aggregate_month(
         work_dir: Scratch space for parts and DuckDB's spill files.
         workers: Worker processes reading files; 1 reads in this process.
         memory_limit: DuckDB's memory limit for the final sum.
+        min_parallel_bytes: Below this many bytes of input, files are read in this process
+            (worker processes take longer to start than such a month takes to read).
     """
     work = Path(work_dir)
+    if sum(os.path.getsize(f) for f in files) < min_parallel_bytes:
+        workers = 1
     parts_dir = work / "parts"
     parts_dir.mkdir(parents=True, exist_ok=True)
     tasks = [(str(f), fmt, str(parts_dir / f"part-{i:05d}.parquet")) for i, f in enumerate(files)]

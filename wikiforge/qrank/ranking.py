@@ -240,3 +240,70 @@ def top_changes(before: list[str], after: list[str]) -> dict[str, int]:
         "left_top": sum(1 for entity in before if entity not in after_set),
         "changed_rank": moved,
     }
+
+
+def _iter_rows(path: str | os.PathLike):
+    with gzip.open(path, "rt", encoding="ascii", newline="\n") as f:
+        header = f.readline()
+        if header != HEADER.decode():
+            raise ValueError(f"{path}: header is {header!r}, expected 'Entity,QRank'")
+        for line in f:
+            entity, _, views = line.rstrip("\n").partition(",")
+            yield entity, views
+
+
+def qrank_file_stats(path: str | os.PathLike) -> RankingStats:
+    """Stats of a published ``qrank.csv.gz``, read in two streaming passes like the reference's
+    (first the row count, then the samples).
+
+    Raises:
+        ValueError: if the file does not start with the ``Entity,QRank`` header.
+    """
+    total = 0
+    top = 0
+    for entity, views in _iter_rows(path):
+        if total == 0:
+            top = int(views)
+        total += 1
+    sampler = _Sampler(total, top)
+    median_views = 0
+    for rank, (entity, views) in enumerate(_iter_rows(path), start=1):
+        value = int(views)
+        sampler.offer(entity, rank, value)
+        if rank == sampler.median_rank:
+            median_views = value
+    return RankingStats(
+        entities=total, lines=total + 1, sha256=sha256_file(path),
+        median_rank=sampler.median_rank, median_views=median_views, samples=sampler.samples,
+    )
+
+
+def validate_qrank(path: str | os.PathLike) -> dict[str, object]:
+    """What the qrank asset checks assert, from one streaming pass over the file.
+
+    Returns:
+        ``rows``; ``invalid_ids`` (entities that are not ``Q<positive int>`` or views that are
+        not a non-negative integer); ``unsorted_at`` (first 1-based data row that breaks the
+        order views desc, id asc; 0 if none); ``duplicates`` (entities listed more than once).
+    """
+    import numpy as np
+
+    rows = invalid = unsorted_at = 0
+    previous: tuple[int, int] | None = None
+    ids: list[int] = []
+    for entity, views in _iter_rows(path):
+        rows += 1
+        number = entity[1:]
+        if not (entity[:1] == "Q" and number.isdigit() and number[:1] != "0"
+                and views.isdigit()):
+            invalid += 1
+            continue
+        current = (-int(views), int(number))
+        if previous is not None and current <= previous and not unsorted_at:
+            unsorted_at = rows
+        previous = current
+        ids.append(current[1])
+    arr = np.sort(np.array(ids, dtype=np.int64))
+    duplicates = int(np.count_nonzero(arr[1:] == arr[:-1])) if arr.size else 0
+    return {"rows": rows, "invalid_ids": invalid, "unsorted_at": unsorted_at,
+            "duplicates": duplicates}

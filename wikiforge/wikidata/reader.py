@@ -141,6 +141,7 @@ def map_dump_parts(
     handler: Callable[[Iterator[bytes], str], R],
     workers: int = 2,
     parts_per_worker: int = 4,
+    min_parallel_bytes: int = 64 << 20,
 ) -> list[R]:
     """Run ``handler`` over all entities of a dump, in parallel for bzip2 dumps.
 
@@ -152,6 +153,8 @@ def map_dump_parts(
             processes.
         workers: Worker processes; 1 runs everything in this process.
         parts_per_worker: Parts per worker, so that uneven parts still balance.
+        min_parallel_bytes: Files smaller than this are handled in this process (starting
+            worker processes costs more than it saves on them); their parts are still split.
 
     Returns:
         The handler's results: one per part in file order, then one for the lines that crossed
@@ -162,6 +165,8 @@ def map_dump_parts(
         return [handler(iter_entities(path), "all")]
     header = read_header(path)
     parts = split_parts(path, max(1, workers) * max(1, parts_per_worker))
+    if os.path.getsize(path) < min_parallel_bytes:
+        workers = 1
     if workers <= 1 or len(parts) == 1:
         outputs = [_run_part(name, part, header, handler) for part in parts]
     else:

@@ -1,0 +1,72 @@
+"""qviews: views per entity over the 12 calendar months before the Wikidata dump's month."""
+
+import tempfile
+
+import dagster as dg
+from pydantic import Field
+
+from partitions import wikidata_dump_partitions
+from resources.storage import PARQUET_FILE, Artifacts, DataStore, StoredAsset, table_schema
+from wikiforge.qrank.qviews import QVIEWS_SCHEMA, compute_qviews, window_months
+
+
+class QViewsConfig(dg.Config):
+    """How views are summed over the window."""
+
+    spike_cap: float = Field(
+        default=0.0,
+        description="0: plain sum (as the reference). K >= 1: cap each entity's monthly views "
+        "at K times its own median month before summing (spike resistance).",
+    )
+
+
+@dg.asset(
+    partitions_def=wikidata_dump_partitions,
+    group_name="qrank",
+    kinds={"python", "duckdb", "parquet"},
+    metadata=table_schema(QVIEWS_SCHEMA),
+    deps=[dg.AssetDep("pageviews_month", partition_mapping=dg.AllPartitionMapping())],
+    code_version="1",
+)
+def qviews(
+    context: dg.AssetExecutionContext,
+    config: QViewsConfig,
+    sitelinks: StoredAsset,
+    store: DataStore,
+) -> dg.Output[Artifacts]:
+    """Views per entity (numeric id, views) summed over the 12 calendar months before the dump's
+    month, joining each month's `pageviews_month` to the dump's `sitelinks` by key.
+
+    Months not materialized are named in the metadata (`missing_months`); the run goes on with
+    the others. With `spike_cap` K >= 1, each entity's month is capped at K times its own median
+    month first (see `wikiforge.qrank.qviews`), so a one-month spike cannot lift an obscure page
+    above steadily read ones.
+    """
+    months = window_months(context.partition_key)
+    found: dict[str, str] = {}
+    versions: dict[str, str] = {}
+    for month in months:
+        stored = store.current("pageviews_month", f"{month}-01")
+        if stored is not None:
+            found[month] = str(stored.path(PARQUET_FILE))
+            versions[month] = stored.version
+    missing = [m for m in months if m not in found]
+    cap = config.spike_cap if config.spike_cap and config.spike_cap > 0 else None
+    art = Artifacts()
+    with tempfile.TemporaryDirectory(prefix="qrank-qviews-") as work:
+        result = compute_qviews(
+            sitelinks.path(PARQUET_FILE), found, art.path(PARQUET_FILE), work, spike_cap=cap
+        )
+    art.rows = result.entities
+    art.stats = {"views": result.views, "spike_cap": cap or 0.0,
+                 "capped_entities": result.capped_entities}
+    return dg.Output(
+        art,
+        metadata={
+            "dump_date": context.partition_key,
+            "window": f"{months[0]}..{months[-1]}",
+            "months_used": dg.MetadataValue.json(result.months_used),
+            "missing_months": dg.MetadataValue.json(missing),
+            "pageviews_month_versions": dg.MetadataValue.json(versions),
+        },
+    )
