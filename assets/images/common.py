@@ -1,0 +1,115 @@
+"""Helpers the images assets share (no assets here): finding inputs across partitions."""
+
+from __future__ import annotations
+
+from typing import Any
+
+import pyarrow as pa
+
+from resources.storage import DataStore, TableStream
+from wikiforge.storage import StoredAsset
+
+#: Ready steps of higher priority run first in a run: the images steps of a wiki run after its
+#: `pages` step, so they find this dump's pages published instead of reading the XML again.
+AFTER_PAGES = {"dagster/priority": "-1"}
+
+#: Commons' dumps in the landing zone are its category listing, not a wiki to illustrate.
+COMMONS_WIKI = "commonswiki"
+
+
+def dump_dates(stored: StoredAsset) -> set[str]:
+    """The dump dates of the source files a published version was computed from."""
+    return {str(s.get("date")) for s in stored.manifest.get("sources", []) if s.get("date")}
+
+
+def published_pages(store: DataStore, wiki: str, date: str) -> StoredAsset | None:
+    """The wiki's published `pages`, if it was read from this dump date."""
+    stored = store.current("pages", wiki)
+    if stored is None or date not in dump_dates(stored):
+        return None
+    return stored
+
+
+def newest(store: DataStore, asset: str) -> tuple[str, StoredAsset] | None:
+    """The newest published partition of an asset keyed by date (``20190101``)."""
+    for key in reversed(store.partitions(asset)):
+        stored = store.current(asset, key)
+        if stored is not None:
+            return key, stored
+    return None
+
+
+def table_with_stats(table: pa.Table, stats: dict[str, Any]) -> TableStream:
+    """A table as a one-batch stream, so that ``stats`` also land in the stored manifest
+    (downstream steps and the server read them from there, not from Dagster's event log)."""
+    return TableStream(table.schema, [table], stats)
+
+
+# -- inputs of the cross-wiki steps (suggestions, evaluation) ---------------------------------
+
+
+def wiki_frame(store: DataStore, asset: str, columns: list[str]) -> tuple[Any, dict[str, str]]:
+    """Every wiki's published partition of a per-wiki asset, with a ``wiki`` column, and the
+    version used of each (for the metadata)."""
+    import polars as pl
+
+    frames, versions = [], {}
+    for wiki in store.partitions(asset):
+        stored = store.current(asset, wiki)
+        if stored is None:
+            continue
+        versions[wiki] = stored.version
+        frames.append(
+            stored.scan().select(columns).with_columns(pl.lit(wiki).alias("wiki"))
+            .select(["wiki", *columns]).collect()
+        )
+    if not frames:
+        return None, versions
+    return pl.concat(frames), versions
+
+
+def wiki_stats(store: DataStore, asset: str) -> dict[str, dict[str, Any]]:
+    """The manifest stats of every wiki's published partition of an asset."""
+    out = {}
+    for wiki in store.partitions(asset):
+        stored = store.current(asset, wiki)
+        if stored is not None:
+            out[wiki] = dict(stored.manifest.get("stats", {}))
+    return out
+
+
+def newest_items(store: DataStore) -> tuple[Any, str | None, str]:
+    """The newest published `item_images` as a LazyFrame, its dump date and a description."""
+    import polars as pl
+
+    from wikiforge.images.tables import ITEM_IMAGES_SCHEMA
+
+    found = newest(store, "item_images")
+    if found is None:
+        empty = pl.DataFrame(schema=pl.from_arrow(ITEM_IMAGES_SCHEMA.empty_table()).schema)
+        return empty.lazy(), None, "none published: P18, P373 and P31 unknown"
+    date, stored = found
+    return stored.scan(), date, f"item_images {date} {stored.version}"
+
+
+def commons_listing(landing, targets, items, leads, log) -> tuple[Any, str]:
+    """Read the Commons category listing of the landing zone, if any, for these targets."""
+    import polars as pl
+
+    from wikiforge.images.commons import read_commons_listing
+
+    dump = landing.landing.latest_wiki_dump(COMMONS_WIKI)
+    if dump is None or "categorylinks" not in dump.sql or "page" not in dump.sql:
+        return None, "none in the landing zone (dumps/commonswiki/<date>/ categorylinks + page)"
+    wanted = targets.select("item").unique()
+    categories = (
+        items.join(wanted.lazy(), on="item", how="semi").select("commons_category")
+        .explode("commons_category").drop_nulls().unique().collect()["commons_category"].to_list()
+    )
+    names = leads.join(wanted, on="item", how="semi")["image"].unique().to_list()
+    listing = read_commons_listing(
+        dump.sql["categorylinks"], dump.sql["page"], categories=categories, file_names=names,
+        linktarget=dump.sql.get("linktarget"),
+    )
+    log.info(f"commons listing {dump.date}: {listing.stats}")
+    return listing, f"commonswiki {dump.date}: {listing.stats}"

@@ -1,0 +1,158 @@
+"""File names: one normal form, the File/Media namespace prefixes of a wiki, and the reference's
+file-name filters.
+
+Every file name in this line is kept in MediaWiki's database form (``Flag_of_Guam.svg``: no
+namespace prefix, underscores for spaces, first letter upper-cased), the form ``imagelinks``
+and ``page_props`` use, so that a file written ``[[Image:flag of Guam.svg]]``, ``Flag of
+Guam.svg`` (a Wikidata P18 value) or ``Flag_of_Guam.svg`` is one file and never appears twice.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable, Mapping
+
+from wikiforge.wikitext.titles import normalize_title
+
+#: Namespace numbers of file pages and of direct media links.
+FILE_NAMESPACE = 6
+MEDIA_NAMESPACE = -2
+
+#: Names every wiki accepts, whatever its language (MediaWiki's canonical names and the
+#: canonical alias ``Image``).
+CANONICAL_FILE_PREFIXES = ("File", "Image", "Media")
+
+#: Language-specific aliases of the File namespace from MediaWiki core's ``Messages*.php``
+#: (``$namespaceAliases``): an XML dump's ``<siteinfo>`` lists only the current local name, yet
+#: older articles still use the old one (``Bild:`` on German wikis).
+FILE_NAMESPACE_ALIASES: dict[str, tuple[str, ...]] = {
+    "de": ("Bild",),
+    "sv": ("Bild",),
+    "es": ("Imagen",),
+    "it": ("Immagine",),
+    "pt": ("Imagem", "Arquivo"),
+    "nl": ("Afbeelding",),
+    "pl": ("Grafika",),
+    "ru": ("Изображение",),
+    "uk": ("Зображення",),
+    "el": ("Εικόνα",),
+    "ja": ("画像",),
+}
+
+#: Extensions of files that can illustrate an article (what PageImages would pick). Sound,
+#: video and documents (``.ogg``, ``.webm``, ``.pdf``, ``.djvu``) are file uses, not pictures.
+IMAGE_EXTENSIONS = frozenset({"jpg", "jpeg", "png", "gif", "svg", "tif", "tiff", "webp", "xcf", "bmp"})
+
+#: Substrings the reference's ``image_language_checks`` rejects in other wikis' lead images:
+#: vector art, flags, maps and the many spellings of "no image available" placeholders. Matched
+#: case-insensitively here (the reference matched case-sensitively, so ``Flag_of_X.jpg`` and
+#: ``ImageNA.png``'s lower-case twins slipped through).
+REFERENCE_NAME_FILTERS = (
+    ".svg",
+    "flag",
+    "noantimage",
+    "no_free_image",
+    "image_manquante",
+    "replace_this_image",
+    "disambig",
+    "regions",
+    "map",
+    "default",
+    "defaut",
+    "falta_imagem_",
+    "imagena",
+    "noimage",
+    "noenzyimage",
+)
+
+#: The one filter the reference applies to a Wikidata P18 image.
+P18_NAME_FILTERS = ("flag",)
+
+#: A regular expression (for polars) matching the name of a picture file.
+PICTURE_PATTERN = "(?i)\\.(?:" + "|".join(sorted(IMAGE_EXTENSIONS)) + ")$"
+
+_HAS_EXTENSION = re.compile(r"\.([A-Za-z0-9]{2,5})$")
+
+
+def normalize_file_name(raw: str | None) -> str | None:
+    """The database form of a file name, or None when nothing valid remains.
+
+    URL escapes and HTML entities are decoded, runs of spaces and underscores become one
+    underscore, the first letter is upper-cased (file namespaces are first-letter case on
+    every Wikimedia wiki) and a trailing ``#fragment`` is dropped. The namespace prefix must
+    already be removed.
+
+    Args:
+        raw: A file name as written (``flag of Guam.svg``, ``Flag_of_Guam.svg``).
+
+    Returns:
+        ``Flag_of_Guam.svg``, or None for an empty or invalid name or one with no extension.
+    """
+    if not raw:
+        return None
+    title = normalize_title(raw, None, capitalize=True)
+    if title is None or ":" in title[:1] or not _HAS_EXTENSION.search(title):
+        return None
+    return title.replace(" ", "_")
+
+
+def extension(name: str) -> str:
+    """The lower-cased extension of a file name (``Foo.JPG`` -> ``jpg``), or ``""``."""
+    match = _HAS_EXTENSION.search(name)
+    return match.group(1).lower() if match else ""
+
+
+def is_image(name: str) -> bool:
+    """Whether a file is a picture (by extension) rather than sound, video or a document."""
+    return extension(name) in IMAGE_EXTENSIONS
+
+
+def failed_name_filter(name: str, filters: Iterable[str] = REFERENCE_NAME_FILTERS) -> str | None:
+    """The first filter substring found in a file name (case-insensitive), or None.
+
+    Args:
+        name: A normalised file name.
+        filters: Lower-case substrings; default: the reference's lead-image checks.
+    """
+    folded = name.lower()
+    for needle in filters:
+        if needle in folded:
+            return needle
+    return None
+
+
+def file_prefixes(
+    namespaces: Mapping[int | str, str] | None,
+    language: str | None = None,
+    extra_aliases: Iterable[str] = (),
+) -> list[str]:
+    """Every prefix that makes a wikilink embed a file on this wiki.
+
+    Args:
+        namespaces: The wiki's siteinfo namespaces (number -> local name; keys may be strings,
+            as stored in the ``pages`` manifest). Namespaces 6 (File) and -2 (Media) are used.
+        language: The wiki's language code (for the aliases MediaWiki core defines).
+        extra_aliases: More names for the File namespace (e.g. the API's namespacealiases).
+
+    Returns:
+        Distinct prefixes, longest first (so a regex alternation prefers the longest match).
+    """
+    names: list[str] = list(CANONICAL_FILE_PREFIXES)
+    for key, name in (namespaces or {}).items():
+        if int(key) in (FILE_NAMESPACE, MEDIA_NAMESPACE) and name:
+            names.append(name)
+    base = (language or "").replace("_", "-").split("-", 1)[0].lower()
+    names.extend(FILE_NAMESPACE_ALIASES.get(base, ()))
+    names.extend(extra_aliases)
+    seen: dict[str, str] = {}
+    for name in names:
+        folded = name.replace("_", " ").strip().casefold()
+        if folded:
+            seen.setdefault(folded, name.replace("_", " ").strip())
+    return sorted(seen.values(), key=lambda n: (-len(n), n))
+
+
+def language_of_wiki(wiki: str) -> str:
+    """The language code of a Wikipedia database name (``zh_yuewiki`` -> ``zh-yue``)."""
+    code = wiki[: -len("wiki")] if wiki.endswith("wiki") else wiki
+    return code.replace("_", "-")
