@@ -182,9 +182,9 @@ class _Utf8Source:
     def __init__(self, path: Path, threads: int, decoder_threads: int | None) -> None:
         self.path = path
         if decoder_threads is None:
-            # The parser keeps one core busy itself; bzip2 gets the others (measured in
-            # bench/dump_reading.py against giving bzip2 every core).
-            decoder_threads = max(threads - 1, 1)
+            # bzip2 blocks decode on every core, the parser's included: measured faster than
+            # leaving the parser a core to itself (bench/dump_reading.py, both rows).
+            decoder_threads = threads
         self._stream: BinaryIO = open_decompressed(
             path, threads=threads, decoder_threads=decoder_threads
         )
@@ -698,11 +698,11 @@ class DumpReader:
     Args:
         path: The dump (``.xml``, ``.bz2`` incl. multistream, ``.xz``, ``.gz``; detected by
             magic bytes).
-        threads: Cores to use: with 2, one decodes (bzip2, xz, gzip) while this thread
-            parses; with more, bzip2 blocks are also decoded in parallel.
+        threads: Cores to use: decoding runs in a read-ahead thread while this one parses,
+            and bzip2 blocks decode in parallel on ``threads`` threads.
         max_page_bytes: Pages larger than this (in UTF-8 bytes) are skipped and counted as
             ``page_too_large`` rather than held in memory.
-        decoder_threads: bzip2 decoding threads (default ``threads - 1``, at least 1).
+        decoder_threads: bzip2 decoding threads (default ``threads``).
 
     Attributes:
         siteinfo: The ``<siteinfo>`` header (read on first access, before the first page).
@@ -1068,7 +1068,7 @@ def read_pages(path: str | os.PathLike[str], *, threads: int = 2) -> DumpReader:
 
     Args:
         path: The dump file (any of the supported compressions, detected by magic bytes).
-        threads: Cores to use (one parses, the others decompress).
+        threads: Cores to use (bzip2 decoding in parallel, ahead of the parser).
 
     Returns:
         A ``DumpReader``: iterate it for ``Page``s, then read its ``report``.
