@@ -17,3 +17,7 @@ CONTROLLERS.append(PageRankController)
 from serving.controllers.qrank import QRankController  # noqa: E402
 
 CONTROLLERS.append(QRankController)
+
+from serving.controllers.images import ImagesController  # noqa: E402
+
+CONTROLLERS.append(ImagesController)
