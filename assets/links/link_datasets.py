@@ -1,0 +1,84 @@
+"""link_datasets: the published form of a wiki's link recommendation datasets and model."""
+
+import json
+import shutil
+
+import dagster as dg
+import pyarrow.parquet as pq
+
+from partitions import wiki_partitions
+from resources.storage import Artifacts, DataStore
+from wikiforge.links.build import language_of
+from wikiforge.links.publish import DATASETS, write_checksum, write_mysql_dump, write_sqlite_store
+from wikiforge.links.stored import is_partial_dump, load_vectors, namespace_prefixes
+from wikiforge.links.tables import anchors_from_table, pairs
+from wikiforge.storage import StoredAsset
+
+
+@dg.asset(
+    partitions_def=wiki_partitions,
+    group_name="links",
+    kinds={"sqlite", "mysql", "json"},
+    deps=["backtest"],
+    code_version="1",
+)
+def link_datasets(
+    context: dg.AssetExecutionContext,
+    store: DataStore,
+    pages: StoredAsset,
+    pageids: StoredAsset,
+    redirects: StoredAsset,
+    links: StoredAsset,
+    anchors_filtered: StoredAsset,
+    embeddings: StoredAsset,
+    link_model: StoredAsset,
+) -> dg.Output[Artifacts]:
+    """What the recommender serves, in the reference's published layout: per dataset
+    (anchors, redirects, pageids, w2vfiltered) a SQLite store with `.gz` and `.checksum`, the
+    `lr_<wiki>_<dataset>.sql.gz` MySQL/MariaDB dump with its checksum, the model JSON with its
+    checksum, `wikis.txt` (the index of published wikis) and `bundle/` (Parquet copies and
+    `meta.json`, which the server loads). Built only when the backtest check passes."""
+    wiki = context.partition_key
+    partial = is_partial_dump(links)
+    anchor_map, probability = anchors_from_table(anchors_filtered.table())
+    ids = pairs(pageids.table(), "title", "page_id")
+    redirect_table = redirects.table()
+    if not partial:
+        redirect_table = redirect_table.filter(redirect_table.column("target_exists"))
+    redirect_map = pairs(redirect_table, "title", "target")
+    titles, matrix = load_vectors(embeddings.table())
+    items = {
+        "anchors": lambda: ((k, anchor_map[k]) for k in sorted(anchor_map)),
+        "redirects": lambda: ((k, redirect_map[k]) for k in sorted(redirect_map)),
+        "pageids": lambda: ((k, ids[k]) for k in sorted(ids)),
+        "w2vfiltered": lambda: ((t, matrix[i]) for i, t in enumerate(titles)),
+    }
+    art = Artifacts()
+    checksums = {}
+    for dataset in DATASETS:
+        checksums[dataset] = write_sqlite_store(items[dataset](), art.dir, wiki, dataset)
+        write_mysql_dump(items[dataset](), art.dir, wiki, dataset)
+    model_name = f"{wiki}.linkmodel.json"
+    shutil.copyfile(link_model.path(model_name), art.path(model_name))
+    checksums["model"] = write_checksum(art.path(model_name), art.path(f"{model_name}.checksum"))
+    published = sorted(set(store.partitions("link_datasets")) | {wiki})
+    art.path("wikis.txt").write_text("".join(f"{w}\n" for w in published))
+    bundle = art.path("bundle/meta.json").parent
+    pq.write_table(anchors_filtered.table(), bundle / "anchors.parquet")
+    pq.write_table(pageids.table(), bundle / "pageids.parquet")
+    pq.write_table(redirects.table(), bundle / "redirects.parquet")
+    pq.write_table(embeddings.table(), bundle / "embeddings.parquet")
+    meta = {
+        "wiki": wiki,
+        "language_code": language_of(wiki),
+        "namespace_prefixes": sorted(namespace_prefixes(pages)),
+        "partial_dump": partial,
+        "dataset_checksums": checksums,
+        "model": model_name,
+        "pages_version": pages.version,
+    }
+    (bundle / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1))
+    art.stats = {"anchors": len(anchor_map), "pageids": len(ids), "redirects": len(redirect_map),
+                 "vectors": len(titles), "published_wikis": published,
+                 "dataset_checksums": checksums}
+    return dg.Output(art)

@@ -1,0 +1,168 @@
+"""Arrow schemas of the links line's tables and the pure batch functions that fill them."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+import pyarrow as pa
+
+from wikiforge.links.embeddings import DIMENSIONS
+from wikiforge.links.features import EXTENDED_FEATURES
+from wikiforge.links.redirects import resolve_target
+from wikiforge.wikitext.links import extract_links
+from wikiforge.wikitext.tokens import anchor_key
+
+PAGEIDS_SCHEMA = pa.schema(
+    [pa.field("title", pa.string(), nullable=False), pa.field("page_id", pa.int64(), nullable=False)]
+)
+REDIRECTS_SCHEMA = pa.schema(
+    [
+        pa.field("title", pa.string(), nullable=False),
+        pa.field("target", pa.string(), nullable=False),
+        pa.field("target_exists", pa.bool_(), nullable=False),
+    ]
+)
+LINKS_SCHEMA = pa.schema(
+    [
+        pa.field("source", pa.string(), nullable=False),
+        pa.field("source_id", pa.int64(), nullable=False),
+        pa.field("anchor", pa.string(), nullable=False),
+        pa.field("anchor_key", pa.string(), nullable=False),
+        pa.field("target", pa.string(), nullable=False),
+        pa.field("target_raw", pa.string(), nullable=False),
+        pa.field("position", pa.int64(), nullable=False),
+        pa.field("target_exists", pa.bool_(), nullable=False),
+    ]
+)
+ANCHORS_SCHEMA = pa.schema(
+    [
+        pa.field("anchor", pa.string(), nullable=False),
+        pa.field("target", pa.string(), nullable=False),
+        pa.field("sources", pa.int64(), nullable=False),
+        pa.field("link_probability", pa.float64(), nullable=False),
+    ]
+)
+P31_SCHEMA = pa.schema(
+    [
+        pa.field("title", pa.string(), nullable=False),
+        pa.field("qid", pa.string(), nullable=False),
+        pa.field("p31", pa.string(), nullable=False),
+    ]
+)
+EMBEDDINGS_SCHEMA = pa.schema(
+    [
+        pa.field("title", pa.string(), nullable=False),
+        pa.field("vector", pa.list_(pa.float32(), DIMENSIONS), nullable=False),
+    ]
+)
+SENTENCES_SCHEMA = pa.schema(
+    [
+        pa.field("page_title", pa.string(), nullable=False),
+        pa.field("sentence", pa.string(), nullable=False),
+        pa.field("split", pa.string(), nullable=False),  # train | test | heldout
+    ]
+)
+TRAINING_SCHEMA = pa.schema(
+    [
+        pa.field("page", pa.string(), nullable=False),
+        pa.field("mention", pa.string(), nullable=False),
+        pa.field("candidate", pa.string(), nullable=False),
+        *[pa.field(name, pa.float32()) for name in EXTENDED_FEATURES],
+        pa.field("label", pa.int8(), nullable=False),
+    ]
+)
+BACKTEST_SCHEMA = pa.schema(
+    [
+        pa.field("mode", pa.string(), nullable=False),
+        pa.field("threshold", pa.float64(), nullable=False),
+        pa.field("number_of_sentences", pa.int64(), nullable=False),
+        pa.field("precision", pa.float64(), nullable=False),
+        pa.field("recall", pa.float64(), nullable=False),
+        pa.field("true_positives", pa.int64(), nullable=False),
+        pa.field("predicted", pa.int64(), nullable=False),
+        pa.field("gold", pa.int64(), nullable=False),
+    ]
+)
+
+
+def links_of_batch(
+    batch: pa.RecordBatch,
+    *,
+    language_code: str,
+    prefixes: frozenset[str],
+    redirects: Mapping[str, str],
+    articles: frozenset[str],
+    capitalize: bool = True,
+) -> pa.RecordBatch:
+    """Every wikilink of the main-namespace articles of a batch of `pages` rows.
+
+    Targets are normalised and resolved through (chained) redirects; links to other namespaces
+    or wikis and invalid targets are left out; `target_exists` tells whether the dump holds the
+    target (on a partial dump most targets are missing).
+    """
+    columns: dict[str, list] = {name: [] for name in LINKS_SCHEMA.names}
+    rows = batch.select(["page_id", "namespace", "title", "redirect", "text"]).to_pylist()
+    for row in rows:
+        if row["namespace"] != 0 or row["redirect"]:
+            continue
+        for link in extract_links(row["text"] or "", language_code, capitalize):
+            if link.target is None:
+                continue
+            head, colon, _ = link.target.partition(":")
+            if colon and head.strip().lower() in prefixes:
+                continue
+            target = resolve_target(link.target, redirects, articles, allow_unknown=True)
+            columns["source"].append(row["title"])
+            columns["source_id"].append(row["page_id"])
+            columns["anchor"].append(link.anchor)
+            columns["anchor_key"].append(anchor_key(link.anchor, language_code))
+            columns["target"].append(target)
+            columns["target_raw"].append(link.target_raw)
+            columns["position"].append(link.offset)
+            columns["target_exists"].append(target in articles)
+    return pa.RecordBatch.from_pydict(columns, schema=LINKS_SCHEMA)
+
+
+def anchors_table(
+    anchors: Mapping[str, Mapping[str, int]], link_probability: Mapping[str, float]
+) -> pa.Table:
+    """`{anchor: {target: sources}}` as rows sorted by anchor, then target."""
+    names, targets, sources, probabilities = [], [], [], []
+    for key in sorted(anchors):
+        for target in sorted(anchors[key]):
+            names.append(key)
+            targets.append(target)
+            sources.append(int(anchors[key][target]))
+            probabilities.append(float(link_probability.get(key, 1.0)))
+    return pa.table(
+        {"anchor": names, "target": targets, "sources": sources,
+         "link_probability": probabilities},
+        schema=ANCHORS_SCHEMA,
+    )
+
+
+def anchors_from_table(table: pa.Table) -> tuple[dict[str, dict[str, int]], dict[str, float]]:
+    """The inverse of `anchors_table`."""
+    anchors: dict[str, dict[str, int]] = {}
+    probability: dict[str, float] = {}
+    columns = table.to_pydict()
+    for key, target, count, p in zip(
+        columns["anchor"], columns["target"], columns["sources"], columns["link_probability"]
+    ):
+        anchors.setdefault(key, {})[target] = count
+        probability[key] = p
+    return anchors, probability
+
+
+def pairs(table: pa.Table, key: str, value: str) -> dict:
+    """Two columns of a table as a dict."""
+    columns = table.select([key, value]).to_pydict()
+    return dict(zip(columns[key], columns[value]))
+
+
+def group_p31(rows: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
+    """`(title, p31)` rows grouped by title."""
+    grouped: dict[str, list[str]] = {}
+    for title, qid in rows:
+        grouped.setdefault(title, []).append(qid)
+    return grouped
