@@ -100,6 +100,8 @@ def entity_pagerank(
             continue
         table = pl.from_arrow(stored.table(["page_id", "title", "score"]))
         mapping, source = page_entities(wiki, table.select("page_id", "title"), landing, store)
+        if mapping is not None:  # only the wiki's articles (page_props also covers other pages)
+            mapping = mapping.join(table.select("page_id"), on="page_id", how="semi")
         if mapping is None or mapping.height == 0:
             left_out[wiki] = source
             continue
@@ -173,11 +175,15 @@ def entity_views_smeared(
         entity_graph = pl.DataFrame(schema={"source_entity": pl.String,
                                             "target_entity": pl.String})
     smeared = smear_views(views, entity_graph, share=DEFAULT_SMEARING_SHARE)
-    by_views = smeared.with_columns(
-        pl.col("views").rank("ordinal", descending=True).alias("rank_views"),
-        pl.col("smeared_views").rank("ordinal", descending=True).alias("rank_smeared"),
-    ).with_columns((pl.col("rank_views") - pl.col("rank_smeared")).alias("rank_gain"))
-    gainers = by_views.sort("rank_gain", descending=True).head(5)
+    change = smeared.with_columns(
+        (pl.col("smeared_views") - pl.col("views")).alias("change"),
+        pl.col("views").rank("min", descending=True).alias("rank_views"),
+        pl.col("smeared_views").rank("min", descending=True).alias("rank_smeared"),
+    )
+    columns = ["entity", "views", "smeared_views", "rank_views", "rank_smeared"]
+    gainers = change.filter(pl.col("change") > 0).sort(["change", "entity"],
+                                                       descending=[True, False]).head(5)
+    losers = change.filter(pl.col("change") < 0).sort(["change", "entity"]).head(5)
     correlation = (
         rank_correlation(smeared["views"].to_numpy(), smeared["smeared_views"].to_numpy())
         if smeared.height > 1 else 1.0
@@ -193,9 +199,10 @@ def entity_views_smeared(
             "views_total": float(views["views"].sum()),
             "smeared_total": float(smeared["smeared_views"].sum()),
             "spearman_views_vs_smeared": correlation,
-            "top_rank_gains": dg.MetadataValue.json(
-                gainers.select("entity", "views", "smeared_views", "rank_views",
-                               "rank_smeared").to_dicts()
-            ),
+            "entities_gaining": int((change["change"] > 0).sum()),
+            "entities_losing": int((change["change"] < 0).sum()),
+            "entities_only_reached_by_links": int((smeared["views"] == 0).sum()),
+            "largest_gains": dg.MetadataValue.json(gainers.select(columns).to_dicts()),
+            "largest_losses": dg.MetadataValue.json(losers.select(columns).to_dicts()),
         },
     )

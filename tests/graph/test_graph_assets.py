@@ -65,6 +65,39 @@ def test_hawiki_from_xml_when_no_links_table(instance, resources):
     assert not np.any(graph.source == graph.target)
 
 
+def _publish_qviews(data_root, rows: dict[int, int]) -> None:
+    """Publish a small `qviews` partition (the qrank line's table: qid, views) to smear."""
+    import pyarrow as pa
+
+    from wikiforge.storage import DataRoot, describe_files, write_parquet
+
+    root = DataRoot(data_root)
+    staged = root.staging()
+    schema = pa.schema([("qid", pa.int64()), ("views", pa.int64())])
+    table = pa.table({"qid": list(rows), "views": list(rows.values())}, schema=schema)
+    rows_written = write_parquet(staged, table, schema, what="qviews")
+    root.publish("qviews", "20190101", staged, {"asset": "qviews", "partition": "20190101",
+                                               "files": describe_files(staged),
+                                               "rows": rows_written})
+
+
+def test_smearing_preserves_views_and_moves_them_along_links(instance, resources, data_root):
+    assert materialize_partition([link_graph], "chwiki", instance=instance, resources=resources,
+                                 dynamic="wiki").success
+    # Q16635 (Guam) links to many articles, among them Q30 (United States, the top chwiki page),
+    # which links nowhere and so keeps all its views; Q1 has no chwiki article.
+    _publish_qviews(data_root, {30: 1000, 16635: 500, 1: 7})
+    result = materialize_partition([entity_views_smeared], None, instance=instance,
+                                   resources=resources)
+    meta = _metadata(result, "entity_views_smeared")
+    assert meta["views_total"] == 1507.0
+    assert abs(meta["smeared_total"] - 1507.0) < 1e-9
+    assert meta["entities_gaining"] > 0 and meta["entities_losing"] >= 1
+    table = resources["store"].require("entity_views_smeared").table().to_pylist()
+    smeared = {row["entity"]: row["smeared_views"] for row in table}
+    assert smeared["Q16635"] == 450.0 and smeared["Q30"] > 1000.0 and smeared["Q1"] == 7.0
+
+
 def test_smearing_skips_cleanly_without_views(instance, resources):
     result = materialize_partition([entity_views_smeared], None, instance=instance,
                                    resources=resources)
