@@ -1,0 +1,159 @@
+"""The links line through Dagster (hawiki), then the HTTP API and the CLI over what it published."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import dagster as dg
+import pyarrow.parquet as pq
+import pytest
+from click.testing import CliRunner
+from litestar.testing import TestClient
+
+from assets.ingest.pages import pages
+from assets.links import (
+    anchors,
+    anchors_filtered,
+    backtest,
+    embeddings,
+    link_datasets,
+    link_model,
+    links,
+    sentences,
+    titles,
+    training_set,
+    wikidata_p31,
+)
+from resources import build_resources
+from tests.conftest import SAMPLE_CRAWLS, SAMPLE_DUMPS
+
+LINK_ASSETS = [
+    pages, titles.pageids, titles.redirects, links.links, anchors.anchors,
+    wikidata_p31.wikidata_p31, anchors_filtered.anchors_filtered, embeddings.embeddings,
+    sentences.sentences, training_set.training_set, link_model.link_model, backtest.backtest,
+    backtest.backtest_meets_bar, link_datasets.link_datasets,
+]
+
+
+@pytest.fixture(scope="module")
+def published(tmp_path_factory) -> tuple[Path, dg.ExecuteInProcessResult]:
+    """The whole links line materialized for hawiki, once for this module."""
+    root = tmp_path_factory.mktemp("links-data")
+    resources = build_resources(data_root=root, dumps_dir=SAMPLE_DUMPS, crawls_dir=SAMPLE_CRAWLS,
+                                engine="local")
+    with dg.instance_for_test() as instance:
+        instance.add_dynamic_partitions("wiki", ["hawiki"])
+        result = dg.materialize(LINK_ASSETS, partition_key="hawiki", instance=instance,
+                                resources=resources)
+    return root, result
+
+
+def _metadata(result, asset: str) -> dict:
+    for event in result.get_asset_materialization_events():
+        if event.asset_key.to_user_string() == asset:
+            return {k: v.value for k, v in event.materialization.metadata.items()}
+    raise AssertionError(f"{asset} was not materialized")
+
+
+def test_assets_materialize_with_checks_and_metadata(published):
+    root, result = published
+    assert result.success
+    assert [e.passed for e in result.get_asset_check_evaluations()] == [True]
+    meta = _metadata(result, "backtest")
+    assert meta["reference_precision_at_0.5"] >= 0.75 and meta["reference_recall_at_0.5"] >= 0.2
+    assert meta["heldout_sentences"] > 100 and "data:image/svg+xml;base64," in meta["plot"]
+    assert _metadata(result, "anchors_filtered")["p31_filter"] in (
+        "applied", "skipped: no Wikidata dump")
+    assert _metadata(result, "redirects")["resolved"] > 100
+    version = json.loads((root / "link_datasets" / "hawiki" / "CURRENT.json").read_text())
+    directory = root / "link_datasets" / "hawiki" / version["version"]
+    for dataset in ("anchors", "redirects", "pageids", "w2vfiltered"):
+        checksum = (directory / f"hawiki.{dataset}.sqlite.checksum").read_text().split()[0]
+        assert len(checksum) == 64
+        assert (directory / f"lr_hawiki_{dataset}.sql.gz").stat().st_size > 0
+    assert (directory / "wikis.txt").read_text() == "hawiki\n"
+    csv = (root / "backtest" / "hawiki").glob("*/hawiki.backtest.eval.csv")
+    header = next(csv).read_text().splitlines()[0]
+    assert header == ",threshold,number_of_sentences,precision,recall"
+    links_table = pq.read_table(next((root / "links" / "hawiki").glob("*/*.parquet")))
+    assert links_table.num_rows > 1000
+
+
+def _client(root: Path) -> TestClient:
+    from serving.app import create_app
+
+    return TestClient(app=create_app(root, recheck_s=0.0))
+
+
+def test_get_and_post_recommendations(published):
+    root, _ = published
+    with _client(root) as client:
+        got = client.get("/v1/linkrecommendations/wikipedia/ha/Kano", params={"threshold": 0})
+        assert got.status_code == 200, got.text
+        body = got.json()
+        assert body["page_title"] == "Kano" and body["links_count"] == len(body["links"])
+        assert set(body["meta"]["dataset_checksums"]) == {
+            "anchors", "w2vfiltered", "redirects", "pageids", "model"}
+        text = "Birnin Kano yana a arewacin Najeriya, kusa da Kaduna da Katsina a Afirka."
+        posted = client.post("/v1/linkrecommendations/wikipedia/ha/Gwaji",
+                             params={"threshold": 0.0, "max_recommendations": 2},
+                             json={"wikitext": text, "revid": 1, "pageid": 2})
+        assert posted.status_code == 200, posted.text
+        result = posted.json()
+        assert 0 < result["links_count"] <= 2
+        for link in result["links"]:
+            offset = link["wikitext_offset"]
+            assert text[offset : offset + len(link["link_text"])] == link["link_text"]
+
+
+def test_errors_are_the_references_and_never_500(published):
+    root, _ = published
+    with _client(root) as client:
+        unknown = client.get("/v1/linkrecommendations/wikipedia/xx/Kano")
+        assert unknown.status_code == 400
+        assert ["wikipedia", "ha"] in unknown.json()["extra"]["valid_project_domain_pairs"]
+        assert client.get("/v1/linkrecommendations/wikipedia/ha/No_such_page_x").status_code == 404
+        url = "/v1/linkrecommendations/wikipedia/ha/Kano"
+        assert client.post(url, content=b"{not json").status_code == 422
+        assert client.post(url, json={"wikitext": "x"}).status_code == 422
+        assert client.post(url, content=b"x" * (5 << 20)).status_code == 413
+        assert client.get(url, params={"threshold": 2}).status_code == 400
+        for wikitext in ["", "[[" * 5000, "{{" * 3000 + "}}" * 10, "\x00\ud7ff" * 100,
+                         "'''" * 2000, "<ref>" * 1000]:
+            answer = client.post(url, json={"wikitext": wikitext, "revid": 1, "pageid": 1})
+            assert answer.status_code in (200, 422), answer.text
+
+
+def test_cli_prints_the_same_json(published):
+    from cli import main
+
+    root, _ = published
+    runner = CliRunner()
+    out = runner.invoke(main, ["query", "--wiki-domain", "ha", "--page-title", "Kano",
+                               "--threshold", "0", "--data", str(root)])
+    assert out.exit_code == 0, out.output
+    with _client(root) as client:
+        api = client.get("/v1/linkrecommendations/wikipedia/ha/Kano", params={"threshold": 0})
+    assert json.loads(out.output) == api.json()
+    missing = runner.invoke(main, ["query", "--wiki-domain", "ha", "--page-title", "Nope x",
+                                   "--data", str(root)])
+    assert missing.exit_code == 1 and json.loads(missing.output)["code"] == 404
+
+
+def test_new_model_is_served_without_restart(published, tmp_path):
+    root, _ = published
+    with _client(root) as client:
+        url = "/v1/linkrecommendations/wikipedia/ha/Kano"
+        first = client.get(url).json()["meta"]["dataset_version"]
+        # Publish a new version of link_datasets through the storage layer, as an asset run does.
+        from wikiforge.storage import open_data_root
+
+        data = open_data_root(root)
+        current = data.current("link_datasets", "hawiki")
+        staged = data.staging()
+        shutil.copytree(current.dir, staged, dirs_exist_ok=True)
+        (staged / "_manifest.json").unlink()
+        stored = data.publish("link_datasets", "hawiki", staged, dict(current.manifest))
+        assert client.get(url).json()["meta"]["dataset_version"] == stored.version != first
