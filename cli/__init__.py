@@ -17,3 +17,7 @@ main.add_command(serve)
 from cli.tasks import tasks  # noqa: E402
 
 main.add_command(tasks)
+
+from cli.links import query  # noqa: E402
+
+main.add_command(query)

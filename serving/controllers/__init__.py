@@ -21,3 +21,7 @@ CONTROLLERS.append(QRankController)
 from serving.controllers.images import ImagesController  # noqa: E402
 
 CONTROLLERS.append(ImagesController)
+
+from serving.controllers.links import LinkRecommendationsController  # noqa: E402
+
+CONTROLLERS.append(LinkRecommendationsController)
