@@ -84,7 +84,7 @@ def link_graph(
         links, pages = published
         graph = link_graph_from_links_table(
             pages.scan().select("page_id", "namespace", "title", "redirect"),
-            links.scan().select("source", "target"),
+            links.scan().select("source_id", "target"),
         )
         built_from, sources = f"links@{links.version}", [(path, dump.date) for path in dump.pages]
     elif dump.pages:

@@ -105,6 +105,30 @@ def test_smearing_skips_cleanly_without_views(instance, resources):
     assert result.get_asset_materialization_events() == []
 
 
+def test_hawiki_through_the_links_table_matches_the_xml_path(instance, resources):
+    from assets.ingest.pages import pages
+    from assets.links.links import links
+    from assets.links.titles import pageids, redirects
+
+    upstream = materialize_partition([pages, pageids, redirects, links], "hawiki",
+                                     instance=instance, resources=resources, dynamic="wiki")
+    assert upstream.success
+    result = materialize_partition([link_graph, link_graph_is_simple], "hawiki",
+                                   instance=instance, resources=resources)
+    assert result.success
+    assert _metadata(result, "link_graph")["built_from"].startswith("links@")
+    through_links = load_link_graph(resources["store"].require("link_graph", "hawiki"))
+    from wikiforge.graph.link_graph import link_graph_from_xml_dump
+    from tests.conftest import SAMPLE_DUMPS
+
+    direct = link_graph_from_xml_dump(
+        [SAMPLE_DUMPS / "hawiki/20150406/hawiki-20150406-pages-articles.xml.bz2"], "ha"
+    )
+    assert np.array_equal(through_links.page_id, direct.page_id)
+    assert np.array_equal(through_links.source, direct.source)
+    assert np.array_equal(through_links.target, direct.target)
+
+
 def test_wiki_without_dumps_skips(instance, resources):
     result = materialize_partition([link_graph, pagerank], "zzwiki", instance=instance,
                                    resources=resources, dynamic="wiki")

@@ -6,8 +6,9 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from tests.conftest import SAMPLE_DUMPS
 from wikiforge.graph.generate import generate_link_graph
-from wikiforge.graph.link_graph import LinkGraph
+from wikiforge.graph.link_graph import LinkGraph, link_graph_from_xml_dump
 from wikiforge.graph.scores import (
     ConvergenceError,
     hits,
@@ -44,6 +45,23 @@ def test_chwiki_pagerank_matches_networkx(chwiki_graph: LinkGraph) -> None:
     assert result.dangling_mass == pytest.approx(result.scores[dangling].sum(), abs=1e-15)
     top = [g.title[i].as_py() for i in rank_order(result.scores, g.page_id)[:3]]
     assert top == ["Estados_Unidus", "España", "Madrid"]
+
+
+@pytest.mark.parametrize(
+    ("wiki", "dump"),
+    [
+        ("ha", "hawiki/20150406/hawiki-20150406-pages-articles.xml.bz2"),
+        ("nv", "nvwiki/20150602/nvwiki-20150602-pages-articles.xml.bz2"),
+    ],
+)
+def test_sample_wiki_graphs_match_networkx(wiki: str, dump: str) -> None:
+    """Whole Hausa and Navajo Wikipedias, graphs built from their XML dumps."""
+    graph = link_graph_from_xml_dump([SAMPLE_DUMPS / dump], wiki)
+    assert graph.edge_count > 2000
+    result = pagerank(graph.node_count, graph.source, graph.target)
+    expected = networkx_pagerank(graph.node_count, graph.source, graph.target)
+    assert np.max(np.abs(result.scores - expected)) < 1e-9
+    assert result.scores.sum() == pytest.approx(1.0, abs=1e-12)
 
 
 def test_generated_wiki_sized_graph_matches_networkx(chwiki_graph: LinkGraph) -> None:

@@ -542,7 +542,7 @@ def link_graph_from_links_table(pages: pl.LazyFrame, links: pl.LazyFrame) -> Lin
     Args:
         pages: ``page_id``, ``namespace``, ``title``, ``redirect`` (target title of a redirect
             page, else null) of every page of the dump.
-        links: ``source`` (title of the linking article) and ``target`` (title of the linked
+        links: ``source_id`` (page id of the linking article) and ``target`` (title of the linked
             article, redirects already resolved by the links line) of every link.
 
     Returns:
@@ -553,13 +553,8 @@ def link_graph_from_links_table(pages: pl.LazyFrame, links: pl.LazyFrame) -> Lin
     redirects = ns0.filter(pl.col("redirect").is_not_null()).select(
         "title", pl.col("redirect").alias("target_title")
     )
-    by_title = articles.select(
-        pl.col("page_id").alias("source_page_id"), _db_title(pl.col("title")).alias("source")
-    )
-    resolved = (
-        links.select(_db_title(pl.col("source")).alias("source"), pl.col("target"))
-        .join(by_title, on="source", how="left")
-        .select(pl.col("source_page_id").fill_null(-1), pl.col("target").alias("target_title"))
+    resolved = links.select(
+        pl.col("source_id").alias("source_page_id"), pl.col("target").alias("target_title")
     )
     return link_graph_from_title_links(articles, resolved, redirects)
 
