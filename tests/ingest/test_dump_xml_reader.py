@@ -479,3 +479,16 @@ def test_utf8_bom_and_declared_encodings(tmp_path: Path) -> None:
     unknown = tmp_path / "unknown.xml"
     unknown.write_bytes(b'<?xml version="1.0" encoding="x-no-such"?>\n' + body.encode())
     expect_error(unknown, "unknown encoding")
+
+
+def test_reading_only_siteinfo_releases_the_read_ahead_thread() -> None:
+    import threading
+
+    before = threading.active_count()
+    with read_pages(HAWIKI) as reader:
+        assert reader.siteinfo.dbname == "hawiki"
+    assert threading.active_count() == before
+    iterator = iter(read_pages(HAWIKI))
+    next(iterator)
+    iterator.close()  # an abandoned iteration stops its thread too
+    assert threading.active_count() == before

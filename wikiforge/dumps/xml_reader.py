@@ -748,6 +748,24 @@ class DumpReader:
             prepared = self._open()
         return self._pages(*prepared)
 
+    def close(self) -> None:
+        """Release the file opened to read ``siteinfo`` if no iteration took it over.
+
+        (An iteration closes its file when it ends or is abandoned.)
+        """
+        prepared, self._prepared = self._prepared, None
+        if prepared is not None:
+            prepared[0].close()
+
+    def __enter__(self) -> DumpReader:
+        return self
+
+    def __exit__(self, *exc_info: object) -> None:
+        self.close()
+
+    def __del__(self) -> None:
+        self.close()
+
     # -- header -------------------------------------------------------------------------------
 
     def _open(self) -> tuple[_Utf8Source, bytes, int]:
