@@ -32,7 +32,9 @@ def _language(wiki: str) -> str:
     return wiki[: -len("wiki")] if wiki.endswith("wiki") else wiki
 
 
-def _links_of_dump(store: DataStore, wiki: str, date: str) -> tuple[StoredAsset, StoredAsset] | None:
+def _links_of_dump(
+    store: DataStore, wiki: str, date: str
+) -> tuple[StoredAsset, StoredAsset] | None:
     """The links line's `links` and the `pages` partitions, if both come from this dump date."""
     links = store.current("links", wiki)
     pages = store.current("pages", wiki)

@@ -114,7 +114,8 @@ def test_hits_matches_networkx(chwiki_graph: LinkGraph) -> None:
     assert np.max(np.abs(result.authorities - [authorities[i] for i in range(g.node_count)])
                   ) < 1e-9
     assert np.max(np.abs(result.hubs - [hubs[i] for i in range(g.node_count)])) < 1e-9
-    assert result.hubs.sum() == pytest.approx(1.0) and result.authorities.sum() == pytest.approx(1.0)
+    assert result.hubs.sum() == pytest.approx(1.0)
+    assert result.authorities.sum() == pytest.approx(1.0)
 
 
 def test_hits_without_edges_is_uniform() -> None:

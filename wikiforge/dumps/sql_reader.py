@@ -1,4 +1,4 @@
-"""Streaming reader of MediaWiki SQL dumps (mysqldump output: `.sql`, `.sql.gz`, `.sql.bz2`, `.sql.xz`).
+"""Streaming reader of MediaWiki SQL dumps (mysqldump output; plain, gzip, bzip2 or xz).
 
 A MediaWiki table dump is a `CREATE TABLE` statement followed by extended `INSERT` statements,
 each one line holding many value tuples::
@@ -19,6 +19,17 @@ statement, which mysqldump keeps near 1 MiB), and yields typed tuples:
 Malformed input raises :class:`wikiforge.errors.InputError` naming the file, the line and the
 byte offset in the uncompressed stream. Text that is not valid UTF-8 is decoded with
 replacement characters and counted (``stats.undecodable_text``) rather than stopping the read.
+
+Usage (any table; only the named columns are converted)::
+
+    with SqlDump(path) as dump:                       # e.g. ...-page_props.sql.gz
+        for page_id, name, value in dump.rows(["pp_page", "pp_propname", "pp_value"]):
+            ...
+        dump.stats.as_dict()                          # counters for asset metadata
+
+    with SqlDump(path) as dump:                       # Arrow batches for polars / DuckDB
+        for batch in dump.batches(["il_from", "il_target_id"], batch_rows=65_536):
+            ...
 """
 
 from __future__ import annotations
@@ -481,7 +492,9 @@ def _snippet(line: bytes, offset: int, width: int = 60) -> str:
     return repr(line[offset : offset + width].decode("utf-8", errors="replace"))
 
 
-def _tuple_pattern(layout: list[int], wanted_index: list[int]) -> tuple[re.Pattern[bytes], list[int]]:
+def _tuple_pattern(
+    layout: list[int], wanted_index: list[int]
+) -> tuple[re.Pattern[bytes], list[int]]:
     """A regex matching one value tuple and its separator, capturing only wanted columns.
 
     Returns the pattern and, for each wanted column, the index of its (quoted, literal) group
