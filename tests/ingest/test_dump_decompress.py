@@ -115,12 +115,13 @@ def test_corrupt_bzip2_names_file_and_byte(tmp_path: Path, threads: int) -> None
 
 
 def test_truncated_and_corrupt_xz(tmp_path: Path, hawiki_xml: bytes) -> None:
-    packed = lzma.compress(hawiki_xml)
+    hawiki_xml = hawiki_xml[:1_000_000]  # xz compresses slowly: keep the test quick
+    packed = lzma.compress(hawiki_xml, preset=1)
     cut = tmp_path / "cut.xz"
     cut.write_bytes(packed[: len(packed) // 2])
     data, error = read_until_error(cut, 2)
     assert isinstance(error, TruncatedInputError)
-    assert hawiki_xml.startswith(data) and len(data) > 100_000
+    assert hawiki_xml.startswith(data) and len(data) > 50_000
 
     broken = bytearray(packed)
     broken[len(broken) // 2] ^= 0xFF
