@@ -10,15 +10,17 @@ Usage::
 
 How it reads, and why it is fast and still exact:
 
-* Bytes come from ``open_decompressed`` (bzip2 decoded block-parallel on the other core).
-  UTF-16 files (BOM) are transcoded to UTF-8 on the fly, so everything below works on UTF-8.
+* Bytes come from ``open_decompressed``: decoding runs in background threads ahead of the
+  parser (bzip2 blocks in parallel), releasing the GIL. UTF-16 files (BOM) are transcoded to
+  UTF-8 on the fly, so everything below works on UTF-8.
 * The header (everything before the first ``<page>``) is parsed by expat: the root element must
   be ``<mediawiki>``; ``<siteinfo>`` gives the namespaces.
-* Each ``<page>...</page>`` is cut out of the byte stream (``<`` never appears unescaped in
-  character data, so the first ``</page>`` closes the page) and matched against one compiled
-  regular expression for the exact layout MediaWiki writes. That fast path accepts a strict
-  subset of well-formed XML (only the five predefined entities, no CR, no comments or CDATA,
-  no characters XML forbids) and decodes it exactly as an XML parser would.
+* Each page is matched in place by one compiled regular expression for the exact layout
+  MediaWiki writes. That fast path accepts a strict subset of well-formed XML (only the five
+  predefined entities, no CR, no comments or CDATA, no characters XML forbids: each read buffer
+  is scanned once for those) and decodes it exactly as an XML parser would.
+* Otherwise the page is cut out of the stream (``<`` never appears unescaped in character
+  data, so the first ``</page>`` closes the page).
 * Any page the fast path does not accept is parsed by expat (the slow path), which decides:
   either it is well-formed (an unusual layout, several revisions, character references...) and
   is read from the tree, or it is not and ``InputError`` names the byte offset and the page.
