@@ -31,9 +31,11 @@ def test_recipe_pages_match_expected_parse(page):
     result = _parse(page)
     assert result.taskmap is not None, result.reason
     score = score_taskmap(result.taskmap, expected)
-    if page.parent.name in ("30seconds.com", "en.wikibooks.org"):
-        # Known misses (see the accuracy bench): site suffix / namespace in the page title.
-        assert not score.title_ok and score.ingredient_recall == 1.0
+    if page.parent.name == "en.wikibooks.org":
+        # Known miss (see the accuracy bench): steps are plain paragraphs the structural
+        # fallback only partly finds; title (namespace dropped) and ingredients are right.
+        assert score.title_ok and score.ingredient_recall == 1.0
+        assert 0.3 < score.instruction_coverage < 0.9
     else:
         assert score.ok, score
 

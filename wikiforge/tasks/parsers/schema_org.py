@@ -315,17 +315,30 @@ def parse_schema_object(obj: dict, root, url: str) -> ParsedTask:
 _SITE_SUFFIX = re.compile(r"\s+[|\u2013\u2014-]\s+[^|\u2013\u2014-]{2,60}$")
 
 
+_NAMESPACE = re.compile(r"^[A-Z][a-z]+:(?=\S)")
+
+
 def page_title(root) -> str:
-    """The first h1, else og:title / <title> without a trailing "| Site name"."""
-    for h1 in root.xpath("//h1"):
-        text = element_text(h1)
-        if text:
-            return text
-    title = meta_content(root, "og:title")
-    if not title:
+    """The page's own title: the first h1, else og:title / <title> without "| Site name".
+
+    When the h1 merely extends og:title (a byline inside the heading: "Pie by Site"), the
+    shorter og:title wins; a MediaWiki namespace prefix ("Cookbook:Pie") is dropped.
+    """
+    meta = meta_content(root, "og:title")
+    if not meta:
         titles = root.xpath("//title")
-        title = element_text(titles[0]) if titles else ""
-    return _SITE_SUFFIX.sub("", title).strip()
+        meta = element_text(titles[0]) if titles else ""
+    for _ in range(2):  # "Title | Section | Site"
+        meta = _SITE_SUFFIX.sub("", meta).strip()
+    heading = ""
+    for h1 in root.xpath("//h1"):
+        heading = element_text(h1)
+        if heading:
+            break
+    title = heading or meta
+    if heading and meta and heading != meta and heading.startswith(meta):
+        title = meta
+    return _NAMESPACE.sub("", title)
 
 
 # Recipe plugins' markup, for pages without schema.org data: (ingredient, instruction, title).
@@ -385,20 +398,42 @@ def _list_items(element) -> list[str]:
     return [t for t in (element_text(li) for li in element.iterchildren("li")) if t]
 
 
+_INGREDIENT_LABEL = re.compile(r"ingredient|zutat|ingr[ée]dient|hozz[áa]val[óo]|sk[łl]adnik", re.I)
+
+
+def _row_texts(container) -> list[str]:
+    rows = container.cssselect("li") or container.cssselect("tr") or container.cssselect("p")
+    return [t for t in (element_text(r) for r in rows) if t and len(t) < 200]
+
+
 def structural_ingredients(root, known_names: list[str] | None = None) -> list[str]:
-    """Ingredient lines from the page's lists: the lists whose items mostly start with a
-    quantity (or contain the schema.org ingredient names), taken in page order."""
+    """Ingredient lines from the page's structure, in page order: lists (or tables) whose rows
+    mostly start with a quantity or contain the schema.org ingredient names, or the rows of an
+    element whose id/class names ingredients."""
     known = [n.lower() for n in (known_names or []) if n]
-    chosen: list[str] = []
-    for element in root.iter(*_LIST_TAGS):
-        items = _list_items(element)
+
+    def looks_like_ingredients(items: list[str]) -> bool:
         if len(items) < 2 or sum(len(i) for i in items) / len(items) > 120:
-            continue
+            return False
         quantity = sum(1 for i in items if _QUANTITY.match(i)) / len(items)
         lowered = " | ".join(items).lower()
         named = (sum(1 for n in known if n in lowered) / len(known)) if known else 0.0
-        if quantity >= 0.6 or (known and named >= 0.5 and quantity >= 0.3):
+        return quantity >= 0.6 or (bool(known) and named >= 0.5 and quantity >= 0.3)
+
+    chosen: list[str] = []
+    for element in root.iter(*_LIST_TAGS, "table"):
+        items = _row_texts(element) if element.tag == "table" else _list_items(element)
+        if looks_like_ingredients(items):
             chosen.extend(items)
+    if not chosen:
+        for element in root.xpath("//*[@id or @class]"):
+            label = f"{element.get('id') or ''} {element.get('class') or ''}"
+            if element.tag in ("body", "html", "script") or not _INGREDIENT_LABEL.search(label):
+                continue
+            items = _row_texts(element)
+            if looks_like_ingredients(items):
+                chosen.extend(items)
+                break
     return list(dict.fromkeys(chosen))
 
 
