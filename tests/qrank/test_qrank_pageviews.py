@@ -6,6 +6,8 @@ import bz2
 
 import polars as pl
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from tests.conftest import FIXTURES, SAMPLE_DUMPS
 from wikiforge.errors import InputError
@@ -111,3 +113,21 @@ def test_empty_day_file_and_corrupt_file(tmp_path):
 def test_month_without_files_names_the_month():
     month = pv.find_month_files(SAMPLE_DUMPS, "2017-05")
     assert month.files == [] and month.missing == ["2017-05"]
+
+
+@settings(max_examples=60, deadline=None)
+@given(titles=st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)),
+                               min_size=1, max_size=8).filter(lambda t: " " not in t),
+                       min_size=1, max_size=40),
+       wiki=st.sampled_from(["de.wikipedia", "el.wikipedia", "tr.wikipedia", "commons.wikimedia"]))
+def test_vectorised_keys_equal_row_rules_on_random_unicode(titles, wiki):
+    frame = pl.DataFrame({"wiki": [wiki] * len(titles), "title": titles,
+                          "views": [1] * len(titles)})
+    counts, skipped = pv.keyed_counts(pv.PAGEVIEW_COMPLETE, frame)
+    expected: dict[str, int] = {}
+    for t in titles:
+        key = pv.row_key(pv.PAGEVIEW_COMPLETE, wiki, t)
+        if key is not None:
+            expected[key] = expected.get(key, 0) + 1
+    assert dict(counts.iter_rows()) == expected
+    assert skipped == len(titles) - sum(expected.values())
