@@ -17,7 +17,7 @@ import msgspec
 from litestar import Controller, get, post
 from litestar.datastructures import State
 from litestar.exceptions import HTTPException, NotFoundException, ValidationException
-from litestar.params import Parameter
+from litestar.params import QueryParameter
 
 from serving.datasets import DatasetCatalog
 from serving.schemas.links import (
@@ -239,14 +239,14 @@ def post_recommendations(
                            request.revid, threshold, max_recommendations, sections)
 
 
-Threshold = Annotated[float, Parameter(query="threshold", default=0.5, required=False)]
+Threshold = Annotated[float, QueryParameter("threshold", default=0.5, required=False)]
 MaxRecommendations = Annotated[
-    int, Parameter(query="max_recommendations", default=15, required=False)
+    int, QueryParameter("max_recommendations", default=15, required=False)
 ]
 Sections = Annotated[
-    list[str] | None, Parameter(query="sections_to_exclude", required=False, default=None)
+    list[str] | None, QueryParameter("sections_to_exclude", required=False, default=None)
 ]
-LanguageCode = Annotated[str | None, Parameter(query="language_code", required=False)]
+LanguageCode = Annotated[str | None, QueryParameter("language_code", required=False)]
 
 
 class LinkRecommendationsController(Controller):
@@ -271,7 +271,7 @@ class LinkRecommendationsController(Controller):
         max_recommendations: MaxRecommendations = 15,
         sections_to_exclude: Sections = None,
         language_code: LanguageCode = None,
-        revision: Annotated[int | None, Parameter(query="revision", required=False)] = None,
+        revision: Annotated[int | None, QueryParameter("revision", required=False)] = None,
     ) -> LinkRecommendationResponse:
         """Suggested links for a page, its wikitext taken from the latest materialized dump."""
         return get_recommendations(state.catalog, project, domain, title.lstrip("/"), threshold,

@@ -27,12 +27,12 @@ def page_rows(wiki: str) -> tuple[dict, ...]:
 
 
 @lru_cache(maxsize=None)
-def quick_build(wiki: str, mode: str = "heldout") -> LinkBuild:
+def quick_build(wiki: str) -> LinkBuild:
     """A build without embeddings (the slow part), enough to exercise candidate generation."""
-    return build_links(page_rows(wiki), wiki, mode, with_vectors=False)
+    return build_links(page_rows(wiki), wiki, with_vectors=False)
 
 
 @pytest.fixture(scope="session")
 def hawiki_build() -> LinkBuild:
-    """Hausa Wikipedia, held-out mode, no embeddings."""
+    """Hausa Wikipedia, no embeddings."""
     return quick_build("hawiki")

@@ -15,7 +15,7 @@ from tests.links.conftest import SAMPLE_WIKIS, page_rows, quick_build
 @pytest.mark.parametrize("wiki", SAMPLE_WIKIS)
 def test_every_recommendation_points_at_its_text(wiki):
     """For every article: offsets are exact, targets unique and never already linked."""
-    build = quick_build(wiki, "reference")
+    build = quick_build(wiki)
     assert build.model is not None
     index, model = build.index, build.model
     articles = [row for row in page_rows(wiki) if row["namespace"] == 0 and not row["redirect"]]

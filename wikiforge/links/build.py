@@ -1,12 +1,12 @@
 """The whole links line over page rows in one call: for tests, benchmarks and small wikis.
 
 The assets run the same steps one by one (each published and checked); this runs them in
-memory, in the same order, with the same functions, in either evaluation mode:
-- `reference`: everything is learned from all articles and tested on the test half of the first
-  sentences, as the reference does (its numbers are flattered: the test articles fed the anchors
-  and embeddings);
-- `heldout`: a deterministic share of articles is kept out of anchors, embeddings, sentences
-  and training, and the test sentences are exactly theirs.
+memory, in the same order, with the same functions and the same configuration: a deterministic
+share of articles is held out of anchors, embeddings and training; one model is trained on the
+`train` sentences and measured twice:
+- `reference`: on the `test` sentences, first sentences of articles whose links and text fed the
+  anchors and embeddings, as the reference measures (which flatters it);
+- `heldout`: on the first sentences of the held-out articles, which the model never saw.
 """
 
 from __future__ import annotations
@@ -27,7 +27,7 @@ from wikiforge.links.model import LinkModel
 from wikiforge.links.sentences import DEFAULT_HELD_OUT_SHARE, is_held_out
 from wikiforge.links.training import training_rows
 
-MODES = ("reference", "heldout")
+BACKTEST_SPLITS = {"reference": "test", "heldout": "heldout"}
 
 
 def language_of(wiki: str) -> str:
@@ -38,36 +38,35 @@ def language_of(wiki: str) -> str:
 
 @dataclass
 class LinkBuild:
-    """Everything built for one wiki and mode."""
+    """Everything built for one wiki."""
 
     index: LinkIndex
     model: LinkModel | None
-    train_sentences: list[tuple[str, str]]
-    test_sentences: list[tuple[str, str]]
+    sentences: dict[str, list[tuple[str, str]]]
     partial_dump: bool
     stats: dict = field(default_factory=dict)
 
-    def backtest(self) -> list[BacktestRow]:
-        """The backtest table of this build (empty without a model)."""
+    def backtest(self, mode: str = "heldout") -> list[BacktestRow]:
+        """The backtest table of one mode (`reference` or `heldout`); empty without a model."""
         if self.model is None:
             return []
-        return run_backtest(self.test_sentences, self.index, self.model)
+        return run_backtest(self.sentences[BACKTEST_SPLITS[mode]], self.index, self.model)
 
 
 def build_links(
     rows: Iterable[Mapping],
     wiki: str,
-    mode: str = "heldout",
     feature_set: str = "extended",
     with_vectors: bool = True,
     mask: bool = True,
     p31_by_title: Mapping[str, Iterable[str]] | None = None,
     never_link: Iterable[str] = (),
     held_out_share: float = DEFAULT_HELD_OUT_SHARE,
+    train_per_article: int = pipeline.TRAIN_SENTENCES_PER_ARTICLE,
+    xgboost_params: dict | None = None,
+    rounds: int | None = None,
 ) -> LinkBuild:
     """Build anchors, vectors, sentences and the model for one wiki from its page rows."""
-    if mode not in MODES:
-        raise ValueError(f"mode must be one of {MODES}")
     language = language_of(wiki)
     rows = list(rows)
     prefixes = pipeline.namespace_prefixes(rows)
@@ -79,11 +78,7 @@ def build_links(
         pageids, redirects, _ = pipeline.pageids_and_redirects(
             rows, language, allow_missing_final=True
         )
-
-    def held(title: str) -> bool:
-        return mode == "heldout" and is_held_out(wiki, title, held_out_share)
-
-    learning = [row for row in articles if not held(row["title"])]
+    learning = [row for row in articles if not is_held_out(wiki, row["title"], held_out_share)]
 
     def links():
         for row in learning:
@@ -113,28 +108,25 @@ def build_links(
         filtered, pageids, redirects, titles, matrix, language, anchors.link_probability,
         prefixes, allow_unknown_targets=partial,
     )
-    sentences = [s for s in (pipeline.article_sentence(r, prefixes) for r in articles) if s]
-    if mode == "heldout":
-        train = [(s.page_title, s.sentence) for s in sentences if not held(s.page_title)]
-        test = [(s.page_title, s.sentence) for s in sentences if held(s.page_title)]
-    else:
-        train = [(s.page_title, s.sentence) for s in sentences if s.split == "train"]
-        test = [(s.page_title, s.sentence) for s in sentences if s.split == "test"]
-    rows_for_training = training_rows(train, index, feature_set)
+    sentences: dict[str, list[tuple[str, str]]] = {"train": [], "test": [], "heldout": []}
+    for row in articles:
+        for found in pipeline.article_sentences(row, prefixes, wiki, held_out_share,
+                                                train_per_article=train_per_article):
+            sentences[found.split].append((found.page_title, found.sentence))
+    rows_for_training = training_rows(sentences["train"], index, feature_set)
+    labels = rows_for_training.labels
     model = None
-    if rows_for_training.labels.size and 0 < rows_for_training.labels.sum() < len(
-        rows_for_training.labels
-    ):
-        model = LinkModel.train(rows_for_training.features, rows_for_training.labels, feature_set)
+    if labels.size and 0 < labels.sum() < len(labels):
+        model = LinkModel.train(rows_for_training.features, labels, feature_set,
+                                params=xgboost_params, **({"rounds": rounds} if rounds else {}))
     stats = {
         "articles": len(articles),
         "learning_articles": len(learning),
         "anchors": len(filtered),
         "vectors": len(vectors),
-        "training_rows": int(len(rows_for_training.labels)),
-        "train_sentences": len(train),
-        "test_sentences": len(test),
+        "training_rows": int(len(labels)),
+        **{f"{split}_sentences": len(found) for split, found in sentences.items()},
         "resolvable_share": round(share, 4),
         "anchor_filter": filter_stats.__dict__,
     }
-    return LinkBuild(index, model, train, test, partial, stats)
+    return LinkBuild(index, model, sentences, partial, stats)

@@ -101,6 +101,7 @@ def train_vectors(
         min_count=min_word_count,
         sg=0,
         negative=5,
+        sample=1e-4,
         epochs=epochs,
         seed=seed,
         workers=1,

@@ -23,7 +23,12 @@ from wikiforge.links.anchors import (
 from wikiforge.links.embeddings import article_corpus, iter_lines, train_vectors, write_corpus
 from wikiforge.links.matching import MentionMatcher
 from wikiforge.links.redirects import RedirectStats, resolve_redirects, resolve_target
-from wikiforge.links.sentences import first_linked_sentence, split_of
+from wikiforge.links.sentences import (
+    first_linked_sentence,
+    is_held_out,
+    linked_sentences,
+    split_of,
+)
 from wikiforge.wikitext.links import extract_links
 from wikiforge.wikitext.plain import CANONICAL_NAMESPACE_PREFIXES, prose
 from wikiforge.wikitext.titles import normalize_title
@@ -206,13 +211,37 @@ def build_vectors(
     return train_vectors(corpus_path, seed=seed), lines
 
 
+TRAIN_SENTENCES_PER_ARTICLE = 10
+
+
 @dataclass(frozen=True, slots=True)
 class SentenceRow:
-    """An article's first linked sentence and its split."""
+    """A linked sentence of an article, its position among them and its split."""
 
     page_title: str
     sentence: str
     split: str
+    sentence_index: int = 0
+
+
+def article_sentences(
+    row: Mapping,
+    prefixes: frozenset[str],
+    wiki: str,
+    held_out_share: float,
+    seed: str = "2",
+    train_per_article: int = TRAIN_SENTENCES_PER_ARTICLE,
+) -> list[SentenceRow]:
+    """An article's sentences: the first linked one for `test` and `heldout` articles (the
+    reference's protocol), up to `train_per_article` for `train` articles."""
+    title = row["title"]
+    split = "heldout" if is_held_out(wiki, title, held_out_share) else split_of(title, seed)
+    if split == "train" and train_per_article > 1:
+        found = linked_sentences(row["text"] or "", prefixes, train_per_article)
+    else:
+        first = first_linked_sentence(row["text"] or "", prefixes)
+        found = [first] if first is not None else []
+    return [SentenceRow(title, sentence, split, i) for i, sentence in enumerate(found)]
 
 
 def article_sentence(row: Mapping, prefixes: frozenset[str], seed: str = "2") -> SentenceRow | None:

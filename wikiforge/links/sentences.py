@@ -64,12 +64,30 @@ def first_linked_sentence(
     return _first_sentence_of(wikitext, namespace_prefixes, min_items)
 
 
+def linked_sentences(
+    wikitext: str, namespace_prefixes: frozenset[str], limit: int, min_items: int = 3
+) -> list[str]:
+    """Up to `limit` whole sentences of text and links (with a link), in page order.
+
+    More training material than the first sentence alone: the training split takes several
+    per article (the test sentences stay first sentences, as in the reference's protocol).
+    """
+    return _sentences_of(wikitext, namespace_prefixes, min_items, limit)
+
+
 def _first_sentence_of(
     wikitext: str, namespace_prefixes: frozenset[str], min_items: int
 ) -> str | None:
+    found = _sentences_of(wikitext, namespace_prefixes, min_items, 1)
+    return found[0] if found else None
+
+
+def _sentences_of(
+    wikitext: str, namespace_prefixes: frozenset[str], min_items: int, limit: int
+) -> list[str]:
     code = parse(wikitext)
     if code is None:
-        return None
+        return []
     # The reader's text, with each item's span in it, so sentences can be cut on the plain text
     # and mapped back to wikitext.
     plain_parts: list[str] = []
@@ -87,11 +105,14 @@ def _first_sentence_of(
         plain_parts.append(text)
         cursor += len(text)
     plain = "".join(plain_parts)
+    found = []
     for start, end in line_spans(plain.replace(_BREAK, "\n")):
         sentence = _sentence_wikitext(plain, pieces, start, end, min_items)
         if sentence is not None:
-            return sentence
-    return None
+            found.append(sentence)
+            if len(found) >= limit:
+                break
+    return found
 
 
 def _sentence_wikitext(

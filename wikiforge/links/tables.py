@@ -60,6 +60,7 @@ SENTENCES_SCHEMA = pa.schema(
         pa.field("page_title", pa.string(), nullable=False),
         pa.field("sentence", pa.string(), nullable=False),
         pa.field("split", pa.string(), nullable=False),  # train | test | heldout
+        pa.field("sentence_index", pa.int32(), nullable=False),  # 0: the first linked one
     ]
 )
 TRAINING_SCHEMA = pa.schema(

@@ -26,11 +26,11 @@ _TOKEN = regex.compile(
 _NO_SPACE_CHAR = regex.compile(rf"[{_NO_SPACE}]")
 _WHITESPACE = regex.compile(r"\s+")
 # A sentence ends at . ! ? (after a word of 3+ characters, to spare abbreviations such as
-# "St." or "Dr."), or at the full stops of scripts that have their own.
-_SENTENCE_END = regex.compile(
-    r"(?<=[\p{L}\p{M}\p{N}]{3}[.!?]['\"”’)\]]*)\s+|(?<=[!?]['\"”’)\]]*)\s+"
-    r"|(?<=[。！？।॥։۔؟።])\s*"
-)
+# "St." or "Dr."), or at the full stops of scripts that have their own. Candidates are found
+# with a plain pattern and the word-length rule is checked in Python (a variable-length
+# look-behind at every space is slow).
+_SENTENCE_END = regex.compile(r"[.!?]['\"”’)\]]*\s+|[。！？।॥։۔؟።]\s*")
+_WORD3 = regex.compile(r"[\p{L}\p{M}\p{N}]{3}")
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,25 +51,24 @@ class Tokens:
 
 def tokenize(text: str, language_code: str | None = None) -> Tokens:
     """Split `text` (one sentence) into word tokens, keeping code-point spans."""
-    starts: list[int] = []
-    ends: list[int] = []
-    lowered: list[str] = []
-    gaps: list[str] = []
-    previous_end = -1
-    for match in _TOKEN.finditer(text):
-        start, end = match.span()
-        if previous_end >= 0:
-            gap = text[previous_end:start]
-            gaps.append(_normalise_gap(gap) if gap else "")
-        starts.append(start)
-        ends.append(end)
-        lowered.append(lower(match.group(), language_code))
-        previous_end = end
-    return Tokens(tuple(starts), tuple(ends), tuple(lowered), tuple(gaps))
+    spans = [match.span() for match in _TOKEN.finditer(text)]
+    if not spans:
+        return Tokens((), (), (), ())
+    starts = tuple(start for start, _ in spans)
+    ends = tuple(end for _, end in spans)
+    lowered_text = lower(text, language_code)
+    if len(lowered_text) == len(text):
+        lowered = tuple(lowered_text[start:end] for start, end in spans)
+    else:  # a character whose lower case is longer (İ in most languages): token by token
+        lowered = tuple(lower(text[start:end], language_code) for start, end in spans)
+    gaps = tuple(
+        _normalise_gap(text[end:start]) for end, start in zip(ends, starts[1:])
+    )
+    return Tokens(starts, ends, lowered, gaps)
 
 
 def _normalise_gap(gap: str) -> str:
-    if gap == " ":
+    if gap == " " or not gap:
         return gap
     return _WHITESPACE.sub(" ", gap)
 
@@ -116,10 +115,16 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
     spans = []
     start = 0
     for match in _SENTENCE_END.finditer(text):
-        end = match.start()
-        if end > start:
-            spans.append((start, end))
-        start = match.end()
+        position = match.start()
+        if text[position] == "." and not _WORD3.fullmatch(text, max(0, position - 3), position):
+            continue
+        end = match.end()
+        stripped_end = end
+        while stripped_end > position and text[stripped_end - 1].isspace():
+            stripped_end -= 1
+        if stripped_end > start:
+            spans.append((start, stripped_end))
+        start = end
     if start < len(text):
         spans.append((start, len(text)))
     return spans
