@@ -21,3 +21,11 @@ main.add_command(tasks)
 from cli.links import query  # noqa: E402
 
 main.add_command(query)
+
+from cli.qrank import qrank  # noqa: E402
+
+main.add_command(qrank)
+
+from cli.images import images  # noqa: E402
+
+main.add_command(images)

@@ -115,3 +115,16 @@ def test_nothing_published(tmp_path):
     with TestClient(app=create_app(tmp_path / "empty")) as test_client:
         assert test_client.get("/download/qrank.csv.gz").status_code == 404
         assert test_client.get("/v1/qrank/Q1").status_code == 404
+
+
+def test_cli_rank(tmp_path):
+    from click.testing import CliRunner
+
+    from cli.qrank import qrank
+
+    _publish(DataRoot(tmp_path / "data"), "20190101", [(801, 500), (183, 300), (9, 7), (10, 7)])
+    runner = CliRunner()
+    result = runner.invoke(qrank, ["rank", "Q9", "Q5", "--data", str(tmp_path / "data")])
+    lines = [json.loads(line) for line in result.output.splitlines()]
+    assert lines[0] == {"entity": "Q9", "rank": 3, "views": 7, "dump_date": "20190101"}
+    assert lines[1]["error"] == "not ranked" and result.exit_code == 1

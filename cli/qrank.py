@@ -1,0 +1,45 @@
+"""`wikiforge qrank`: look up entities in the newest published ranking."""
+
+from __future__ import annotations
+
+import json
+import os
+import sys
+from pathlib import Path
+
+import click
+
+
+@click.group("qrank")
+def qrank() -> None:
+    """QRank: entities ranked by a year of page views."""
+
+
+@qrank.command("rank")
+@click.argument("qids", nargs=-1, required=True)
+@click.option("--data", "data_root", type=click.Path(path_type=Path), default=None,
+              help="Data root (default $WIKIFORGE_DATA or ./data).")
+def rank(qids: tuple[str, ...], data_root: Path | None) -> None:
+    """Print rank, views and dump date of each Q-id as JSON lines (the API's /v1/qrank/{qid})."""
+    from wikiforge.qrank.lookup import QRankIndex, parse_entity
+    from wikiforge.storage import DataRoot
+
+    root = DataRoot(Path(data_root or os.environ.get("WIKIFORGE_DATA", "data")).resolve())
+    dates = sorted(root.partitions("qrank"))
+    if not dates:
+        click.echo("no ranking has been published yet", err=True)
+        sys.exit(1)
+    stored = root.current("qrank", dates[-1])
+    index = QRankIndex.from_file(stored.path("qrank.csv.gz"))
+    failed = False
+    for qid in qids:
+        number = parse_entity(qid)
+        found = index.lookup(number) if number is not None else None
+        if found is None:
+            failed = True
+            reason = "not a Wikidata item id" if number is None else "not ranked"
+            click.echo(json.dumps({"entity": qid, "error": reason}))
+            continue
+        click.echo(json.dumps({"entity": qid, "rank": found.rank, "views": found.views,
+                               "dump_date": dates[-1]}))
+    sys.exit(1 if failed else 0)
