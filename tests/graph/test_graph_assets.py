@@ -20,7 +20,23 @@ def _metadata(result, asset: str) -> dict:
     raise AssertionError(f"{asset} not materialized")
 
 
-def test_chwiki_from_sql_dumps(instance, resources):
+def _publish_qviews(data_root, rows: dict[int, int]) -> None:
+    """Publish a small `qviews` partition (the qrank line's table: qid, views) to smear."""
+    import pyarrow as pa
+
+    from wikiforge.storage import DataRoot, describe_files, write_parquet
+
+    root = DataRoot(data_root)
+    staged = root.staging()
+    schema = pa.schema([("qid", pa.int64()), ("views", pa.int64())])
+    table = pa.table({"qid": list(rows), "views": list(rows.values())}, schema=schema)
+    rows_written = write_parquet(staged, table, schema, what="qviews")
+    root.publish("qviews", "20190101", staged, {"asset": "qviews", "partition": "20190101",
+                                               "files": describe_files(staged),
+                                               "rows": rows_written})
+
+
+def test_chwiki_from_sql_dumps(instance, resources, data_root):
     result = materialize_partition(WIKI_ASSETS, "chwiki", instance=instance,
                                    resources=resources, dynamic="wiki")
     assert result.success
@@ -52,81 +68,53 @@ def test_chwiki_from_sql_dumps(instance, resources):
     ranked = store.require("entity_pagerank").table()
     assert ranked.column("entity")[0].as_py() == "Q30"
 
-
-def test_hawiki_from_xml_when_no_links_table(instance, resources):
-    result = materialize_partition([link_graph, link_graph_is_simple, pagerank], "hawiki",
-                                   instance=instance, resources=resources, dynamic="wiki")
-    assert result.success
-    meta = _metadata(result, "link_graph")
-    assert meta["built_from"] == "xml_dump"
-    assert meta["nodes"] == 1651  # every ns0 article of the dump
-    graph = load_link_graph(resources["store"].require("link_graph", "hawiki"))
-    assert graph.edge_count == meta["edges"] > 1000
-    assert not np.any(graph.source == graph.target)
-
-
-def _publish_qviews(data_root, rows: dict[int, int]) -> None:
-    """Publish a small `qviews` partition (the qrank line's table: qid, views) to smear."""
-    import pyarrow as pa
-
-    from wikiforge.storage import DataRoot, describe_files, write_parquet
-
-    root = DataRoot(data_root)
-    staged = root.staging()
-    schema = pa.schema([("qid", pa.int64()), ("views", pa.int64())])
-    table = pa.table({"qid": list(rows), "views": list(rows.values())}, schema=schema)
-    rows_written = write_parquet(staged, table, schema, what="qviews")
-    root.publish("qviews", "20190101", staged, {"asset": "qviews", "partition": "20190101",
-                                               "files": describe_files(staged),
-                                               "rows": rows_written})
-
-
-def test_smearing_preserves_views_and_moves_them_along_links(instance, resources, data_root):
-    assert materialize_partition([link_graph], "chwiki", instance=instance, resources=resources,
-                                 dynamic="wiki").success
+    # Signal smearing: skipped while no qviews are published, then run on a small one.
+    skipped = materialize_partition([entity_views_smeared], None, instance=instance,
+                                    resources=resources)
+    assert skipped.success and skipped.get_asset_materialization_events() == []
     # Q16635 (Guam) links to many articles, among them Q30 (United States, the top chwiki page),
     # which links nowhere and so keeps all its views; Q1 has no chwiki article.
     _publish_qviews(data_root, {30: 1000, 16635: 500, 1: 7})
-    result = materialize_partition([entity_views_smeared], None, instance=instance,
-                                   resources=resources)
-    meta = _metadata(result, "entity_views_smeared")
-    assert meta["views_total"] == 1507.0
-    assert abs(meta["smeared_total"] - 1507.0) < 1e-9
-    assert meta["entities_gaining"] > 0 and meta["entities_losing"] >= 1
-    table = resources["store"].require("entity_views_smeared").table().to_pylist()
+    smearing = materialize_partition([entity_views_smeared], None, instance=instance,
+                                     resources=resources)
+    smear_meta = _metadata(smearing, "entity_views_smeared")
+    assert smear_meta["views_total"] == 1507.0
+    assert abs(smear_meta["smeared_total"] - 1507.0) < 1e-9
+    assert smear_meta["entities_gaining"] > 0 and smear_meta["entities_losing"] >= 1
+    table = store.require("entity_views_smeared").table().to_pylist()
     smeared = {row["entity"]: row["smeared_views"] for row in table}
     assert smeared["Q16635"] == 450.0 and smeared["Q30"] > 1000.0 and smeared["Q1"] == 7.0
 
 
-def test_smearing_skips_cleanly_without_views(instance, resources):
-    result = materialize_partition([entity_views_smeared], None, instance=instance,
-                                   resources=resources)
-    assert result.success
-    assert result.get_asset_materialization_events() == []
-
-
-def test_hawiki_through_the_links_table_matches_the_xml_path(instance, resources):
+def test_hawiki_from_xml_then_through_the_links_table(instance, resources):
+    """Without a links table the graph comes from the XML dump; once the links line has
+    published one for the same dump, from it, and the two graphs are the same."""
     from assets.ingest.pages import pages
     from assets.links.links import links
     from assets.links.titles import pageids, redirects
 
-    upstream = materialize_partition([pages, pageids, redirects, links], "hawiki",
-                                     instance=instance, resources=resources, dynamic="wiki")
-    assert upstream.success
-    result = materialize_partition([link_graph, link_graph_is_simple], "hawiki",
-                                   instance=instance, resources=resources)
-    assert result.success
-    assert _metadata(result, "link_graph")["built_from"].startswith("links@")
-    through_links = load_link_graph(resources["store"].require("link_graph", "hawiki"))
-    from wikiforge.graph.link_graph import link_graph_from_xml_dump
-    from tests.conftest import SAMPLE_DUMPS
+    first = materialize_partition([link_graph, link_graph_is_simple, pagerank], "hawiki",
+                                  instance=instance, resources=resources, dynamic="wiki")
+    assert first.success
+    meta = _metadata(first, "link_graph")
+    assert meta["built_from"] == "xml_dump"
+    assert meta["nodes"] == 1651  # every ns0 article of the dump
+    store = resources["store"]
+    from_xml = load_link_graph(store.require("link_graph", "hawiki"))
+    assert from_xml.edge_count == meta["edges"] > 1000
+    assert not np.any(from_xml.source == from_xml.target)
 
-    direct = link_graph_from_xml_dump(
-        [SAMPLE_DUMPS / "hawiki/20150406/hawiki-20150406-pages-articles.xml.bz2"], "ha"
-    )
-    assert np.array_equal(through_links.page_id, direct.page_id)
-    assert np.array_equal(through_links.source, direct.source)
-    assert np.array_equal(through_links.target, direct.target)
+    upstream = materialize_partition([pages, pageids, redirects, links], "hawiki",
+                                     instance=instance, resources=resources)
+    assert upstream.success
+    second = materialize_partition([link_graph, link_graph_is_simple], "hawiki",
+                                   instance=instance, resources=resources)
+    assert second.success
+    assert _metadata(second, "link_graph")["built_from"].startswith("links@")
+    through_links = load_link_graph(store.require("link_graph", "hawiki"))
+    assert np.array_equal(through_links.page_id, from_xml.page_id)
+    assert np.array_equal(through_links.source, from_xml.source)
+    assert np.array_equal(through_links.target, from_xml.target)
 
 
 def test_wiki_without_dumps_skips(instance, resources):
