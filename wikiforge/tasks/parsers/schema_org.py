@@ -406,6 +406,77 @@ def _row_texts(container) -> list[str]:
     return [t for t in (element_text(r) for r in rows) if t and len(t) < 200]
 
 
+_HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5")
+_BLOCK_TAGS = frozenset(("div", "p", "li", "ul", "ol", "table", "tr", "section", "article",
+                         "h1", "h2", "h3", "h4", "h5", "h6", "header", "footer", "nav", "aside",
+                         "form", "figure", "blockquote", "dl", "dd", "dt"))
+_INSTRUCTION_LABEL = re.compile(
+    r"instruction|direction|preparation|method|steps|zubereitung|elk[ée]sz[íi]t|bereiding", re.I)
+
+
+def _heading_like(element) -> bool:
+    """h1-h5, or a paragraph/div whose whole text is one bold label."""
+    if element.tag in _HEADING_TAGS:
+        return True
+    if element.tag in ("p", "div"):
+        bold = element.cssselect("b, strong")
+        text = element_text(element)
+        return bool(bold) and bool(text) and len(text) < 60 and element_text(bold[0]) == text
+    return False
+
+
+def _section_rows(heading, max_rows: int = 80, same_label: re.Pattern | None = None) -> list[str]:
+    """Texts of the block-level leaves that follow `heading` in document order, up to the next
+    heading-like element (the rows of an ingredient or instruction section, whatever the markup:
+    lists, table rows, paragraphs or bare divs)."""
+    anchor = heading
+    parent = heading.getparent()
+    if heading.tag in ("b", "strong") and parent is not None and \
+            element_text(parent) == element_text(heading):
+        anchor = parent
+    rows: list[str] = []
+    started = False
+    for element in anchor.getroottree().getroot().iter():
+        if element is anchor:
+            started = True
+            continue
+        if not started or not isinstance(element.tag, str):
+            continue
+        if any(a is anchor for a in element.iterancestors()):
+            continue
+        if element.tag in ("script", "style", "button", "nav", "footer"):
+            continue
+        if _heading_like(element):
+            # Sub-sections with the same kind of label ("Preparación del arroz") continue it.
+            if rows and not (same_label and same_label.search(element_text(element))):
+                break
+            continue
+        if element.tag not in _BLOCK_TAGS or element.tag in ("ul", "ol", "table", "dl"):
+            continue
+        if any(child.tag in _BLOCK_TAGS for child in element.iterchildren()
+               if isinstance(child.tag, str)):
+            continue  # not a leaf block: its children are visited on their own
+        text = element_text(element)
+        if text and len(text) < 1500:
+            rows.append(text)
+            if len(rows) >= max_rows:
+                break
+    return rows
+
+
+def labelled_section(root, label: re.Pattern, keep=lambda row: True,
+                     min_rows: int = 2) -> list[str]:
+    """Rows (those `keep` accepts) under the first heading whose text matches `label` and that
+    has at least `min_rows` of them."""
+    for heading in root.iter(*_HEADING_TAGS, "strong", "b"):
+        text = element_text(heading)
+        if text and len(text) <= 60 and label.search(text):
+            rows = [r for r in _section_rows(heading, same_label=label) if keep(r)]
+            if len(rows) >= min_rows:
+                return rows
+    return []
+
+
 def structural_ingredients(root, known_names: list[str] | None = None) -> list[str]:
     """Ingredient lines from the page's structure, in page order: lists (or tables) whose rows
     mostly start with a quantity or contain the schema.org ingredient names, or the rows of an
@@ -426,6 +497,11 @@ def structural_ingredients(root, known_names: list[str] | None = None) -> list[s
         if looks_like_ingredients(items):
             chosen.extend(items)
     if not chosen:
+        rows = labelled_section(root, _INGREDIENT_LABEL, keep=lambda r: not r.endswith(":"))
+        lowered = " | ".join(rows).lower()
+        named = (sum(1 for n in known if n in lowered) / len(known)) if known else 1.0
+        if len(rows) >= 2 and sum(len(r) for r in rows) / len(rows) <= 120 and named >= 0.5:
+            return list(dict.fromkeys(rows))
         for element in root.xpath("//*[@id or @class]"):
             label = f"{element.get('id') or ''} {element.get('class') or ''}"
             if element.tag in ("body", "html", "script") or not _INGREDIENT_LABEL.search(label):
@@ -440,30 +516,29 @@ def structural_ingredients(root, known_names: list[str] | None = None) -> list[s
 def structural_steps(root) -> list[ParsedStep]:
     """Instruction steps: the list (or paragraphs) under an instructions heading, else the
     first list of sentence-long items."""
-    for heading in root.iter("h1", "h2", "h3", "h4", "h5", "strong", "b"):
-        label = element_text(heading)
-        if not label or len(label) > 60 or not _INSTRUCTION_HEADING.search(label):
+    rows = labelled_section(root, _INSTRUCTION_HEADING, keep=lambda r: len(r) > 25)
+    if rows:
+        return [ParsedStep(text=_STEP_NUMBER.sub("", t)) for t in rows]
+    for element in root.xpath("//*[@id or @class]"):
+        label = f"{element.get('id') or ''} {element.get('class') or ''}"
+        if element.tag in ("body", "html", "script") or not _INSTRUCTION_LABEL.search(label):
             continue
-        steps: list[str] = []
-        for following in heading.itersiblings():
-            if following.tag in ("h1", "h2", "h3", "h4") and steps:
-                break
-            if following.tag in _LIST_TAGS:
-                steps.extend(_list_items(following))
-            elif following.tag in ("p", "div"):
-                lists = following.cssselect("ol, ul")
-                if lists:
-                    steps.extend(_list_items(lists[0]))
-                else:
-                    text = element_text(following)
-                    if len(text) > 25:
-                        steps.append(text)
-        if len(steps) >= 1:
-            return [ParsedStep(text=_STEP_NUMBER.sub("", t)) for t in steps]
-    for element in root.iter(*_LIST_TAGS):
-        items = _list_items(element)
-        if len(items) >= 2 and sum(len(i) for i in items) / len(items) > 60:
+        items = [element_text(x) for x in (element.cssselect("li") or element.cssselect("p"))]
+        items = [i for i in items if len(i) > 25]
+        if items:
             return [ParsedStep(text=_STEP_NUMBER.sub("", t)) for t in items]
+    # No heading: every numbered list of sentence-long items (recipes in several parts have
+    # one list per part), else the first such bulleted list.
+    for tags in (("ol",), ("ul",)):
+        steps = []
+        for element in root.iter(*tags):
+            items = _list_items(element)
+            if len(items) >= 2 and sum(len(i) for i in items) / len(items) > 60:
+                steps.extend(ParsedStep(text=_STEP_NUMBER.sub("", t)) for t in items)
+                if tags == ("ul",):
+                    break
+        if steps:
+            return steps
     return []
 
 
