@@ -25,3 +25,7 @@ main.add_command(query)
 from cli.qrank import qrank  # noqa: E402
 
 main.add_command(qrank)
+
+from cli.images import images  # noqa: E402
+
+main.add_command(images)

@@ -5,7 +5,13 @@ from collections.abc import Iterator
 import dagster as dg
 import polars as pl
 
-from assets.images.common import AFTER_PAGES, COMMONS_WIKI, newest, published_pages, table_with_stats
+from assets.images.common import (
+    AFTER_PAGES,
+    COMMONS_WIKI,
+    newest,
+    published_pages,
+    table_with_stats,
+)
 from partitions import wiki_partitions
 from resources.landing import LandingZone
 from resources.storage import DataStore, TableStream, source_metadata, table_schema

@@ -13,6 +13,8 @@ from wikiforge.images.tables import ITEM_IMAGES_SCHEMA
 from wikiforge.images.wikidata import build_item_images
 
 WORKERS = 2
+#: Below this size a dump is read in this process: starting workers costs more than it saves.
+PARALLEL_FROM_BYTES = 16 << 20
 
 
 @dg.asset(
@@ -38,7 +40,8 @@ def item_images(
         return
     art = Artifacts()
     with tempfile.TemporaryDirectory(prefix="images-claims-") as work:
-        rows, stats = build_item_images(dump.path, art.path(PARQUET_FILE), work, workers=WORKERS)
+        workers = WORKERS if dump.path.stat().st_size >= PARALLEL_FROM_BYTES else 1
+        rows, stats = build_item_images(dump.path, art.path(PARQUET_FILE), work, workers=workers)
     art.rows = rows
     art.stats = {"dump_date": dump.date, **stats.as_dict()}
     yield dg.Output(

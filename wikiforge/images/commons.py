@@ -25,8 +25,7 @@ import polars as pl
 
 from wikiforge.dumps.sql_reader import SqlDump
 from wikiforge.errors import InputError
-from wikiforge.images.files import FILE_NAMESPACE, normalize_file_name
-from wikiforge.images.wikidata import normalize_category
+from wikiforge.images.files import FILE_NAMESPACE, normalize_category, normalize_file_name
 
 CATEGORY_NAMESPACE = 14
 

@@ -133,7 +133,8 @@ def evaluate_hidden(
     frame = frame.with_columns(
         (pl.col("suggested").list.set_intersection(pl.col("hidden")).list.len() > 0).alias("hit"),
         pl.col("hidden").list.eval(
-            pl.element().str.contains(PICTURE_PATTERN) & ~contains_any(pl.element(), rules.name_filters)
+            pl.element().str.contains(PICTURE_PATTERN)
+            & ~contains_any(pl.element(), rules.name_filters)
         ).list.any().fill_null(False).alias("hidden_suggestible"),
     )
     for source in SOURCES:

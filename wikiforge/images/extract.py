@@ -31,7 +31,9 @@ _NOT_WIKITEXT = re.compile(
     r"(?:/>|>.*?(?:</\1\s*>|\Z))",
     re.DOTALL | re.IGNORECASE,
 )
-_GALLERY = re.compile(r"<(gallery|imagemap)\b[^>]*?(?:/>|>(.*?)(?:</\1\s*>|\Z))", re.DOTALL | re.IGNORECASE)
+_GALLERY = re.compile(
+    r"<(gallery|imagemap)\b[^>]*?(?:/>|>(.*?)(?:</\1\s*>|\Z))", re.DOTALL | re.IGNORECASE
+)
 _EXTENSIONS = "|".join(sorted(IMAGE_EXTENSIONS, key=len, reverse=True))
 
 
@@ -51,7 +53,9 @@ class FileUse:
 
 
 @lru_cache(maxsize=256)
-def _patterns(prefixes: tuple[str, ...]) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
+def _patterns(
+    prefixes: tuple[str, ...],
+) -> tuple[re.Pattern[str], re.Pattern[str], re.Pattern[str]]:
     names = "|".join(
         r"[ _]*".join(re.escape(part) for part in name.split(" ")) for name in prefixes
     )

@@ -41,7 +41,9 @@ FILE_NAMESPACE_ALIASES: dict[str, tuple[str, ...]] = {
 
 #: Extensions of files that can illustrate an article (what PageImages would pick). Sound,
 #: video and documents (``.ogg``, ``.webm``, ``.pdf``, ``.djvu``) are file uses, not pictures.
-IMAGE_EXTENSIONS = frozenset({"jpg", "jpeg", "png", "gif", "svg", "tif", "tiff", "webp", "xcf", "bmp"})
+IMAGE_EXTENSIONS = frozenset(
+    {"jpg", "jpeg", "png", "gif", "svg", "tif", "tiff", "webp", "xcf", "bmp"}
+)
 
 #: Substrings the reference's ``image_language_checks`` rejects in other wikis' lead images:
 #: vector art, flags, maps and the many spellings of "no image available" placeholders. Matched
@@ -94,6 +96,14 @@ def normalize_file_name(raw: str | None) -> str | None:
     if title is None or ":" in title[:1] or not _HAS_EXTENSION.search(title):
         return None
     return title.replace(" ", "_")
+
+
+def normalize_category(raw: str | None) -> str | None:
+    """A Commons category name in database form (``Guam`` / ``Churches_in_Guam``)."""
+    if not raw:
+        return None
+    title = normalize_title(raw.removeprefix("Category:"), None, capitalize=True)
+    return None if title is None else title.replace(" ", "_")
 
 
 def extension(name: str) -> str:

@@ -253,13 +253,13 @@ def suggest_images(
     else:
         category = _empty_candidates()
 
-    columns = _empty_candidates().columns
+    schema = _empty_candidates().schema
     candidates = pl.concat(
         [
             frame.with_columns(
                 *[pl.lit(None, dtype).alias(name)
-                  for name, dtype in _empty_candidates().schema.items() if name not in frame.columns]
-            ).select(columns).cast(_empty_candidates().schema)
+                  for name, dtype in schema.items() if name not in frame.columns]
+            ).select(list(schema)).cast(schema)
             for frame in (p18, wikipedia, category)
         ]
     )

@@ -24,7 +24,8 @@ IMAGE_LINKS_SCHEMA = pa.schema(
         # Order of first use in the article (0 = first); null when read from imagelinks,
         # which keeps no order.
         pa.field("position", pa.int32()),
-        pa.field("origin", pa.string(), nullable=False),  # link|gallery|imagemap|template|imagelinks
+        # link | gallery | imagemap | template | imagelinks
+        pa.field("origin", pa.string(), nullable=False),
     ]
 )
 

@@ -18,12 +18,11 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from wikiforge.images.files import normalize_file_name
+from wikiforge.images.files import normalize_category, normalize_file_name
 from wikiforge.images.tables import ITEM_IMAGES_SCHEMA
 from wikiforge.qrank.sitelinks import parse_qid
 from wikiforge.wikidata.entities import EntityParseError, extract_claims, extract_sitelinks
 from wikiforge.wikidata.reader import map_dump_parts
-from wikiforge.wikitext.titles import normalize_title
 
 _BATCH_ROWS = 50_000
 _MAX_ERROR_SAMPLES = 5
@@ -52,14 +51,6 @@ class ClaimStats:
 
     def as_dict(self) -> dict[str, object]:
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
-
-
-def normalize_category(raw: str | None) -> str | None:
-    """A Commons category name in database form (``Guam`` / ``Churches_in_Guam``)."""
-    if not raw:
-        return None
-    title = normalize_title(raw.removeprefix("Category:"), None, capitalize=True)
-    return None if title is None else title.replace(" ", "_")
 
 
 def claim_rows(entities: Iterator[bytes], stats: ClaimStats, label: str = "") -> Iterator[tuple]:

@@ -1,0 +1,88 @@
+"""`wikiforge images suggest|coverage|evaluation`: read the published image suggestions."""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+DATA = click.option("--data", "data_dir", default="data", show_default=True,
+                    type=click.Path(path_type=Path), help="The data root to read.")
+
+
+@click.group()
+def images() -> None:
+    """Images line: suggestions for unillustrated articles."""
+
+
+def _stored(data_dir: Path, asset: str):
+    from wikiforge.storage import DataRoot
+
+    stored = DataRoot(data_dir).current(asset)
+    if stored is None:
+        raise click.ClickException(f"{asset} is not published under {data_dir} "
+                                   "(run `wikiforge demo` or `wikiforge materialize` first)")
+    return stored
+
+
+@images.command("suggest")
+@click.argument("wiki")
+@click.argument("title", required=False)
+@DATA
+@click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
+def suggest(wiki: str, title: str | None, data_dir: Path, limit: int) -> None:
+    """Print the suggestions for one article (TITLE), or the wiki's best LIMIT articles, as
+    JSON lines. Exit code 1 when there is none."""
+    from wikiforge.images.lookup import COLUMNS, SuggestionIndex
+
+    index = SuggestionIndex.from_table(_stored(data_dir, "image_suggestions").table(COLUMNS))
+    found = [index.article(wiki, title)] if title else index.best(wiki, limit)
+    found = [a for a in found if a is not None]
+    for article in found:
+        click.echo(json.dumps({
+            "wiki": article.wiki, "page_title": article.page_title, "item": article.item,
+            "suggestions": [
+                {"rank": s.rank, "image": s.image, "confidence": s.confidence,
+                 "score": round(s.score, 4), "source": s.source, "found_on": list(s.found_on)}
+                for s in article.suggestions
+            ],
+        }, ensure_ascii=False))
+    if not found:
+        click.echo(f"no suggestions for {wiki}" + (f":{title}" if title else ""), err=True)
+        sys.exit(1)
+
+
+@images.command("coverage")
+@DATA
+def coverage(data_dir: Path) -> None:
+    """Print the coverage table of the published suggestions (per wiki, as the reference
+    reported it), recomputed from the table itself."""
+    import polars as pl
+
+    table = pl.from_arrow(_stored(data_dir, "image_suggestions").table())
+    rows = (
+        table.group_by("wiki").agg(
+            pl.col("page_id").n_unique().alias("unillustrated"),
+            pl.col("page_id").filter(pl.col("image").is_not_null()).n_unique()
+            .alias("with_suggestion"),
+            *[pl.col("page_id").filter(pl.col("source") == s).n_unique().alias(s)
+              for s in ("wikidata", "wikipedia", "commons")],
+        ).sort("wiki")
+    )
+    click.echo("wiki\tunillustrated\twith_suggestion\tP18\tother_wikis\tcommons")
+    for r in rows.iter_rows():
+        click.echo("\t".join(str(v) for v in r))
+
+
+@images.command("evaluation")
+@DATA
+def evaluation(data_dir: Path) -> None:
+    """Print the offline evaluation's recall at 3 (JSON), with the articles behind each figure."""
+    import polars as pl
+
+    from wikiforge.images.evaluate import recall_summary
+
+    frame = pl.from_arrow(_stored(data_dir, "image_suggestion_evaluation").table())
+    click.echo(json.dumps(recall_summary(frame), indent=1))
