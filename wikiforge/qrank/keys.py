@@ -113,7 +113,12 @@ def fold_title(title: str, lang: str = "") -> str:
     if lang == "tr" or lang == "az":
         # Go's ToLowerSpecial(TurkishCase/AzeriCase): I -> dotless i, dotted I -> i.
         title = title.replace("I", "\u0131").replace("\u0130", "i")
-    folded = unicodedata.normalize("NFC", title.casefold())
+    folded = title.casefold()
+    if not folded.isascii():
+        folded = unicodedata.normalize("NFC", folded)
+    folded = folded.replace(" ", "_")
+    if folded.isprintable():  # fast path: no control character left to replace
+        return folded
     return _CONTROL_OR_SPACE.sub("_", folded)
 
 
@@ -148,13 +153,14 @@ def format_key(lang: str, project: str, title: str) -> str:
         The key, e.g. ``gsw.wikipedia/wähe``.
     """
     key_lang, key_project, incubator = _key_prefix(lang, project)
-    if incubator:
-        parts = title.split("/", 2)
-        if len(parts) == 3 and parts[0] in ("Wp", "wp") and len(parts[1]) < 20:
-            key_lang = _canonical_language(parts[1].lower())
-            key_project, title = "wikipedia", parts[2]
-        else:
-            key_lang, key_project = "und", "incubator"
+    if not incubator:
+        return f"{key_lang}.{key_project}/{fold_title(title, key_lang)}"
+    parts = title.split("/", 2)
+    if len(parts) == 3 and parts[0] in ("Wp", "wp") and len(parts[1]) < 20:
+        key_lang = _canonical_language(parts[1].lower())
+        key_project, title = "wikipedia", parts[2]
+    else:
+        key_lang, key_project = "und", "incubator"
     return f"{key_lang}.{key_project}/{fold_title(title, key_lang)}"
 
 
