@@ -8,7 +8,7 @@ from resources import build_resources
 from sensors import build_landing_sensor
 
 
-def build_defs(**resource_overrides) -> dg.Definitions:
+def build_defs(loggers: dict | None = None, **resource_overrides) -> dg.Definitions:
     """Definitions with resources from the environment, or overridden (CLI, tests)."""
     all_assets = dg.load_assets_from_package_module(assets)
     jobs = build_jobs(all_assets)
@@ -18,6 +18,7 @@ def build_defs(**resource_overrides) -> dg.Definitions:
         jobs=jobs,
         sensors=[build_landing_sensor(jobs)],
         resources=build_resources(**resource_overrides),
+        loggers=loggers,
     )
 
 

@@ -76,7 +76,12 @@ def materialize_landing(
     if isinstance(data_root, Path):
         data_root.mkdir(parents=True, exist_ok=True)
     instance = open_instance(data_root)
-    defs = build_defs(data_root=data_root, dumps_dir=dumps_dir, crawls_dir=crawls_dir, engine=engine)
+    from cli.progress import step_progress
+
+    defs = build_defs(
+        loggers={"console": dg.default_loggers()["console"], "progress": step_progress},
+        data_root=data_root, dumps_dir=dumps_dir, crawls_dir=crawls_dir, engine=engine,
+    )
     job_names = {job.name for job in defs.jobs or []}
     plan = [run for run in plan_runs(Landing(dumps_dir, crawls_dir)) if run.job in job_names]
     if wikis:
@@ -120,7 +125,7 @@ def _run_job(defs, instance, job_name: str, partition: str | None) -> RunOutcome
         raise_on_error=False,
         tags={"wikiforge/launched_by": "cli"},
         # The event log keeps everything; the terminal shows only warnings and errors.
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}}},
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}, "progress": {}}},
     )
     outcome = RunOutcome(
         job=job_name, partition=partition or "", success=result.success,
