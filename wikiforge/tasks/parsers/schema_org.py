@@ -425,10 +425,19 @@ def _heading_like(element) -> bool:
     return False
 
 
-def _section_rows(heading, max_rows: int = 80, same_label: re.Pattern | None = None) -> list[str]:
-    """Texts of the block-level leaves that follow `heading` in document order, up to the next
-    heading-like element (the rows of an ingredient or instruction section, whatever the markup:
-    lists, table rows, paragraphs or bare divs)."""
+def _is_heading(element) -> bool:
+    return _heading_like(element) and bool(element_text(element))
+
+
+def _section_rows(heading, max_rows: int = 80, same_label: re.Pattern | None = None,
+                  short_rows: int = 0) -> list[str]:
+    """Texts of the rows that follow `heading` in document order, up to the next heading-like
+    element (an ingredient or instruction section, whatever the markup: lists, table rows,
+    paragraphs or bare divs).
+
+    Rows are block-level leaves; with `short_rows` > 0, the outermost blocks whose text is at
+    most that long are rows instead (so "2 cups" + "flour" in two inner divs stay one row).
+    """
     anchor = heading
     parent = heading.getparent()
     if heading.tag in ("b", "strong") and parent is not None and \
@@ -436,42 +445,50 @@ def _section_rows(heading, max_rows: int = 80, same_label: re.Pattern | None = N
         anchor = parent
     rows: list[str] = []
     started = False
+    taken: list = []
     for element in anchor.getroottree().getroot().iter():
         if element is anchor:
             started = True
             continue
         if not started or not isinstance(element.tag, str):
             continue
-        if any(a is anchor for a in element.iterancestors()):
+        ancestors = list(element.iterancestors())
+        if any(a is anchor for a in ancestors) or any(t in ancestors for t in taken[-3:]):
             continue
-        if element.tag in ("script", "style", "button", "nav", "footer"):
+        if element.tag in ("script", "style", "button", "nav", "footer", "input", "svg"):
             continue
-        if _heading_like(element):
+        if _is_heading(element):
             # Sub-sections with the same kind of label ("Preparación del arroz") continue it.
             if rows and not (same_label and same_label.search(element_text(element))):
                 break
             continue
         if element.tag not in _BLOCK_TAGS or element.tag in ("ul", "ol", "table", "dl"):
             continue
-        if any(child.tag in _BLOCK_TAGS for child in element.iterchildren()
-               if isinstance(child.tag, str)):
-            continue  # not a leaf block: its children are visited on their own
         text = element_text(element)
+        if short_rows:
+            if not text or len(text) > short_rows:
+                continue
+        elif any(child.tag in _BLOCK_TAGS for child in element.iterchildren()
+                 if isinstance(child.tag, str)):
+            continue  # not a leaf block: its children are visited on their own
         if text and len(text) < 1500:
             rows.append(text)
+            taken.append(element)
             if len(rows) >= max_rows:
                 break
     return rows
 
 
 def labelled_section(root, label: re.Pattern, keep=lambda row: True,
-                     min_rows: int = 2) -> list[str]:
+                     min_rows: int = 2, short_rows: int = 0) -> list[str]:
     """Rows (those `keep` accepts) under the first heading whose text matches `label` and that
     has at least `min_rows` of them."""
     for heading in root.iter(*_HEADING_TAGS, "strong", "b"):
         text = element_text(heading)
-        if text and len(text) <= 60 and label.search(text):
-            rows = [r for r in _section_rows(heading, same_label=label) if keep(r)]
+        # Labels with digits are facts ("Prep time: 30 min"), not section headings.
+        if text and len(text) <= 60 and label.search(text) and not re.search(r"\d", text):
+            rows = [r for r in _section_rows(heading, same_label=label, short_rows=short_rows)
+                    if keep(r)]
             if len(rows) >= min_rows:
                 return rows
     return []
@@ -497,7 +514,8 @@ def structural_ingredients(root, known_names: list[str] | None = None) -> list[s
         if looks_like_ingredients(items):
             chosen.extend(items)
     if not chosen:
-        rows = labelled_section(root, _INGREDIENT_LABEL, keep=lambda r: not r.endswith(":"))
+        rows = labelled_section(root, _INGREDIENT_LABEL, keep=lambda r: not r.endswith(":"),
+                                short_rows=150)
         lowered = " | ".join(rows).lower()
         named = (sum(1 for n in known if n in lowered) / len(known)) if known else 1.0
         if len(rows) >= 2 and sum(len(r) for r in rows) / len(rows) <= 120 and named >= 0.5:
@@ -523,9 +541,10 @@ def structural_steps(root) -> list[ParsedStep]:
         label = f"{element.get('id') or ''} {element.get('class') or ''}"
         if element.tag in ("body", "html", "script") or not _INSTRUCTION_LABEL.search(label):
             continue
-        items = [element_text(x) for x in (element.cssselect("li") or element.cssselect("p"))]
-        items = [i for i in items if len(i) > 25]
-        if items:
+        items = [element_text(x) for x in element.cssselect("li, p")
+                 if x.tag == "li" or not any(a.tag == "li" for a in x.iterancestors())]
+        items = [i for i in dict.fromkeys(items) if len(i) > 25]
+        if len(items) >= 2 or (items and len(items[0]) > 200):
             return [ParsedStep(text=_STEP_NUMBER.sub("", t)) for t in items]
     # No heading: every numbered list of sentence-long items (recipes in several parts have
     # one list per part), else the first such bulleted list.
