@@ -116,7 +116,9 @@ def baseline(files: list[Path]) -> tuple[dict[str, int], int]:
 
 def main() -> None:
     """Generate (or reuse) the month, run ours and the baseline, print the table."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--lines", type=int, default=50_000_000)
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--workers", type=int, default=2)

@@ -90,7 +90,9 @@ def _per_entity_us(fn, lines: list[bytes], min_seconds: float) -> float:
 
 def main() -> None:
     """Generate (or reuse) the dumps, time every method, print the table."""
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawTextHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawTextHelpFormatter
+    )
     parser.add_argument("--entities", type=int, default=4000)
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--workers", type=int, default=2)
@@ -120,7 +122,8 @@ def main() -> None:
             else:
                 identical = all(fn(line) == exp for line, exp in zip(lines, expected, strict=True))
             us = _per_entity_us(fn, sample, args.min_seconds)
-            print(f"{name:<10}{label:<26}{us:>16.1f}{us / REFERENCE_US:>19.2f}x{str(identical):>11}",
+            ratio = us / REFERENCE_US
+            print(f"{name:<10}{label:<26}{us:>16.1f}{ratio:>19.2f}x{str(identical):>11}",
                   flush=True)
         for workers in sorted({1, args.workers}):
             started = time.time()

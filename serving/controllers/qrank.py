@@ -15,13 +15,13 @@ import re
 from collections.abc import Iterator
 from email.utils import formatdate, parsedate_to_datetime
 from pathlib import Path
+from typing import Annotated
 
 from litestar import Controller, HttpMethod, Request, Response, get, head, route
 from litestar.datastructures import State
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import Parameter
 from litestar.response import Stream
-from typing_extensions import Annotated
 
 from serving.schemas.qrank import QRankEntry
 from wikiforge.qrank.lookup import QRankIndex, parse_entity
@@ -133,9 +133,12 @@ def _download(request: Request, state: State, name: str, *, body: bool) -> Respo
     }
     if_none_match = request.headers.get("if-none-match")
     if_modified_since = request.headers.get("if-modified-since")
-    if (if_none_match is not None and _etag_matches(if_none_match, etag)) or (
-        if_none_match is None and if_modified_since and _not_modified_since(if_modified_since, mtime)
-    ):
+    not_modified = (
+        _etag_matches(if_none_match, etag)
+        if if_none_match is not None
+        else bool(if_modified_since) and _not_modified_since(if_modified_since, mtime)
+    )
+    if not_modified:
         handle.close()
         return Response(content=b"", status_code=304, headers=headers)
     status, first, length = 200, 0, size

@@ -1,4 +1,4 @@
-"""Key normalisation: every rule of the reference's formatLine, on both sides, and its fixed bugs."""
+"""Key normalisation: every rule of the reference's formatLine, both sides, and the fixed bugs."""
 
 from __future__ import annotations
 
@@ -73,14 +73,16 @@ def test_language_rewrite_same_from_views_and_sitelinks(written, canonical):
 
 def test_full_case_folding_not_lowercasing():
     assert keys.fold_title("Straße") == "strasse"
-    assert keys.fold_title("ΣΊΣΥΦΟΣ") == keys.fold_title("σίσυφος")  # final sigma folds too
+    # the final sigma folds too
+    assert keys.fold_title("ΣΊΣΥΦΟΣ") == keys.fold_title("σίσυφος")
 
 
 def test_turkish_and_azeri_dotted_and_dotless_i():
     assert keys.fold_title("DİYARBAKIR", "tr") == "diyarbakır"
     assert keys.fold_title("BAKI", "az") == "bakı"
     assert keys.fold_title("BAKI", "de") == "baki"
-    assert keys.view_key("tr.wikipedia", "Diyarbakır") == keys.sitelink_key("trwiki", "DİYARBAKIR")
+    view = keys.view_key("tr.wikipedia", "Diyarbakır")
+    assert view == keys.sitelink_key("trwiki", "DİYARBAKIR")
 
 
 def test_nfc_normalisation_after_folding():
@@ -111,7 +113,9 @@ def test_special_wikis_join_from_both_sides():
 
 def test_wikidata_own_pages_join_www_wikidata_and_wikidatawiki():
     # The reference keyed views as www.wikidata/... and sitelinks as und.wikidata/...
-    assert keys.view_key("www.wikidata", "Wikidata:Project_chat") == "und.wikidata/wikidata:project_chat"
+    assert keys.view_key("www.wikidata", "Wikidata:Project_chat") == (
+        "und.wikidata/wikidata:project_chat"
+    )
     assert keys.sitelink_key("wikidatawiki", "Wikidata:Project chat") == (
         "und.wikidata/wikidata:project_chat"
     )

@@ -49,7 +49,8 @@ def test_one_month_spike_does_not_lift_an_entity_above_a_steady_one(tmp_path):
     plain_views = {
         r["qid"]: r["views"] for r in pq.read_table(tmp_path / "plain.parquet").to_pylist()
     }
-    capped_views = {r["qid"]: r["views"] for r in pq.read_table(tmp_path / "cap.parquet").to_pylist()}
+    capped_rows = pq.read_table(tmp_path / "cap.parquet").to_pylist()
+    capped_views = {r["qid"]: r["views"] for r in capped_rows}
     assert plain_views[2] > plain_views[1]  # the raw sum ranks the spike first
     assert capped_views[1] == 12_000  # steady months never reach 3x their median
     assert capped_views[2] == 11 * 50 + 150  # the spike month counts 3 median months

@@ -163,7 +163,10 @@ def test_any_json_layout_gives_the_full_parse_result(
 
 
 def test_escaped_key_spellings_and_php_empty_maps():
-    escaped = b'{"type":"item","id":"Q7","site\\u006cinks":{"enwiki":{"site":"enwiki","title":"A"}}}'
+    escaped = (
+        b'{"type":"item","id":"Q7",'
+        b'"site\\u006cinks":{"enwiki":{"site":"enwiki","title":"A"}}}'
+    )
     assert entities.extract_sitelinks(escaped).sitelinks == [("enwiki", "A")]
     assert entities.extract_sitelinks(b'{"id":"Q8","sitelinks":[]}').sitelinks == []
     assert entities.extract_sitelinks(b'{"type":"property","id":"P31"}').sitelinks == []

@@ -272,7 +272,8 @@ def generate_demo_pageviews(
     """Write small demo ``pageview_complete`` files for the sitelinks of a Wikidata dump.
 
     One day (``day``) per month stands for the month. Each entity gets a Zipf-shaped popularity
-    (exponent 1, ranked by its sitelink count times log-normal noise), shared out over its sitelinks with a per-wiki preference; each
+    (exponent 1, ranked by its sitelink count times log-normal noise), shared out over its
+    sitelinks with a per-wiki preference; each
     month varies by +-20 %. ``spikes`` maps an entity id to (month, multiple of the top
     entity's monthly views) for one-month spikes.
 

@@ -93,11 +93,15 @@ def compute_qviews(
     try:
         if months:
             views_union = " UNION ALL ".join(
-                f"SELECT '{m}' AS month, key, views FROM read_parquet('{Path(month_paths[m]).as_posix()}')"
+                f"SELECT '{m}' AS month, key, views "
+                f"FROM read_parquet('{Path(month_paths[m]).as_posix()}')"
                 for m in months
             )
         else:
-            views_union = "SELECT NULL::VARCHAR AS month, NULL::VARCHAR AS key, 0::BIGINT AS views WHERE false"
+            views_union = (
+                "SELECT NULL::VARCHAR AS month, NULL::VARCHAR AS key, 0::BIGINT AS views "
+                "WHERE false"
+            )
         monthly = f"""
             SELECT s.qid, v.month, SUM(v.views)::BIGINT AS v
             FROM ({views_union}) v JOIN read_parquet('{Path(sitelinks_path).as_posix()}') s

@@ -253,7 +253,9 @@ def _decode_streams(path, start_byte: int, end_bit: int) -> Iterator[bytes]:
                 data = decompressor.unused_data if decompressor.eof else b""
 
 
-def iter_part_bytes(path: str | os.PathLike, part: Part, header: bytes | None = None) -> Iterator[bytes]:
+def iter_part_bytes(
+    path: str | os.PathLike, part: Part, header: bytes | None = None
+) -> Iterator[bytes]:
     """Decompressed bytes of one part, in order, as chunks.
 
     Args:
