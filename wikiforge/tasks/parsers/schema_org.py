@@ -430,7 +430,7 @@ def _is_heading(element) -> bool:
 
 
 def _section_rows(heading, max_rows: int = 80, same_label: re.Pattern | None = None,
-                  short_rows: int = 0) -> list[str]:
+                  short_rows: int = 0, ends=None) -> list[str]:
     """Texts of the rows that follow `heading` in document order, up to the next heading-like
     element (an ingredient or instruction section, whatever the markup: lists, table rows,
     paragraphs or bare divs).
@@ -458,9 +458,14 @@ def _section_rows(heading, max_rows: int = 80, same_label: re.Pattern | None = N
         if element.tag in ("script", "style", "button", "nav", "footer", "input", "svg"):
             continue
         if _is_heading(element):
-            # Sub-sections with the same kind of label ("Preparación del arroz") continue it.
-            if rows and not (same_label and same_label.search(element_text(element))):
+            # Sub-sections with the same kind of label ("Preparación del arroz") continue it,
+            # and so does any heading `ends` does not accept as the section's end.
+            text = element_text(element)
+            if rows and not (same_label and same_label.search(text)) and (
+                    ends is None or ends(element, text)):
                 break
+            if rows and ends is not None and not ends(element, text):
+                rows.append(text)
             continue
         if element.tag not in _BLOCK_TAGS or element.tag in ("ul", "ol", "table", "dl"):
             continue
@@ -480,15 +485,15 @@ def _section_rows(heading, max_rows: int = 80, same_label: re.Pattern | None = N
 
 
 def labelled_section(root, label: re.Pattern, keep=lambda row: True,
-                     min_rows: int = 2, short_rows: int = 0) -> list[str]:
+                     min_rows: int = 2, short_rows: int = 0, ends=None) -> list[str]:
     """Rows (those `keep` accepts) under the first heading whose text matches `label` and that
     has at least `min_rows` of them."""
     for heading in root.iter(*_HEADING_TAGS, "strong", "b"):
         text = element_text(heading)
         # Labels with digits are facts ("Prep time: 30 min"), not section headings.
         if text and len(text) <= 60 and label.search(text) and not re.search(r"\d", text):
-            rows = [r for r in _section_rows(heading, same_label=label, short_rows=short_rows)
-                    if keep(r)]
+            rows = [r for r in _section_rows(heading, same_label=label, short_rows=short_rows,
+                                             ends=ends) if keep(r)]
             if len(rows) >= min_rows:
                 return rows
     return []
@@ -514,8 +519,12 @@ def structural_ingredients(root, known_names: list[str] | None = None) -> list[s
         if looks_like_ingredients(items):
             chosen.extend(items)
     if not chosen:
-        rows = labelled_section(root, _INGREDIENT_LABEL, keep=lambda r: not r.endswith(":"),
-                                short_rows=150)
+        # Ingredient groups ("For the sauce") are small headings inside the section: only a
+        # major heading or the instructions' label ends it.
+        rows = labelled_section(
+            root, _INGREDIENT_LABEL, keep=lambda r: not r.endswith(":"), short_rows=150,
+            ends=lambda el, text: el.tag in ("h1", "h2", "h3", "h4")
+            or bool(_INSTRUCTION_HEADING.search(text)))
         lowered = " | ".join(rows).lower()
         named = (sum(1 for n in known if n in lowered) / len(known)) if known else 1.0
         if len(rows) >= 2 and sum(len(r) for r in rows) / len(rows) <= 120 and named >= 0.5:
