@@ -370,57 +370,51 @@ class SqlDump:
             raise InputError(self.path, "header", f"table `{self.table}` has no column {missing}")
         wanted_index = [names.index(name) for name in wanted]
         converters = [self._converter(self.columns[index]) for index in wanted_index]
-        patterns: dict[bytes | None, tuple[re.Pattern[bytes], list[int]]] = {}
+        kinds = [self.columns[index].kind for index in wanted_index]
+        layouts: dict[bytes | None, tuple[re.Pattern[bytes], re.Pattern[bytes], Callable]] = {}
         for line, start, column_list in self._statement_lines():
-            if column_list not in patterns:
+            if column_list not in layouts:
                 try:
                     layout = self._statement_layout(column_list)
-                    patterns[column_list] = _tuple_pattern(layout, wanted_index)
+                    strict, groups = _tuple_pattern(layout, wanted_index, tolerant=False)
+                    tolerant, _ = _tuple_pattern(layout, wanted_index, tolerant=True)
                 except ValueError as error:
                     raise InputError(self.path, self._position(start), str(error)) from error
-            pattern, group_of_wanted = patterns[column_list]
-            header_end = _INSERT_RE.match(line).end()  # type: ignore[union-attr]
-            expected = header_end
-            terminator = b","
+                layouts[column_list] = (strict, tolerant, _row_builder(converters, kinds, groups))
+            strict, tolerant, build_row = layouts[column_list]
+            strict_match = strict.match
+            position = _INSERT_RE.match(line).end()  # type: ignore[union-attr]
             self.stats.statements += 1
-            for match in pattern.finditer(line, header_end):
-                if match.start() != expected:
+            while True:
+                # mysqldump's own layout first; spaces and _binary prefixes on the slow path.
+                match = strict_match(line, position) or tolerant.match(line, position)
+                if match is None:
                     raise InputError(
                         self.path,
-                        self._position(start, expected),
-                        f"malformed value tuple: {_snippet(line, expected)}",
+                        self._position(start, position),
+                        "statement truncated or malformed value tuple: "
+                        + _snippet(line, position),
                     )
-                groups = match.groups()
+                groups_found = match.groups()
                 try:
-                    row = tuple(
-                        convert(groups[group], groups[group + 1])
-                        for convert, group in zip(converters, group_of_wanted, strict=True)
-                    )
+                    row = build_row(groups_found)
                 except ValueError as error:
                     raise InputError(
                         self.path,
-                        self._position(start, expected),
-                        f"bad value ({error}) in tuple {_snippet(line, expected)}",
+                        self._position(start, position),
+                        f"bad value ({error}) in tuple {_snippet(line, position)}",
                     ) from error
                 yield row
                 self.stats.rows += 1
-                terminator = groups[-1]
-                expected = match.end()
-                if terminator == b";":
+                position = match.end()
+                if groups_found[-1] == b";":
                     break
-            if terminator != b";":
-                raise InputError(
-                    self.path,
-                    self._position(start, expected),
-                    "statement truncated or malformed value tuple: "
-                    + _snippet(line, expected),
-                )
-            rest = line[expected:].strip()
+            rest = line[position:].strip()
             if rest:
                 raise InputError(
                     self.path,
-                    self._position(start, expected),
-                    f"unexpected text after statement: {_snippet(line, expected)}",
+                    self._position(start, position),
+                    f"unexpected text after statement: {_snippet(line, position)}",
                 )
 
     def _statement_lines(self) -> Iterator[tuple[bytes, int, bytes | None]]:
@@ -493,30 +487,63 @@ def _snippet(line: bytes, offset: int, width: int = 60) -> str:
 
 
 def _tuple_pattern(
-    layout: list[int], wanted_index: list[int]
+    layout: list[int], wanted_index: list[int], *, tolerant: bool
 ) -> tuple[re.Pattern[bytes], list[int]]:
     """A regex matching one value tuple and its separator, capturing only wanted columns.
+
+    The strict form matches mysqldump's exact output (no spaces, no charset introducers) and
+    is the fast path; the tolerant form allows spaces and ``_binary`` prefixes.
 
     Returns the pattern and, for each wanted column, the index of its (quoted, literal) group
     pair in ``match.groups()``. The last group is the separator after the tuple.
     """
     wanted_set = set(wanted_index)
+    prefix = rb"(?:_binary\s*)?" if tolerant else b""
     parts = []
     group_of_column: dict[int, int] = {}
     group = 0
     for column_index in layout:
         if column_index in wanted_set:
-            parts.append(rb"(?:(?:_binary\s*)?'(" + _STRING_BODY + rb")'|(" + _LITERAL + rb"))")
+            parts.append(rb"(?:" + prefix + rb"'(" + _STRING_BODY + rb")'|(" + _LITERAL + rb"))")
             group_of_column[column_index] = group
             group += 2
         else:
-            parts.append(rb"(?:(?:_binary\s*)?'" + _STRING_BODY + rb"'|" + _LITERAL + rb")")
+            parts.append(rb"(?:" + prefix + rb"'" + _STRING_BODY + rb"'|" + _LITERAL + rb")")
     missing = [index for index in wanted_index if index not in group_of_column]
     if missing:
         raise ValueError(f"statement's column list lacks wanted columns {missing}")
-    body = rb"\s*,\s*".join(parts)
-    pattern = re.compile(rb"\(\s*" + body + rb"\s*\)\s*([,;])\s*", re.DOTALL)
-    return pattern, [group_of_column[index] for index in wanted_index]
+    if tolerant:
+        body = rb"\s*,\s*".join(parts)
+        pattern = rb"\(\s*" + body + rb"\s*\)\s*([,;])\s*"
+    else:
+        pattern = rb"\(" + b",".join(parts) + rb"\)([,;])"
+    return re.compile(pattern, re.DOTALL), [group_of_column[index] for index in wanted_index]
+
+
+def _row_builder(
+    converters: list[Callable[[bytes | None, bytes | None], Any]],
+    kinds: list[ColumnKind],
+    groups: list[int],
+) -> Callable[[tuple[bytes | None, ...]], tuple[Any, ...]]:
+    """A function from a tuple match's groups to the row, compiled for this column layout.
+
+    Generated (like `collections.namedtuple`) so a row costs one call instead of a generator
+    and a converter call per value; unquoted integers, the common case, convert inline.
+    """
+    names: dict[str, Any] = {}
+    values = []
+    for position, (convert, kind, group) in enumerate(zip(converters, kinds, groups, strict=True)):
+        names[f"c{position}"] = convert
+        quoted, literal = f"g[{group}]", f"g[{group + 1}]"
+        generic = f"c{position}({quoted}, {literal})"
+        if kind == "int":
+            values.append(
+                f"(int({literal}) if {quoted} is None and {literal} != b'NULL' else {generic})"
+            )
+        else:
+            values.append(generic)
+    source = "lambda g: (" + "".join(value + ", " for value in values) + ")"
+    return eval(source, names)  # noqa: S307 - source built above from column positions only
 
 
 def read_sql_table(
