@@ -48,7 +48,8 @@ def element_text(element, drop: tuple[str, ...] = DROP_TAGS, skip_classes=()) ->
                 parts.append(node.tail)
             return
         classes = (node.get("class") or "").split()
-        if node.tag in drop or any(c in classes for c in skip_classes):
+        hidden = "display:none" in (node.get("style") or "").replace(" ", "").lower()
+        if node.tag in drop or hidden or any(c in classes for c in skip_classes):
             if node.tail:
                 parts.append(node.tail)
             return
