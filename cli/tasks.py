@@ -34,3 +34,22 @@ def parse(files: tuple[str, ...], url: str | None) -> None:
             continue
         click.echo(to_json(result.taskmap))
     sys.exit(1 if failed else 0)
+
+
+@tasks.command("dump")
+@click.argument("stream", type=click.Path(exists=True, dir_okay=False))
+@click.option("--limit", type=int, default=0, help="Stop after this many TaskMaps (0: all).")
+def dump(stream: str, limit: int) -> None:
+    """Print the TaskMaps of a length-delimited stream file (e.g. a published taskmaps.bin)
+    as JSON, one per line."""
+    from wikiforge.errors import InputError
+    from wikiforge.tasks.proto import TaskMap
+    from wikiforge.tasks.stream import read_file, to_json
+
+    try:
+        for count, taskmap in enumerate(read_file(stream, TaskMap), start=1):
+            click.echo(to_json(taskmap))
+            if limit and count >= limit:
+                break
+    except InputError as exc:
+        raise click.ClickException(str(exc)) from exc

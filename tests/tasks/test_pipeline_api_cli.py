@@ -130,3 +130,25 @@ def test_cli_parse_prints_one_taskmap_json_per_line():
     given = runner.invoke(main, ["tasks", "parse", "--url", "https://example.org/p",
                                  str(pages / "recipes" / "seriouseats.com" / "seriouseats.html")])
     assert json.loads(given.output)["source_url"] == "https://example.org/p"
+
+
+def test_cli_dump_reads_a_published_stream_and_reports_a_cut(published, tmp_path):
+    from cli import main
+
+    _, resources, _ = published
+    stream = resources["store"].require("taskmaps", "sample-html").path("taskmaps.bin")
+    runner = CliRunner()
+    result = runner.invoke(main, ["tasks", "dump", "--limit", "2", str(stream)])
+    assert result.exit_code == 0 and len(result.output.strip().splitlines()) == 2
+    cut = tmp_path / "cut.bin"
+    cut.write_bytes(stream.read_bytes()[:-3])
+    broken = runner.invoke(main, ["tasks", "dump", str(cut)])
+    assert broken.exit_code != 0 and "truncated message" in broken.output
+
+
+def test_empty_index_searches_without_error(tmp_path):
+    from wikiforge.tasks.index import build_index
+
+    assert build_index([], tmp_path)["taskmaps"] == 0
+    index = TaskIndex.load(tmp_path)
+    assert index.search("anything", 5, "sparse") == [] and index.search_dense("x") == []

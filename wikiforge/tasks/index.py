@@ -200,8 +200,10 @@ class TaskIndex:
 
     def sparse_scores(self, query: str) -> np.ndarray:
         """BM25 score of every document for the query."""
+        if self.sparse is None:
+            return np.zeros(len(self.ids), dtype=np.float32)
         terms = [t for t in dict.fromkeys(analyse(query)) if t in self.sparse.vocab_dict]
-        if not terms or self.sparse is None:
+        if not terms:
             return np.zeros(len(self.ids), dtype=np.float32)
         return self.sparse.get_scores(terms)
 
