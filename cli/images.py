@@ -20,7 +20,7 @@ def images() -> None:
 def _stored(data_dir: Path, asset: str):
     from wikiforge.storage import DataRoot
 
-    stored = DataRoot(data_dir).current(asset)
+    stored = DataRoot(data_dir).current(asset, None)
     if stored is None:
         raise click.ClickException(f"{asset} is not published under {data_dir} "
                                    "(run `wikiforge demo` or `wikiforge materialize` first)")
@@ -58,22 +58,12 @@ def suggest(wiki: str, title: str | None, data_dir: Path, limit: int) -> None:
 @DATA
 def coverage(data_dir: Path) -> None:
     """Print the coverage table of the published suggestions (per wiki, as the reference
-    reported it), recomputed from the table itself."""
-    import polars as pl
+    reported it) as Markdown, with the inputs it was computed from."""
+    from wikiforge.images.evaluate import coverage_markdown
 
-    table = pl.from_arrow(_stored(data_dir, "image_suggestions").table())
-    rows = (
-        table.group_by("wiki").agg(
-            pl.col("page_id").n_unique().alias("unillustrated"),
-            pl.col("page_id").filter(pl.col("image").is_not_null()).n_unique()
-            .alias("with_suggestion"),
-            *[pl.col("page_id").filter(pl.col("source") == s).n_unique().alias(s)
-              for s in ("wikidata", "wikipedia", "commons")],
-        ).sort("wiki")
-    )
-    click.echo("wiki\tunillustrated\twith_suggestion\tP18\tother_wikis\tcommons")
-    for r in rows.iter_rows():
-        click.echo("\t".join(str(v) for v in r))
+    stats = _stored(data_dir, "image_suggestions").manifest.get("stats", {})
+    click.echo(coverage_markdown(stats.get("coverage_rows", [])))
+    click.echo(f"\nWikidata: {stats.get('wikidata')}\nCommons: {stats.get('commons_listing')}")
 
 
 @images.command("evaluation")

@@ -5,17 +5,17 @@ from collections.abc import Iterator
 
 import dagster as dg
 import polars as pl
-import pyarrow as pa
 
 from assets.images.common import (
     COMMONS_WIKI,
     commons_listing,
     newest_items,
+    table_with_stats,
     wiki_frame,
     wiki_stats,
 )
 from resources.landing import LandingZone
-from resources.storage import DataStore, table_schema
+from resources.storage import DataStore, TableStream, table_schema
 from wikiforge.images.evaluate import coverage, coverage_markdown
 from wikiforge.images.suggest import category_item_counts, suggest_images
 from wikiforge.images.tables import IMAGE_SUGGESTIONS_SCHEMA
@@ -47,7 +47,7 @@ def build_suggestions(context, landing: LandingZone, store: DataStore):
 )
 def image_suggestions(
     context: dg.AssetExecutionContext, landing: LandingZone, store: DataStore
-) -> Iterator[dg.Output[pa.Table]]:
+) -> Iterator[dg.Output[TableStream]]:
     """Up to three image suggestions for every unillustrated article of every wiki: the item's
     P18 (high), the same item's lead images on the other wikis ranked by how many use them
     (medium), files of its P373 Commons category when a Commons listing is in the landing zone
@@ -66,9 +66,10 @@ def image_suggestions(
     targets = targets.filter(pl.col("wiki") != COMMONS_WIKI)
     commons, commons_used = commons_listing(landing, targets, items, leads, context.log)
     run = suggest_images(targets, items, leads, commons, category_counts=category_counts)
-    stats = wiki_stats(store, "unillustrated")
+    per_wiki = wiki_stats(store, "unillustrated")
     dump_dates = pl.DataFrame(
-        {"wiki": list(stats), "dump_date": [s.get("dump_date") or "" for s in stats.values()]},
+        {"wiki": list(per_wiki),
+         "dump_date": [s.get("dump_date") or "" for s in per_wiki.values()]},
         schema={"wiki": pl.String, "dump_date": pl.String},
     )
     table = (
@@ -81,25 +82,27 @@ def image_suggestions(
         [{"wiki": wiki, "articles": s.get("articles") or 0,
           "articles_with_item": s.get("articles_with_item") or 0,
           "unillustrated": s.get("unillustrated") or 0}
-         for wiki, s in stats.items() if wiki != COMMONS_WIKI],
+         for wiki, s in per_wiki.items() if wiki != COMMONS_WIKI],
         schema={"wiki": pl.String, "articles": pl.Int64, "articles_with_item": pl.Int64,
                 "unillustrated": pl.Int64},
     )
     rows = coverage(counts, run)
     context.log.info("coverage:\n" + coverage_markdown(rows))
+    # Kept in the stored manifest too (the CLI and any reader see what the UI sees).
+    stats = {
+        "coverage_rows": rows,
+        "articles_with_suggestion": sum(r["with_suggestion"] for r in rows),
+        "suggestions": table.filter(pl.col("image").is_not_null()).height,
+        "filtered_out": run.stats,
+        "wikidata": items_used,
+        "commons_listing": commons_used,
+        "input_versions": {"unillustrated": unillustrated_versions,
+                           "lead_image": lead_versions},
+    }
     yield dg.Output(
-        table.to_arrow().cast(IMAGE_SUGGESTIONS_SCHEMA),
+        table_with_stats(table.to_arrow().cast(IMAGE_SUGGESTIONS_SCHEMA), stats),
         metadata={
             "coverage": dg.MetadataValue.md(coverage_markdown(rows)),
-            "coverage_rows": dg.MetadataValue.json(rows),
-            "articles_with_suggestion": sum(r["with_suggestion"] for r in rows),
-            "suggestions": table.filter(pl.col("image").is_not_null()).height,
-            "filtered_out": dg.MetadataValue.json(run.stats),
-            "wikidata": items_used,
-            "commons_listing": commons_used,
-            "input_versions": dg.MetadataValue.json({
-                "unillustrated": unillustrated_versions, "lead_image": lead_versions,
-            }),
             "wikis": dg.MetadataValue.json(sorted(unillustrated_versions)),
             "example": dg.MetadataValue.md("```\n" + json.dumps(
                 table.filter(pl.col("image").is_not_null()).head(3).to_dicts(),

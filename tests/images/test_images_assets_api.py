@@ -6,6 +6,7 @@ imagelinks dump, a Commons category listing), written by the test in the dumps' 
 """
 
 import gzip
+import json
 import shutil
 
 import dagster as dg
@@ -266,3 +267,22 @@ def test_bad_page_props_fails_clearly_and_keeps_the_previous_version(tmp_path):
     assert "xxwiki-20240701-page_props.sql.gz" in message and "line" in message
     after = resources["store"].require("image_articles", "xxwiki")
     assert after.version == before.version and after.rows == 4
+
+
+def test_cli_reads_what_was_published(samples):
+    from click.testing import CliRunner
+
+    from cli import main
+
+    runner = CliRunner()
+    data = ["--data", str(samples["data_root"])]
+    found = runner.invoke(main, ["images", "suggest", "hawiki", "Jamus", *data])
+    assert found.exit_code == 0, found.output
+    assert json.loads(found.output.splitlines()[0])["suggestions"][0]["source"] == "wikidata"
+    assert runner.invoke(main, ["images", "suggest", "hawiki", "Sudan", *data]).exit_code == 1
+    table = runner.invoke(main, ["images", "coverage", *data])
+    assert table.exit_code == 0 and "| chwiki | 582 |" in table.output
+    recall = runner.invoke(main, ["images", "evaluation", *data])
+    assert json.loads(recall.output)["evaluated_articles"] > 300
+    missing = runner.invoke(main, ["images", "coverage", "--data", "/nonexistent/root"])
+    assert missing.exit_code != 0 and "not published" in missing.output
