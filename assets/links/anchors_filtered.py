@@ -39,9 +39,9 @@ def anchors_filtered(
     skipped and the metadata says so."""
     wiki = context.partition_key
     anchor_map, probability = anchors_from_table(anchors.table())
-    dump = (wikidata_p31.manifest.get("stats") or {}).get("wikidata_dump")
+    dump = _wikidata_dump_date(wikidata_p31)
     p31 = None
-    if wikidata_p31.rows or _has_dump(wikidata_p31):
+    if wikidata_p31.rows or dump is not None:
         p31 = group_p31(
             zip(*wikidata_p31.table(["title", "p31"]).to_pydict().values())
         )
@@ -59,9 +59,10 @@ def anchors_filtered(
     )
 
 
-def _has_dump(stored: StoredAsset) -> bool:
-    """Whether the wikidata_p31 version was built from a dump (an empty table may still be)."""
+def _wikidata_dump_date(stored: StoredAsset) -> str | None:
+    """The date of the Wikidata dump a wikidata_p31 version was built from (None: no dump; an
+    empty table may still come from a dump that has no sitelinks to this wiki)."""
     for source in stored.manifest.get("sources") or []:
         if "wikidata" in str(source.get("path", "")):
-            return True
-    return False
+            return source.get("date") or "unknown"
+    return None

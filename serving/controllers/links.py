@@ -239,14 +239,14 @@ def post_recommendations(
                            request.revid, threshold, max_recommendations, sections)
 
 
-Threshold = Annotated[float, QueryParameter("threshold", default=0.5, required=False)]
+Threshold = Annotated[float, QueryParameter(name="threshold", required=False)]
 MaxRecommendations = Annotated[
-    int, QueryParameter("max_recommendations", default=15, required=False)
+    int, QueryParameter(name="max_recommendations", required=False)
 ]
 Sections = Annotated[
-    list[str] | None, QueryParameter("sections_to_exclude", required=False, default=None)
+    list[str] | None, QueryParameter(name="sections_to_exclude", required=False)
 ]
-LanguageCode = Annotated[str | None, QueryParameter("language_code", required=False)]
+LanguageCode = Annotated[str | None, QueryParameter(name="language_code", required=False)]
 
 
 class LinkRecommendationsController(Controller):
@@ -271,7 +271,7 @@ class LinkRecommendationsController(Controller):
         max_recommendations: MaxRecommendations = 15,
         sections_to_exclude: Sections = None,
         language_code: LanguageCode = None,
-        revision: Annotated[int | None, QueryParameter("revision", required=False)] = None,
+        revision: Annotated[int | None, QueryParameter(name="revision", required=False)] = None,
     ) -> LinkRecommendationResponse:
         """Suggested links for a page, its wikitext taken from the latest materialized dump."""
         return get_recommendations(state.catalog, project, domain, title.lstrip("/"), threshold,
