@@ -38,9 +38,11 @@ def published(tmp_path_factory):
     results = {}
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("crawl", ["sample-html", "sample-warc"])
-        for crawl in ("sample-html", "sample-warc"):
-            results[crawl] = dg.materialize(ASSETS, partition_key=crawl, instance=instance,
-                                            resources=resources)
+        results["sample-html"] = dg.materialize(ASSETS, partition_key="sample-html",
+                                                instance=instance, resources=resources)
+        # The WARC crawl holds no task pages: ingest and parsing are what it exercises.
+        results["sample-warc"] = dg.materialize(ASSETS[:4], partition_key="sample-warc",
+                                                instance=instance, resources=resources)
     return root, resources, results
 
 
