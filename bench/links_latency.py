@@ -163,7 +163,8 @@ class ReferenceStylePath:
                             vectors.append(np.array(v, dtype=np.float32) if v else None)
                         rows = candidate_features(key, n, entry, source, vectors,
                                                   self.model.feature_set)
-                        scores = self.model.booster.predict(xgboost.DMatrix(rows))
+                        scores = self.model.booster.predict(
+                            xgboost.DMatrix(rows, feature_names=self.model.booster.feature_names))
                         found += int(scores.max() >= 0.5)
         return found
 
@@ -221,6 +222,19 @@ def main() -> None:
         server.terminate()
         server.wait(timeout=30)
 
+    print(f"{'path':34} {'articles':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'art/s':>8}")
+    print(f"{'wikiforge HTTP, sequential':34} {len(sequential):8d} "
+          f"{percentile(sequential, 50):8.1f} {percentile(sequential, 99):8.1f} "
+          f"{max(sequential) * 1000:8.1f} {len(sequential) / sum(sequential):8.1f}")
+    print(f"{'wikiforge HTTP, ' + str(args.threads) + ' clients':34} {len(work):8d} "
+          f"{'':>8} {'':>8} {'':>8} {throughput:8.1f}", flush=True)
+    by_wiki: dict[str, list[float]] = {}
+    for (wiki, _, _), seconds in zip(work, sequential):
+        by_wiki.setdefault(wiki, []).append(seconds)
+    for wiki, values in by_wiki.items():
+        print(f"{'  of which ' + wiki:34} {len(values):8d} {percentile(values, 50):8.1f} "
+              f"{percentile(values, 99):8.1f} {max(values) * 1000:8.1f}", flush=True)
+
     baseline: list[float] = []
     for wiki in wikis:
         directory = root.current("link_datasets", wiki).dir
@@ -229,13 +243,6 @@ def main() -> None:
             started = time.perf_counter()
             path.recommend(text, title)
             baseline.append(time.perf_counter() - started)
-
-    print(f"{'path':34} {'articles':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'art/s':>8}")
-    print(f"{'wikiforge HTTP, sequential':34} {len(sequential):8d} "
-          f"{percentile(sequential, 50):8.1f} {percentile(sequential, 99):8.1f} "
-          f"{max(sequential) * 1000:8.1f} {len(sequential) / sum(sequential):8.1f}")
-    print(f"{'wikiforge HTTP, ' + str(args.threads) + ' clients':34} {len(work):8d} "
-          f"{'':>8} {'':>8} {'':>8} {throughput:8.1f}")
     print(f"{'reference-style path, in-process':34} {len(baseline):8d} "
           f"{percentile(baseline, 50):8.1f} {percentile(baseline, 99):8.1f} "
           f"{max(baseline) * 1000 if baseline else float('nan'):8.1f} "

@@ -29,7 +29,7 @@ def page_rows(wiki: str) -> tuple[dict, ...]:
 @lru_cache(maxsize=None)
 def quick_build(wiki: str) -> LinkBuild:
     """A build without embeddings (the slow part), enough to exercise candidate generation."""
-    return build_links(page_rows(wiki), wiki, with_vectors=False)
+    return build_links(page_rows(wiki), wiki, with_vectors=False, train_per_article=1)
 
 
 @pytest.fixture(scope="session")
