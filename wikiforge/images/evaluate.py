@@ -115,7 +115,8 @@ def evaluate_hidden(
     targets = hidden.select("wiki", "page_id", "page_title", "item").unique().sort(
         "wiki", "page_id")
     own = hidden.group_by("wiki", "page_id").agg(pl.col("image").unique().sort().alias("hidden"))
-    run = suggest_images(targets, items, leads, commons, rules, category_counts)
+    run = suggest_images(targets, items, leads, commons, rules, category_counts,
+                         per_source=True)
     suggested = (
         run.table.filter(pl.col("image").is_not_null())
         .sort("wiki", "page_id", "rank")

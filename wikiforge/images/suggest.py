@@ -121,8 +121,7 @@ def lead_item_counts(leads: pl.DataFrame) -> pl.DataFrame:
 
 
 def _empty_candidates() -> pl.DataFrame:
-    return pl.DataFrame(schema={"wiki": pl.String, "page_id": pl.Int64, "item": pl.String,
-                                "image": pl.String, "source_rank": pl.Int8,
+    return pl.DataFrame(schema={"article": pl.UInt32, "image": pl.String, "source_rank": pl.Int8,
                                 "category_files": pl.Int64, "tiebreak": pl.Int64})
 
 
@@ -133,11 +132,13 @@ def suggest_images(
     commons: CommonsListing | None = None,
     rules: SuggestionRules = SuggestionRules(),
     category_counts: pl.DataFrame | None = None,
+    per_source: bool = False,
 ) -> Suggestions:
     """Suggest up to ``rules.top_k`` images for each target article.
 
     Args:
-        targets: ``wiki``, ``page_id``, ``page_title``, ``item`` of the articles to illustrate.
+        targets: ``wiki``, ``page_id``, ``page_title``, ``item`` of the articles to illustrate
+            (one row per article).
         items: The ``item_images`` table (``item``, ``instance_of``, ``image``,
             ``commons_category``): the whole table, as category counts need every item.
         leads: ``wiki``, ``item``, ``image``: the lead images of every wiki's articles.
@@ -145,22 +146,26 @@ def suggest_images(
         rules: The heuristic's parameters.
         category_counts: Precomputed ``category_item_counts(items)`` (it is the same for
             every run over one Wikidata dump).
+        per_source: Also rank each source's candidates on its own (for the evaluation).
 
     Returns:
-        The suggestions, per-source candidates, raw coverage flags and filter counts.
+        The suggestions, per-source candidates (empty unless asked), raw coverage flags and
+        filter counts.
     """
     stats: dict[str, int] = {}
-    targets = targets.select("wiki", "page_id", "page_title", "item")
+    # One integer per article: joins and sorts on it are much cheaper than on (wiki, page_id).
+    targets = targets.select("wiki", "page_id", "page_title", "item").with_row_index("article")
     wanted = targets.select("item").unique()
     claims = (
         items.join(wanted.lazy(), on="item", how="semi")
         .select("item", "instance_of", pl.col("image").alias("p18"), "commons_category")
         .collect()
     )
+    empty_list = pl.lit([], pl.List(pl.String))
     base = targets.join(claims, on="item", how="left").with_columns(
-        pl.col("instance_of").fill_null(pl.lit([], pl.List(pl.String))),
-        pl.col("p18").fill_null(pl.lit([], pl.List(pl.String))),
-        pl.col("commons_category").fill_null(pl.lit([], pl.List(pl.String))),
+        pl.col("instance_of").fill_null(empty_list),
+        pl.col("p18").fill_null(empty_list),
+        pl.col("commons_category").fill_null(empty_list),
     )
     excluded = list(rules.excluded_classes)
     base = base.with_columns(
@@ -170,19 +175,22 @@ def suggest_images(
     eligible = base.filter(pl.col("is_article_page"))
     leads = leads.select("wiki", "item", "image").drop_nulls()
     other_leads = (
-        base.select("wiki", "page_id", "item")
+        base.select("article", "wiki", "item")
         .join(leads.rename({"wiki": "lead_wiki"}), on="item", how="inner")
         .filter(pl.col("lead_wiki") != pl.col("wiki"))
+        .select("article", "item", "image", "lead_wiki")
     )
+    with_other_lead = other_leads.select("article").unique()
     raw = base.select(
-        "wiki", "page_id",
+        "article", "wiki", "page_id",
         (pl.col("p18").list.len() > 0).alias("has_p18"),
         (pl.col("commons_category").list.len() > 0).alias("has_commons_category"),
-    ).join(
-        other_leads.select("wiki", "page_id").unique().with_columns(
-            pl.lit(True).alias("has_other_lead")),
-        on=["wiki", "page_id"], how="left",
-    ).with_columns(pl.col("has_other_lead").fill_null(False))
+        pl.col("article").is_in(with_other_lead["article"].implode()).alias("has_other_lead"),
+    ).drop("article")
+    # How many other wikis have each (article, file) as lead image (the list itself is built
+    # for the suggestions kept only: building lists for every candidate costs most of the time).
+    found_count = other_leads.group_by("article", "image").agg(
+        pl.col("lead_wiki").n_unique().cast(pl.Int64).alias("found"))
 
     over_used = lead_item_counts(leads).filter(pl.col("items") > rules.max_lead_items)
     placeholders = pl.DataFrame(
@@ -204,34 +212,31 @@ def suggest_images(
         stats[f"{label}_lead_of_over_{rules.max_lead_items}_items"] = start - frame.height
         return frame
 
-    # 1. P18.
-    # The statements' order is the item's own (editors put the best picture first).
+    # 1. P18. The statements' order is the item's own (editors put the best picture first).
     p18 = eligible.select(
-        "wiki", "page_id", "item", pl.col("p18").alias("image"),
+        "article", pl.col("p18").alias("image"),
         pl.int_ranges(0, pl.col("p18").list.len()).alias("tiebreak"),
     ).explode("image", "tiebreak").drop_nulls("image")
     p18 = common_filters(p18, "wikidata", rules.p18_name_filters).with_columns(
         pl.lit(0, pl.Int8).alias("source_rank"))
 
     # 2. Other wikis' lead images.
-    wikipedia = other_leads.join(eligible.select("wiki", "page_id"), on=["wiki", "page_id"],
-                                 how="semi").select("wiki", "page_id", "item", "image")
+    wikipedia = other_leads.join(eligible.select("article"), on="article", how="semi").select(
+        "article", "image").unique()
     wikipedia = common_filters(wikipedia, "wikipedia", rules.name_filters)
     if commons is not None:
         start = wikipedia.height
         existing = pl.DataFrame({"image": sorted(commons.existing)}, schema={"image": pl.String})
         wikipedia = wikipedia.join(existing, on="image", how="semi")
         stats["wikipedia_not_on_commons"] = start - wikipedia.height
-    wikipedia = wikipedia.unique(["wiki", "page_id", "image"]).with_columns(
-        pl.lit(1, pl.Int8).alias("source_rank"))
+    wikipedia = wikipedia.with_columns(pl.lit(1, pl.Int8).alias("source_rank"))
 
     # 3. P373 Commons category files.
     if commons is not None:
         counts = (category_counts if category_counts is not None
                   else category_item_counts(items).collect())
-        cats = eligible.select("wiki", "page_id", "item",
-                               pl.col("commons_category").alias("category")).explode("category")
-        cats = cats.drop_nulls("category")
+        cats = eligible.select("article", pl.col("commons_category").alias("category")).explode(
+            "category").drop_nulls("category")
         start = cats.height
         cats = cats.join(counts.filter(pl.col("items") > rules.max_category_items)
                          .select("category"), on="category", how="anti")
@@ -241,12 +246,11 @@ def suggest_images(
         category = (
             cats.join(files, on="category", how="inner")
             .join(sizes, on="category", how="left")
-            .select("wiki", "page_id", "item", "image", "category_files",
-                    pl.col("file_page_id").alias("tiebreak"))
+            .select("article", "image", "category_files", pl.col("file_page_id").alias("tiebreak"))
         )
         category = common_filters(category, "commons", rules.name_filters)
         category = (
-            category.group_by("wiki", "page_id", "item", "image")
+            category.group_by("article", "image")
             .agg(pl.col("category_files").min(), pl.col("tiebreak").min())
             .with_columns(pl.lit(2, pl.Int8).alias("source_rank"))
         )
@@ -254,50 +258,53 @@ def suggest_images(
         category = _empty_candidates()
 
     schema = _empty_candidates().schema
-    candidates = pl.concat(
-        [
+
+    def scored(frame: pl.DataFrame) -> pl.DataFrame:
+        return (
             frame.with_columns(
                 *[pl.lit(None, dtype).alias(name)
                   for name, dtype in schema.items() if name not in frame.columns]
             ).select(list(schema)).cast(schema)
-            for frame in (p18, wikipedia, category)
-        ]
-    )
-    found_on = (
-        candidates.select("wiki", "page_id", "item", "image").unique()
-        .join(leads.rename({"wiki": "lead_wiki"}), on=["item", "image"], how="inner")
-        .filter(pl.col("lead_wiki") != pl.col("wiki"))
-        .group_by("wiki", "page_id", "image")
-        .agg(pl.col("lead_wiki").unique().sort().alias("found_on"))
-    )
-    scored = (
-        candidates.join(found_on, on=["wiki", "page_id", "image"], how="left")
-        .with_columns(
-            pl.col("found_on").fill_null(pl.lit([], pl.List(pl.String))),
+            .join(found_count, on=["article", "image"], how="left")
+            .with_columns(pl.col("found").fill_null(0))
+            .with_columns(_score().alias("score"))
         )
-        .with_columns(_score().alias("score"))
+
+    p18, wikipedia, category = scored(p18), scored(wikipedia), scored(category)
+    by_source = pl.DataFrame(schema={"wiki": pl.String, "page_id": pl.Int64,
+                                     "source": pl.String, "image": pl.String, "rank": pl.UInt32})
+    if per_source:
+        by_source = (
+            _ranked(pl.concat([p18, wikipedia, category]), ["article", "source_rank"],
+                    rules.top_k)
+            .join(targets.select("article", "wiki", "page_id"), on="article")
+            .select("wiki", "page_id", _source_name(pl.col("source_rank")).alias("source"),
+                    "image", pl.col("rank").cast(pl.UInt32))
+        )
+    # One file, one suggestion: the most trusted source's row wins. (A file twice in one
+    # source cannot happen: each source's frame has one row per article and file.)
+    keys = ["article", "image"]
+    wikipedia = wikipedia.join(p18.select(keys), on=keys, how="anti")
+    category = category.join(pl.concat([p18.select(keys), wikipedia.select(keys)]), on=keys,
+                             how="anti")
+    candidates = pl.concat([p18, wikipedia, category])
+    best = _ranked(candidates, ["article"], rules.top_k)
+    found_on = (
+        other_leads.join(best.select(keys), on=keys, how="semi")
+        .group_by(keys).agg(pl.col("lead_wiki").unique().sort().alias("found_on"))
     )
-    per_source = _ranked(scored, ["wiki", "page_id", "source_rank"], rules.top_k).select(
-        "wiki", "page_id",
-        pl.col("source_rank").replace_strict(list(range(3)), list(SOURCES),
-                                             return_dtype=pl.String).alias("source"),
-        "image", "rank",
-    )
-    # One file, one suggestion: the most trusted source's row wins (then the best score).
-    merged = scored.sort(["source_rank", "score"], descending=[False, True]).unique(
-        ["wiki", "page_id", "image"], keep="first")
-    best = _ranked(merged, ["wiki", "page_id"], rules.top_k)
+    best = best.join(found_on, on=keys, how="left").with_columns(
+        pl.col("found_on").fill_null(empty_list))
     table = (
-        base.select("wiki", "page_id", "page_title", "item", "instance_of", "is_article_page")
-        .join(best.select("wiki", "page_id", "rank", "image", "source_rank", "score", "found_on"),
-              on=["wiki", "page_id"], how="left")
+        base.select("article", "wiki", "page_id", "page_title", "item", "instance_of",
+                    "is_article_page")
+        .join(best.select("article", "rank", "image", "source_rank", "score", "found_on"),
+              on="article", how="left")
         .with_columns(
             pl.col("source_rank").replace_strict(list(range(3)), list(CONFIDENCE),
                                                  default=None, return_dtype=pl.String)
             .alias("confidence"),
-            pl.col("source_rank").replace_strict(list(range(3)), list(SOURCES),
-                                                 default=None, return_dtype=pl.String)
-            .alias("source"),
+            _source_name(pl.col("source_rank")).alias("source"),
             pl.col("rank").cast(pl.Int8),
         )
         .select("wiki", "page_id", "page_title", "item", "rank", "image", "confidence", "score",
@@ -306,11 +313,16 @@ def suggest_images(
     )
     stats["candidates"] = candidates.height
     stats["articles_excluded_by_instance_of"] = base.height - eligible.height
-    return Suggestions(table=table, per_source=per_source, raw=raw, stats=stats)
+    return Suggestions(table=table, per_source=by_source, raw=raw, stats=stats)
+
+
+def _source_name(source_rank: pl.Expr) -> pl.Expr:
+    return source_rank.replace_strict(list(range(3)), list(SOURCES), default=None,
+                                      return_dtype=pl.String)
 
 
 def _score() -> pl.Expr:
-    found = pl.col("found_on").list.len().cast(pl.Float64)
+    found = pl.col("found").cast(pl.Float64)
     return (
         pl.when(pl.col("source_rank") == 0).then(0.85 + 0.15 * found / (found + 1))
         .when(pl.col("source_rank") == 1).then(0.5 + 0.3 * (1 - 1 / found.clip(lower_bound=1)))
