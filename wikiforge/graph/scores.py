@@ -90,48 +90,36 @@ class HitsResult:
     seconds: float
 
 
-def _add_product_public(matrix: sp.csr_array, x: np.ndarray, into: np.ndarray) -> None:
-    into += matrix @ x
+def _product_adder(matrix: sp.csr_array):
+    """A function ``add(x, into)`` doing ``into += matrix @ x`` without allocating.
 
+    It calls scipy's own kernel behind ``csr_array @ vector`` directly (the private
+    `_sparsetools.csr_matvec`, pinned scipy) so the product lands in a preallocated vector: no
+    8-bytes-per-node allocation, no extra pass and no per-call checks in every round. Falls back
+    to the public operator where that kernel is not usable.
+    """
+    try:
+        from scipy.sparse._sparsetools import csr_matvec
+    except ImportError:  # pragma: no cover - a scipy without the private module
+        csr_matvec = None
+    usable = (
+        csr_matvec is not None
+        and matrix.indices.dtype == matrix.indptr.dtype
+        and matrix.data.dtype == np.float64
+    )
+    if not usable:  # pragma: no cover
 
-try:
-    # scipy's own kernel behind `csr_array @ vector`, called directly so the product is added
-    # into a preallocated vector: no 8-bytes-per-node allocation and extra pass each round.
-    from scipy.sparse._sparsetools import csr_matvec as _csr_matvec
+        def add_public(x: np.ndarray, into: np.ndarray) -> None:
+            into += matrix @ x
 
-    def _add_product(matrix: sp.csr_array, x: np.ndarray, into: np.ndarray) -> None:
-        if matrix.indices.dtype != matrix.indptr.dtype or matrix.data.dtype != np.float64:
-            _add_product_public(matrix, x, into)
-            return
-        rows, columns = matrix.shape
-        _csr_matvec(rows, columns, matrix.indptr, matrix.indices, matrix.data, x, into)
+        return add_public
+    rows, columns = matrix.shape
+    indptr, indices, data = matrix.indptr, matrix.indices, matrix.data
 
-except ImportError:  # pragma: no cover - a scipy without the private module
-    _add_product = _add_product_public
+    def add(x: np.ndarray, into: np.ndarray) -> None:
+        csr_matvec(rows, columns, indptr, indices, data, x, into)
 
-try:
-    from scipy.linalg.blas import daxpy as _daxpy
-
-    def _add_scaled(vector: np.ndarray, factor: float, into: np.ndarray) -> None:
-        if vector.size:
-            _daxpy(vector, into, a=factor)
-
-except ImportError:  # pragma: no cover
-
-    def _add_scaled(vector: np.ndarray, factor: float, into: np.ndarray) -> None:
-        into += factor * vector
-
-
-try:
-    from scipy.linalg.blas import dasum as _dasum
-
-    def _l1_norm(vector: np.ndarray) -> float:
-        return float(_dasum(vector)) if vector.size else 0.0
-
-except ImportError:  # pragma: no cover
-
-    def _l1_norm(vector: np.ndarray) -> float:
-        return float(np.abs(vector).sum())
+    return add
 
 
 def _check_edges(node_count: int, source: np.ndarray, target: np.ndarray) -> None:
@@ -155,9 +143,10 @@ def in_degrees(node_count: int, target: np.ndarray) -> np.ndarray:
 
 
 def _adjacency(node_count: int, source: np.ndarray, target: np.ndarray,
-               data: np.ndarray) -> sp.csr_array:
-    """CSR matrix A[s, t] = data for edges s -> t, built without a COO sort when the edges
-    already come sorted by source (as a LinkGraph's do)."""
+               data: np.ndarray, columns: int | None = None) -> sp.csr_array:
+    """CSR matrix A[s, t] = data for edges s -> t (`node_count` rows, `columns` columns,
+    default square), built without a COO sort when the edges already come sorted by source
+    (as a LinkGraph's do)."""
     source = np.asarray(source)
     target = np.asarray(target)
     if source.size > 1 and not np.all(source[1:] >= source[:-1]):
@@ -168,7 +157,7 @@ def _adjacency(node_count: int, source: np.ndarray, target: np.ndarray,
     index_type = np.int32 if node_count < 2**31 and source.size < 2**31 else np.int64
     return sp.csr_array(
         (data, target.astype(index_type, copy=False), indptr.astype(index_type, copy=False)),
-        shape=(node_count, node_count),
+        shape=(node_count, node_count if columns is None else columns),
     )
 
 
@@ -213,10 +202,10 @@ def pagerank(
     scaled_inverse_out[~dangling] = damping / out[~dangling]
 
     # Pages nobody links to ("orphans") all hold the same score in every round: the teleport
-    # share plus the spread dangling mass. They are lumped into one number `orphan_score`, so
-    # the vectors and the matrix cover only the k linked-to pages; the orphans' links reach
-    # them through `orphan_weight` (the sum of d/outdeg over a page's orphan in-links). This is
-    # the same iteration, exactly, on a smaller system.
+    # share plus the spread dangling mass. They are lumped into one extra vector entry (index
+    # k, after the k linked-to pages), whose links reach each page t with weight `orphan_weight`
+    # (the sum of d/outdeg over t's orphan in-links). This is the same iteration, exactly, on a
+    # smaller system.
     linked = in_degrees(n, target) > 0
     k = int(linked.sum())
     orphans = n - k
@@ -226,35 +215,45 @@ def pagerank(
     orphan_weight = np.bincount(
         position[target[~from_linked]], weights=weights[~from_linked], minlength=k
     )
-    # Row t of the k x k matrix holds t's in-links s weighted d/outdeg(s), so one sparse product
-    # gathers every page's incoming score. Built as the transpose of the by-source matrix
-    # (edges come sorted by source and `position` keeps that order): linear time, no sort.
+    lumped = np.flatnonzero(orphan_weight)
+    # Row t of the k x (k+1) matrix holds t's in-links s weighted d/outdeg(s), so one sparse
+    # product gathers every page's incoming score. Built as the transpose of the by-source
+    # matrix (edges come sorted by source, `position` keeps that order and the lumped orphans
+    # come last): linear time, no sort.
     by_source = _adjacency(
-        k, position[source[from_linked]], position[target[from_linked]], weights[from_linked]
+        k + 1,
+        np.concatenate([position[source[from_linked]], np.full(lumped.size, k)]),
+        np.concatenate([position[target[from_linked]], lumped]),
+        np.concatenate([weights[from_linked], orphan_weight[lumped]]),
+        columns=k,
     )
     transition = by_source.T.tocsr()
-    del by_source, weights, from_linked
+    del by_source, weights, from_linked, orphan_weight, lumped
     dangling_linked = np.flatnonzero(dangling[linked])
     dangling_orphans = int(np.count_nonzero(dangling & ~linked))
+    add_product = _product_adder(transition)
 
-    x = np.full(k, 1.0 / n)
-    orphan_score = 1.0 / n
-    following = np.empty(k)
+    x = np.full(k + 1, 1.0 / n)  # x[k]: the score every orphan holds
+    following = np.empty(k + 1)
+    x_linked, following_linked = x[:k], following[:k]
     change = np.empty(k)
     teleport = (1.0 - damping) / n
+    spread_factor = damping / n
+    sum_of = np.add.reduce
     residual = float("inf")
     iterations = 0
     while iterations < max_iterations:
         iterations += 1
-        dangling_mass = float(x[dangling_linked].sum()) + orphan_score * dangling_orphans
-        spread = damping * dangling_mass / n + teleport
-        following.fill(spread)
-        _add_product(transition, x, following)
-        _add_scaled(orphan_weight, orphan_score, following)
-        np.subtract(following, x, out=change)
-        residual = _l1_norm(change) + orphans * abs(spread - orphan_score)
+        # (numpy reductions, not BLAS: OpenBLAS threads spin on a busy machine)
+        dangling_mass = float(sum_of(x[dangling_linked])) + float(x[k]) * dangling_orphans
+        spread = spread_factor * dangling_mass + teleport
+        following.fill(spread)  # also the orphans' new score, following[k]
+        add_product(x, following_linked)
+        np.subtract(following_linked, x_linked, out=change)
+        np.abs(change, out=change)
+        residual = float(sum_of(change)) + orphans * abs(spread - float(x[k]))
         x, following = following, x
-        orphan_score = spread
+        x_linked, following_linked = following_linked, x_linked
         if residual < tol:
             break
     else:
@@ -262,6 +261,8 @@ def pagerank(
             f"PageRank did not reach L1 change {tol} in {max_iterations} rounds "
             f"(last change {residual})"
         )
+    orphan_score = float(x[k])
+    x = x[:k]
     scores = np.full(n, orphan_score)
     scores[linked] = x
     x = scores
