@@ -8,11 +8,15 @@ from http import HTTPStatus
 from pathlib import Path
 
 from litestar import Litestar, Request, Response, get
+from litestar.enums import ScopeType
 from litestar.exceptions import HTTPException
-from litestar.openapi import OpenAPIConfig
+from litestar.handlers import HTTPRouteHandler
+from litestar.middleware import ASGIMiddleware
+from litestar.openapi import OpenAPIConfig, ResponseSpec
 from litestar.openapi.plugins import SwaggerRenderPlugin
 from litestar.response import Redirect
-from litestar.status_codes import HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.status_codes import HTTP_413_REQUEST_ENTITY_TOO_LARGE, HTTP_500_INTERNAL_SERVER_ERROR
+from litestar.types import ASGIApp, Receive, Scope, Send
 
 from serving.controllers import CONTROLLERS
 from serving.datasets import DatasetCatalog
@@ -23,6 +27,47 @@ log = logging.getLogger("wikiforge.serving")
 
 #: Largest request body accepted (413 above): the longest Wikipedia articles are ~1 MB of wikitext.
 MAX_BODY_BYTES = 4 << 20
+#: Longest query string and path accepted (413 above). Every parameter the API takes is short
+#: (titles are at most 255 bytes in MediaWiki, 765 percent-encoded); this bounds the work any
+#: request line can cause before a handler checks its own limits.
+MAX_QUERY_BYTES = 8 << 10
+MAX_PATH_BYTES = 4 << 10
+#: Error statuses any operation can answer, each with the one error body the app renders.
+DOCUMENTED_ERRORS = {
+    400: "Bad request: a parameter is malformed or out of range",
+    404: "Not found: no such dataset, partition, page or entity",
+    413: "Too large: the body, path or query string is over its limit",
+    422: "Unprocessable: the body or a parameter is well-formed but unusable",
+    500: "Internal error (logged; the body never carries details)",
+}
+
+
+class RequestLineLimit(ASGIMiddleware):
+    """Answers 413 to a query string or path longer than the limits, before any parsing."""
+
+    scopes = (ScopeType.HTTP,)
+
+    def __init__(self, max_query_bytes: int = MAX_QUERY_BYTES,
+                 max_path_bytes: int = MAX_PATH_BYTES) -> None:
+        self.max_query_bytes = max_query_bytes
+        self.max_path_bytes = max_path_bytes
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        query = scope.get("query_string", b"")
+        path = scope.get("raw_path") or scope.get("path", "").encode()
+        if len(query) > self.max_query_bytes:
+            raise HTTPException(
+                status_code=HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+                detail=f"query string longer than {self.max_query_bytes} bytes",
+                extra={"limit_bytes": self.max_query_bytes, "got_bytes": len(query)},
+            )
+        if len(path) > self.max_path_bytes:
+            raise HTTPException(
+                status_code=HTTP_413_REQUEST_ENTITY_TOO_LARGE,
+                detail=f"path longer than {self.max_path_bytes} bytes",
+                extra={"limit_bytes": self.max_path_bytes, "got_bytes": len(path)},
+            )
+        await next_app(scope, receive, send)
 
 
 def _error(status: int, name: str, description: str, extra: dict | None = None) -> Response:
@@ -70,8 +115,25 @@ def create_app(data_root: str | Path | None = None, *, recheck_s: float = 1.0) -
             render_plugins=[SwaggerRenderPlugin()],
         ),
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+        middleware=[RequestLineLimit()],
         request_max_body_size=MAX_BODY_BYTES,
         debug=False,
     )
     app.state.catalog = catalog
+    _document_error_bodies(app)
     return app
+
+
+def _document_error_bodies(app: Litestar) -> None:
+    """Make the OpenAPI schema describe the error bodies the app really sends.
+
+    Litestar documents a 400 with its own default body (``status_code``, ``detail``), but the
+    exception handlers above render ``ErrorBody``: declare that for every error status of every
+    operation, so clients (and schema-driven tests) can rely on the schema for errors too.
+    """
+    errors = {code: ResponseSpec(ErrorBody, description=text, generate_examples=False)
+              for code, text in DOCUMENTED_ERRORS.items()}
+    for route in app.routes:
+        for handler in getattr(route, "route_handlers", ()):
+            if isinstance(handler, HTTPRouteHandler) and handler.include_in_schema:
+                handler.responses = {**errors, **(handler.responses or {})}

@@ -14,14 +14,17 @@ the server both use it.
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import json
 import os
 import shutil
+import socket
 import tempfile
 import time
 import uuid
 from collections.abc import Iterable, Iterator, Mapping
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -37,10 +40,46 @@ ROW_GROUP_ROWS = 64_000
 # Versions kept per partition: the current one and the one before it (a server may still be
 # reading it when the pointer moves).
 KEEP_VERSIONS = 2
+# Held (flock) while a version is renamed into place and the pointer moves, so garbage
+# collection never mistakes another writer's not-yet-published version for a dead one.
+PUBLISH_LOCK = ".publish.lock"
+# Staging directories whose owner cannot be checked (another host's, or an old layout) are
+# removed only after this long.
+STAGING_MAX_AGE_S = 24 * 3600
 
 
 class SchemaMismatch(ValueError):
     """A table does not have the schema its asset declared."""
+
+
+class InvalidName(ValueError):
+    """An asset or partition name that could escape the data root (``..``, ``/``, NUL...)."""
+
+
+def _host_tag() -> str:
+    """This host's name, reduced to characters safe in a directory name."""
+    return "".join(c if c.isalnum() else "_" for c in socket.gethostname())[:40] or "host"
+
+
+def _process_alive(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, owned by someone else
+        return True
+    return True
+
+
+@contextmanager
+def _publish_lock(pdir: Path) -> Iterator[None]:
+    """Exclusive lock of one partition directory (released by the kernel if the holder dies)."""
+    fd = os.open(pdir / PUBLISH_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, fcntl.LOCK_EX)
+        yield
+    finally:
+        os.close(fd)
 
 
 def sha256_file(path: Path, chunk: int = 1 << 20) -> str:
@@ -201,16 +240,17 @@ class DataRoot:
         partition = UNPARTITIONED if partition is None else partition
         for part in [*parts, partition]:
             if not part or part in {".", ".."} or "/" in part or "\\" in part or "\0" in part:
-                raise ValueError(f"invalid asset or partition name component: {part!r}")
+                raise InvalidName(f"invalid asset or partition name component: {part!r}")
         return self.root.joinpath(*parts, partition)
 
     # -- reading ---------------------------------------------------------------------------
     def current(self, asset: str | Iterable[str], partition: str | None) -> StoredAsset | None:
-        """The published version of a partition, or None when none was ever published."""
-        pdir = self.partition_dir(asset, partition)
+        """The published version of a partition, or None when none was ever published (a name
+        that could not be a partition, such as ``../x`` from a request, was never published)."""
         try:
+            pdir = self.partition_dir(asset, partition)
             manifest = json.loads((pdir / POINTER).read_text())
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError, InvalidName):
             return None
         return StoredAsset(dir=pdir / manifest["version"], manifest=manifest)
 
@@ -218,7 +258,7 @@ class DataRoot:
         """A cheap change marker for the published version (the pointer file's mtime in ns)."""
         try:
             return (self.partition_dir(asset, partition) / POINTER).stat().st_mtime_ns
-        except FileNotFoundError:
+        except (FileNotFoundError, NotADirectoryError, InvalidName):
             return None
 
     def assets(self) -> list[str]:
@@ -234,17 +274,25 @@ class DataRoot:
 
     def partitions(self, asset: str | Iterable[str]) -> list[str]:
         """Partition keys that have a published version, sorted."""
-        adir = self.partition_dir(asset, None).parent
+        try:
+            adir = self.partition_dir(asset, None).parent
+        except InvalidName:
+            return []
         if not adir.is_dir():
             return []
         return sorted(p.name for p in adir.iterdir() if (p / POINTER).is_file())
 
     # -- writing ---------------------------------------------------------------------------
     def staging(self) -> Path:
-        """A fresh staging directory on the same filesystem as the root (so rename is atomic)."""
+        """A fresh staging directory on the same filesystem as the root (so rename is atomic).
+
+        Its name carries this host and process id, so staging left by a writer that died
+        (killed mid-write) is recognised and removed by the next writer on the same host.
+        """
         base = self.root / ".staging"
         base.mkdir(parents=True, exist_ok=True)
-        return Path(tempfile.mkdtemp(prefix="stage-", dir=base))
+        self.clean_staging()
+        return Path(tempfile.mkdtemp(prefix=f"stage-{_host_tag()}-{os.getpid()}-", dir=base))
 
     def publish(
         self,
@@ -272,34 +320,59 @@ class DataRoot:
             shutil.copytree(staged, local, dirs_exist_ok=True)
             shutil.rmtree(staged, ignore_errors=True)
             staged = local
-        os.replace(staged, target)
-        fd, tmp = tempfile.mkstemp(prefix=".pointer-", dir=pdir)
-        with os.fdopen(fd, "w") as handle:
-            handle.write(body)
-            handle.flush()
-            os.fsync(handle.fileno())
-        os.replace(tmp, pdir / POINTER)
-        self._collect_garbage(pdir, keep=version)
+        with _publish_lock(pdir):
+            previous = self._pointer_version(pdir)
+            os.replace(staged, target)
+            fd, tmp = tempfile.mkstemp(prefix=".pointer-", dir=pdir)
+            with os.fdopen(fd, "w") as handle:
+                handle.write(body)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.replace(tmp, pdir / POINTER)
+            self._collect_garbage(pdir, keep={version, previous} - {None})
         return StoredAsset(dir=target, manifest=full)
 
-    def _collect_garbage(self, pdir: Path, keep: str) -> None:
-        """Remove old versions beyond KEEP_VERSIONS, and leftovers of interrupted writes."""
+    @staticmethod
+    def _pointer_version(pdir: Path) -> str | None:
+        try:
+            return json.loads((pdir / POINTER).read_text())["version"]
+        except (FileNotFoundError, ValueError, KeyError):
+            return None
+
+    def _collect_garbage(self, pdir: Path, keep: set[str]) -> None:
+        """Keep the new version and the one it replaced (a server may still be reading it);
+        remove older ones and what interrupted writes left (a version renamed into place but
+        never published, a temporary pointer). Runs under the partition's publish lock, so
+        nothing it removes can belong to a writer that is still alive."""
         versions = sorted(p.name for p in pdir.iterdir() if p.is_dir() and p.name.startswith("v"))
-        old = [v for v in versions if v != keep][: max(0, len(versions) - KEEP_VERSIONS)]
-        for name in old:
-            shutil.rmtree(pdir / name, ignore_errors=True)
+        for name in versions:
+            if name not in keep:
+                shutil.rmtree(pdir / name, ignore_errors=True)
         for leftover in pdir.glob(".pointer-*"):
             leftover.unlink(missing_ok=True)
 
-    def clean_staging(self, older_than_s: float = 3600) -> int:
-        """Delete staging directories of writes that died (killed process); returns how many."""
+    def clean_staging(self, older_than_s: float = STAGING_MAX_AGE_S) -> int:
+        """Delete staging directories of writes that died; returns how many.
+
+        A directory made by this host is removed as soon as the process named in it is gone
+        (SIGKILL, OOM, power loss); any other one once it is ``older_than_s`` seconds old.
+        """
         base = self.root / ".staging"
         if not base.is_dir():
             return 0
+        host = _host_tag()
         cutoff = time.time() - older_than_s
         removed = 0
         for stage in base.iterdir():
-            if stage.stat().st_mtime < cutoff:
+            parts = stage.name.split("-")
+            try:
+                if len(parts) >= 4 and parts[1] == host and parts[2].isdigit():
+                    dead = not _process_alive(int(parts[2]))
+                else:
+                    dead = stage.stat().st_mtime < cutoff
+            except FileNotFoundError:  # removed meanwhile by another cleaner
+                continue
+            if dead:
                 shutil.rmtree(stage, ignore_errors=True)
                 removed += 1
         return removed
@@ -337,10 +410,10 @@ class RemoteDataRoot(DataRoot):
         return f"{self._url}/{local.relative_to(self.root).as_posix()}"
 
     def current(self, asset: str | Iterable[str], partition: str | None) -> StoredAsset | None:
-        pdir = self.partition_dir(asset, partition)
         try:
+            pdir = self.partition_dir(asset, partition)
             manifest = json.loads(self.fs.cat_file(self._remote(pdir / POINTER)))
-        except FileNotFoundError:
+        except (FileNotFoundError, InvalidName):
             return None
         local = pdir / manifest["version"]
         if not (local / "_manifest.json").is_file():
@@ -370,7 +443,7 @@ class RemoteDataRoot(DataRoot):
     def pointer_stamp(self, asset: str | Iterable[str], partition: str | None) -> int | None:
         try:
             body = self.fs.cat_file(self._remote(self.partition_dir(asset, partition) / POINTER))
-        except FileNotFoundError:
+        except (FileNotFoundError, InvalidName):
             return None
         return int.from_bytes(hashlib.sha256(body).digest()[:8], "big")
 
@@ -384,7 +457,10 @@ class RemoteDataRoot(DataRoot):
         return sorted(found)
 
     def partitions(self, asset: str | Iterable[str]) -> list[str]:
-        adir = self._remote(self.partition_dir(asset, None).parent)
+        try:
+            adir = self._remote(self.partition_dir(asset, None).parent)
+        except InvalidName:
+            return []
         return sorted(p.rstrip("/").split("/")[-2] for p in self.fs.glob(f"{adir}/*/{POINTER}"))
 
     def publish(

@@ -6,7 +6,7 @@ from typing import Annotated
 
 from litestar import Controller, Request, Response, get
 from litestar.datastructures import State
-from litestar.exceptions import NotFoundException, ValidationException
+from litestar.exceptions import HTTPException, NotFoundException, ValidationException
 from litestar.params import Parameter
 
 from serving.schemas.tasks import TaskHit, TaskSearchResponse
@@ -51,8 +51,11 @@ class TasksController(Controller):
         published crawl's index, or one mode alone with `mode=sparse|dense`."""
         if mode not in ("hybrid", "sparse", "dense"):
             raise ValidationException(detail="mode must be hybrid, sparse or dense")
-        if len(q) > MAX_QUERY_CHARS or not q.strip():
+        if not q.strip():
             raise ValidationException(detail=f"q must be 1-{MAX_QUERY_CHARS} characters")
+        if len(q) > MAX_QUERY_CHARS:  # a size limit: 422, as for every oversized parameter
+            raise HTTPException(status_code=422, detail=f"q is longer than {MAX_QUERY_CHARS} "
+                                "characters", extra={"limit_chars": MAX_QUERY_CHARS})
         indexes = _indexes(state, crawl)
         if crawl and not indexes:
             raise NotFoundException(detail=f"no published task index for crawl {crawl!r}")
