@@ -136,18 +136,16 @@ def rrf(rankings: Iterable[Sequence[int]], k: int = RRF_K) -> list[tuple[int, fl
 
 def top_k(scores: np.ndarray, k: int, positive_only: bool = False) -> list[int]:
     """Indices of the k highest scores, ties broken by lower index (deterministic)."""
-    n = scores.shape[0]
-    if n == 0 or k <= 0:
+    pool = np.flatnonzero(scores > 0) if positive_only else np.arange(scores.shape[0])
+    if pool.size == 0 or k <= 0:
         return []
-    k = min(k, n)
-    candidates = np.argpartition(-scores, k - 1)[:k] if k < n else np.arange(n)
+    values = scores[pool]
+    k = min(k, pool.size)
+    part = np.argpartition(-values, k - 1)[:k] if k < pool.size else np.arange(pool.size)
     # Everything tied with the k-th score competes too, so ties resolve by index.
-    threshold = scores[candidates].min()
-    candidates = np.flatnonzero(scores >= threshold)
-    order = sorted(candidates.tolist(), key=lambda i: (-float(scores[i]), i))[:k]
-    if positive_only:
-        order = [i for i in order if scores[i] > 0]
-    return order
+    threshold = values[part].min()
+    candidates = pool[values >= threshold]
+    return sorted(candidates.tolist(), key=lambda i: (-float(scores[i]), i))[:k]
 
 
 @dataclass(frozen=True)
@@ -279,7 +277,11 @@ def build_index(taskmaps: Iterable[TaskMap], out_dir: str | Path,
     (out / "ids.json").write_text(json.dumps(ids))
     if ids:
         sparse = bm25s.BM25(method="robertson", k1=BM25_K1, b=BM25_B)
-        sparse.index(corpus_tokens, show_progress=False)
+        # bm25s numbers the vocabulary in set order, which changes with the process's string
+        # hash seed: number it in sorted order instead, so the same corpus gives the same files.
+        vocab = {token: i for i, token in enumerate(sorted({t for d in corpus_tokens for t in d}))}
+        token_ids = [[vocab[t] for t in doc] for doc in corpus_tokens]
+        sparse.index((token_ids, vocab), show_progress=False)
         sparse.save(str(out / "sparse"), show_progress=False)
     meta = {"taskmaps": len(ids), "duplicate_ids_skipped": skipped,
             "vocabulary": len({t for doc in corpus_tokens for t in doc}),
