@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import resource
 import sys
 import tempfile
 import time
@@ -74,6 +75,12 @@ def _count_handler(lines, label):
         n += 1
         links += len(entities.extract_sitelinks(line).sitelinks)
     return n, links
+
+
+def _cpu_seconds() -> float:
+    own = resource.getrusage(resource.RUSAGE_SELF)
+    kids = resource.getrusage(resource.RUSAGE_CHILDREN)
+    return own.ru_utime + own.ru_stime + kids.ru_utime + kids.ru_stime
 
 
 def _per_entity_us(fn, lines: list[bytes], min_seconds: float) -> float:
@@ -125,19 +132,21 @@ def main() -> None:
             ratio = us / REFERENCE_US
             print(f"{name:<10}{label:<26}{us:>16.1f}{ratio:>19.2f}x{str(identical):>11}",
                   flush=True)
+        raw_bytes = sum(len(line) + 2 for line in lines)
         for workers in sorted({1, args.workers}):
-            started = time.time()
-            counts = map_dump_parts(dump, _count_handler, workers=workers)
-            seconds = time.time() - started
+            started, cpu_started = time.time(), _cpu_seconds()
+            counts = map_dump_parts(dump, _count_handler, workers=workers, min_parallel_bytes=0)
+            seconds, cpu = time.time() - started, _cpu_seconds() - cpu_started
             n = sum(c[0] for c in counts)
-            throughput.append((name, workers, n, dump.stat().st_size, seconds))
+            throughput.append((name, workers, n, raw_bytes, seconds, cpu))
     print()
-    print("whole dump, bzip2 decompression + extraction (wall clock):")
-    print(f"{'source':<10}{'workers':>8}{'entities':>10}{'MiB bz2':>9}{'seconds':>9}"
-          f"{'entities/s':>12}")
-    for name, workers, n, size, seconds in throughput:
-        print(f"{name:<10}{workers:>8}{n:>10,}{size / 2**20:>9.1f}{seconds:>9.1f}"
-              f"{n / seconds:>12,.0f}")
+    print("whole dump, parallel bzip2 parts + extraction (CPU = this process and its workers):")
+    print(f"{'source':<10}{'workers':>8}{'entities':>10}{'MiB JSON':>10}{'wall s':>8}"
+          f"{'entities/s':>12}{'CPU s':>8}{'MiB JSON/CPU-s':>16}")
+    for name, workers, n, raw, seconds, cpu in throughput:
+        print(f"{name:<10}{workers:>8}{n:>10,}{raw / 2**20:>10.1f}{seconds:>8.1f}"
+              f"{n / seconds:>12,.0f}{cpu:>8.1f}{raw / 2**20 / cpu:>16.1f}")
+    print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"reproduce: .venv/bin/python bench/qrank_sitelinks.py --entities {args.entities} "
           f"--seed {args.seed} --workers {args.workers} --min-seconds {args.min_seconds}")
 
