@@ -7,7 +7,8 @@
   pieces of at most `max_words` words; *every* sentence is kept (OAT kept only sentences with a
   cooking verb) and `connection_list` is rewired in order.
 - `attach_images`: steps without an image get the page image whose alt text/caption shares
-  the most words with the step; a task without a thumbnail gets its last step image.
+  the most words with the step (at least 2, and at least 40% of the caption's words); a task
+  without a thumbnail gets its last step image.
 """
 
 from __future__ import annotations
@@ -158,6 +159,10 @@ def attach_images(taskmap: TaskMap, min_shared_words: int = 2) -> tuple[int, int
             if url in used:
                 continue
             shared = len(words & alt_words)
+            # Most of the caption must be about this step, not just share a word or two
+            # with it (related-recipe and product images share "cookies", "paper").
+            if shared * 5 < 2 * len(alt_words):
+                continue
             if shared > best_shared:
                 best, best_shared = (url, alt), shared
         if best and best_shared >= min_shared_words:

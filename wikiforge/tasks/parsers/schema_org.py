@@ -570,6 +570,32 @@ def structural_steps(root) -> list[ParsedStep]:
     return []
 
 
+def page_images(root, url: str, limit: int = 40) -> list[ParsedImage]:
+    """Content images with a describing alt text or caption (candidates for steps without
+    one): inside `<article>`/`<main>` when the page has them, logos and icons left out."""
+    scope = root.xpath("//article | //main") or [root]
+    seen: set[str] = set()
+    out: list[ParsedImage] = []
+    for container in scope:
+        for img in container.iter("img"):
+            src = image_url(img, url)
+            alt = clean_text(img.get("alt") or img.get("title") or "")
+            figure = next((a for a in img.iterancestors() if a.tag == "figure"), None)
+            if figure is not None:
+                caption = figure.cssselect("figcaption")
+                if caption:
+                    alt = f"{alt} {element_text(caption[0])}".strip()
+            low = src.lower()
+            if (not src or src in seen or len(alt.split()) < 2 or "logo" in low
+                    or "icon" in low or "avatar" in low or low.endswith(".svg")):
+                continue
+            seen.add(src)
+            out.append(ParsedImage(url=src, alt=alt))
+            if len(out) >= limit:
+                return out
+    return out
+
+
 def parse(root, html: str, url: str) -> ParsedTask | None:
     """Parse a page with schema.org data, else recipe-plugin markup, else its list structure.
 
@@ -594,6 +620,9 @@ def parse(root, html: str, url: str) -> ParsedTask | None:
         fallback = parse_plugin_markup(root, url)
         parsed.steps = fallback.steps if fallback else structural_steps(root)
         parsed.parser += "+page-structure"
+    if not parsed.page_images:
+        used = {i.url for step in parsed.steps for i in step.images}
+        parsed.page_images = [i for i in page_images(root, url) if i.url not in used]
     names = [r.name for r in parsed.requirements if not r.is_tool]
     if not names or not any(ch.isdigit() for n in names for ch in n):
         # Missing or bare ingredient names ("flour"): the page's own list usually has amounts.
