@@ -183,12 +183,25 @@ def split_sitelink_site(site: str) -> tuple[str, str] | None:
     return site[:at], ("wikipedia" if rest == "wiki" else rest)
 
 
-def sitelink_key(site: str, title: str) -> str | None:
-    """The join key of one Wikidata sitelink, or None if its site names no wiki."""
+@functools.lru_cache(maxsize=65536)
+def _sitelink_prefix(site: str) -> tuple[str, str, bool] | None:
+    """(``lang.project/``, key language, is incubator) of a sitelink site; cached per site."""
     split = split_sitelink_site(site)
     if split is None:
         return None
-    return format_key(split[0], split[1], title)
+    lang, project, incubator = _key_prefix(split[0], split[1])
+    return f"{lang}.{project}/", lang, incubator
+
+
+def sitelink_key(site: str, title: str) -> str | None:
+    """The join key of one Wikidata sitelink, or None if its site names no wiki."""
+    prefix = _sitelink_prefix(site)
+    if prefix is None:
+        return None
+    if prefix[2]:
+        split = split_sitelink_site(site)
+        return format_key(split[0], split[1], title)
+    return prefix[0] + fold_title(title, prefix[1])
 
 
 @functools.lru_cache(maxsize=65536)
