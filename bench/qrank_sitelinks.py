@@ -104,6 +104,8 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--min-seconds", type=float, default=3.0)
+    parser.add_argument("--sources", default="twenty,first100",
+                        help="comma-separated: twenty, first100")
     parser.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "wikiforge-bench"))
     args = parser.parse_args()
     Path(args.work).mkdir(parents=True, exist_ok=True)
@@ -111,7 +113,10 @@ def main() -> None:
     print(f"{'source':<10}{'method':<26}{'us/entity/core':>16}{'vs reference 21.9':>20}"
           f"{'identical':>11}")
     throughput = []
+    chosen = set(args.sources.split(","))
     for name, source in (("twenty", SAMPLE_DUMPS[0]), ("first100", SAMPLE_DUMPS[1])):
+        if name not in chosen:
+            continue
         dump = Path(args.work) / f"qrank-wikidata-{name}-{args.entities}-{args.seed}.json.bz2"
         if not dump.exists():
             generate_wikidata_dump(dump, args.entities, args.seed, sources=[source])
@@ -148,7 +153,8 @@ def main() -> None:
               f"{n / seconds:>12,.0f}{cpu:>8.1f}{raw / 2**20 / cpu:>16.1f}")
     print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
     print(f"reproduce: .venv/bin/python bench/qrank_sitelinks.py --entities {args.entities} "
-          f"--seed {args.seed} --workers {args.workers} --min-seconds {args.min_seconds}")
+          f"--seed {args.seed} --workers {args.workers} --min-seconds {args.min_seconds} "
+          f"--sources {args.sources}")
 
 
 if __name__ == "__main__":
