@@ -16,7 +16,7 @@ B. The suggestion step (image_suggestions) at scale on GENERATED inputs resample
    plain Python loop over articles with dict lookups (the shape of the reference's per-row
    logic). Both outputs are compared row for row (image, rank, source, score), so the bench is
    also a differential test. Each variant runs in its own subprocess; peak RSS is that
-   process's ru_maxrss. No Commons listing (P373 files) in part B.
+   process's VmHWM. No Commons listing (P373 files) in part B.
 
 Timings on a shared 2-core machine (other engineers' jobs run at the same time) are noisy:
 read them as orders of magnitude.
@@ -222,6 +222,18 @@ def run_baseline(data: Path) -> list[tuple]:
     return sorted(out)
 
 
+def _peak_rss_mb() -> float:
+    """This process's peak RSS. VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork+exec,
+    so a child of a big parent would report the parent's peak."""
+    try:
+        for line in Path("/proc/self/status").read_text().splitlines():
+            if line.startswith("VmHWM:"):
+                return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
 def child(variant: str, data: str, result: str) -> None:
     import polars  # noqa: F401 - imports are not part of the measured time
     import pyarrow.parquet  # noqa: F401
@@ -231,7 +243,7 @@ def child(variant: str, data: str, result: str) -> None:
     started = time.perf_counter()
     rows = (run_ours if variant == "ours" else run_baseline)(Path(data))
     seconds = time.perf_counter() - started
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    peak_mb = _peak_rss_mb()
     Path(result).write_bytes(pickle.dumps({"rows": rows, "seconds": seconds, "peak_mb": peak_mb}))
 
 
