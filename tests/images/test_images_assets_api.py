@@ -1,8 +1,8 @@
 """The images assets through Dagster and the /v1/images endpoints.
 
-Part one runs the bundled landing zone (the Wikidata slice, the Chamorro SQL dumps and the
-whole Hausa Wikipedia). Part two builds a small landing zone with what the samples lack (an
-imagelinks dump, a Commons category listing), written by the test in the dumps' real format.
+One landing zone: the bundled samples (the Wikidata slice, the Chamorro SQL dumps, the whole
+Hausa Wikipedia), linked, plus what the samples lack, written by the test in the dumps' real
+format: a small wiki `xxwiki` with an imagelinks dump, and a Commons category listing.
 """
 
 import gzip
@@ -72,26 +72,43 @@ def _all_checks_pass(result):
 
 @pytest.fixture(scope="module")
 def samples(tmp_path_factory):
-    data_root = tmp_path_factory.mktemp("data")
-    resources = build_resources(data_root=data_root, dumps_dir=SAMPLE_DUMPS,
+    root = tmp_path_factory.mktemp("landing")
+    dumps = _small_landing(root, with_wikidata=False)
+    for name in ("chwiki", "hawiki", "wikidatawiki"):
+        (dumps / name).symlink_to(SAMPLE_DUMPS / name, target_is_directory=True)
+    data_root = root / "data"
+    resources = build_resources(data_root=data_root, dumps_dir=dumps,
                                 crawls_dir=SAMPLE_CRAWLS, engine="local")
     publish_sitelinks(data_root, tmp_path_factory.mktemp("work"))
     with dg.instance_for_test() as instance:
-        runs = {"wikidata": materialize_partition(
+        instance.add_dynamic_partitions("wiki", ["chwiki", "commonswiki", "hawiki", "xxwiki"])
+        runs = {"xxwiki": materialize_partition(WIKI_ASSETS, "xxwiki", instance=instance,
+                                                resources=resources)}
+        # Suggestions before any Wikidata claims are published: runs, and says so.
+        runs["early"] = dg.materialize([image_suggestions], instance=instance,
+                                       resources=resources)
+        runs["wikidata"] = materialize_partition(
             WIKIDATA_ASSETS, "20190101", instance=instance, resources=resources,
-            dynamic="wikidata_dump")}
+            dynamic="wikidata_dump")
+        runs["commonswiki"] = materialize_partition(WIKI_ASSETS, "commonswiki",
+                                                    instance=instance, resources=resources)
         for wiki in ("chwiki", "hawiki"):
             runs[wiki] = materialize_partition([pages, *WIKI_ASSETS], wiki, instance=instance,
-                                               resources=resources, dynamic="wiki")
+                                               resources=resources)
         runs["global"] = dg.materialize(GLOBAL_ASSETS, instance=instance, resources=resources)
         yield {"runs": runs, "resources": resources, "data_root": data_root}
 
 
 def test_every_run_succeeds_and_every_check_passes(samples):
-    for run in samples["runs"].values():
-        assert run.success
-        if run is not samples["runs"]["wikidata"]:
+    runs = samples["runs"]
+    for name, run in runs.items():
+        assert run.success, name
+        if name not in ("early", "commonswiki"):
             _all_checks_pass(run)
+    # Commons' dumps are the category listing, not a wiki: nothing is built for it.
+    assert runs["commonswiki"].get_asset_materialization_events() == []
+    early = _meta(runs["early"], "image_suggestions")
+    assert early["wikidata"].value.startswith("none published")
 
 
 def test_chamorro_from_sql_dumps_only(samples):
@@ -123,13 +140,13 @@ def test_hausa_from_wikitext_with_items_from_sitelinks(samples):
 def test_suggestions_coverage_and_versions_in_metadata(samples):
     meta = _meta(samples["runs"]["global"], "image_suggestions")
     rows = {r["wiki"]: r for r in meta["coverage_rows"].value}
-    assert set(rows) == {"chwiki", "hawiki"}
+    assert set(rows) == {"chwiki", "hawiki", "xxwiki"}
     assert rows["chwiki"]["unillustrated"] == 171 and rows["chwiki"]["articles"] == 582
     assert rows["hawiki"]["with_suggestion"] == 1 and rows["hawiki"]["from_wikidata"] == 1
     assert "| hawiki |" in meta["coverage"].value
     assert meta["wikidata"].value.startswith("item_images 20190101")
-    assert meta["commons_listing"].value.startswith("none")
-    assert set(meta["input_versions"].value["lead_image"]) == {"chwiki", "hawiki"}
+    assert meta["commons_listing"].value.startswith(f"commonswiki {DATE}")
+    assert set(meta["input_versions"].value["lead_image"]) == {"chwiki", "hawiki", "xxwiki"}
     table = pl.from_arrow(samples["resources"]["store"].require("image_suggestions").table())
     jamus = table.filter(pl.col("page_title") == "Jamus")
     assert jamus["image"].to_list() == ["Neuschwanstein_Castle_(532850).jpg",
@@ -161,7 +178,7 @@ def test_api_article_and_best_first(samples):
         best = client.get("/v1/images/hawiki", params={"limit": 5}).json()
         assert best["total"] == 1 and best["articles"][0]["page_title"] == "Jamus"
         assert client.get("/v1/images/chwiki").json()["articles"] == []
-        missing = client.get("/v1/images/xxwiki")
+        missing = client.get("/v1/images/yywiki")
         assert missing.status_code == 404 and missing.json()["name"] == "Not Found"
         for bad in ({"limit": 0}, {"limit": 5000}, {"limit": "many"}):
             assert client.get("/v1/images/hawiki", params=bad).status_code == 400
@@ -201,25 +218,11 @@ def _small_landing(root, with_wikidata=True):
     return dumps
 
 
-def test_imagelinks_and_commons_listing_end_to_end(tmp_path):
-    dumps = _small_landing(tmp_path)
-    resources = build_resources(data_root=tmp_path / "data", dumps_dir=dumps,
-                                crawls_dir=SAMPLE_CRAWLS, engine="local")
-    with dg.instance_for_test() as instance:
-        instance.add_dynamic_partitions("wiki", ["commonswiki", "xxwiki"])
-        # Suggestions before any Wikidata claims are published: runs, and says so.
-        materialize_partition(WIKI_ASSETS, "xxwiki", instance=instance, resources=resources)
-        early = dg.materialize([image_suggestions], instance=instance, resources=resources)
-        assert _meta(early, "image_suggestions")["wikidata"].value.startswith("none published")
-        materialize_partition([item_images], "20190101", instance=instance,
-                              resources=resources, dynamic="wikidata_dump")
-        commons = materialize_partition(WIKI_ASSETS, "commonswiki", instance=instance,
-                                        resources=resources)
-        assert commons.success and not commons.get_asset_materialization_events()
-        final = dg.materialize(GLOBAL_ASSETS, instance=instance, resources=resources)
-        _all_checks_pass(final)
-    store = resources["store"]
+def test_imagelinks_and_commons_listing_end_to_end(samples):
+    store = samples["resources"]["store"]
     assert store.current("image_articles", "commonswiki") is None
+    assert _meta(samples["runs"]["xxwiki"], "image_links")["built_from"].value.startswith(
+        "imagelinks SQL dump (il_to)")
     links = _meta_table(store, "image_links", "xxwiki")
     assert links.select("page_id", "image").rows() == [
         (1, "Flag_of_Germany.svg"), (2, "Flag_of_Germany.svg"), (3, "Brazil_beach.jpg"),
@@ -235,8 +238,6 @@ def test_imagelinks_and_commons_listing_end_to_end(tmp_path):
     belgium = table.filter(pl.col("page_id") == 2)  # no P18; P373 "Belgium" on Commons
     assert belgium.select("image", "confidence", "source").rows() == [
         ("Grand_Place_Brussels.jpg", "low", "commons"), ("Atomium.jpg", "low", "commons")]
-    meta = _meta(final, "image_suggestions")
-    assert meta["commons_listing"].value.startswith(f"commonswiki {DATE}")
 
 
 def _meta_table(store, asset, wiki):
