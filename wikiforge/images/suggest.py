@@ -80,7 +80,7 @@ class Suggestions:
             article without any: ``wiki, page_id, page_title, item, rank, image, confidence,
             score, source, found_on, instance_of, is_article_page``.
         per_source: The top ``top_k`` candidates of each source on its own (``wiki, page_id,
-            source, image``), for the offline evaluation and the coverage counts.
+            source, image, rank``), for the offline evaluation; empty unless asked for.
         raw: Per article, whether the item has a P18, a P373 or another wiki's lead image
             before any filter (the reference's raw coverage columns).
         stats: Candidates removed by each filter.
