@@ -272,6 +272,18 @@ class DataRoot:
         }
         return sorted(found)
 
+    def published_files(self) -> dict[tuple[str, str, str], str]:
+        """sha256 of every file of every published asset partition, by (asset, partition,
+        file name), as the manifests record them: what two builds are compared by."""
+        out = {}
+        for asset in self.assets():
+            for partition in self.partitions(asset):
+                stored = self.current(asset, partition)
+                if stored is not None:
+                    for name, info in stored.files.items():
+                        out[(asset, partition, name)] = info["sha256"]
+        return out
+
     def partitions(self, asset: str | Iterable[str]) -> list[str]:
         """Partition keys that have a published version, sorted."""
         try:

@@ -75,7 +75,9 @@ def link_datasets(
         "partial_dump": partial,
         "dataset_checksums": checksums,
         "model": model_name,
-        "pages_version": pages.version,
+        # The checksum, not the version name (a timestamp): same pages, same file. The exact
+        # input versions are in the manifest's lineage.
+        "pages_checksum": pages.checksum,
     }
     (bundle / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1))
     art.stats = {"anchors": len(anchor_map), "pageids": len(ids), "redirects": len(redirect_map),
