@@ -475,9 +475,12 @@ class SqlDump:
 
 
 def _to_batch(rows: list[tuple[Any, ...]], schema: pa.Schema) -> pa.RecordBatch:
-    columns = list(zip(*rows, strict=True))
+    # One comprehension per column: zip(*rows) over tens of thousands of rows is much slower.
     return pa.RecordBatch.from_arrays(
-        [pa.array(values, type=f.type) for values, f in zip(columns, schema, strict=True)],
+        [
+            pa.array([row[index] for row in rows], type=column.type)
+            for index, column in enumerate(schema)
+        ],
         schema=schema,
     )
 
