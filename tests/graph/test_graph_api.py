@@ -1,29 +1,29 @@
-"""The PageRank endpoints over a materialized chwiki partition, and the lookup they use."""
+"""The PageRank endpoints over a published chwiki pagerank table, and the lookup they use."""
 
-import dagster as dg
 import pyarrow as pa
 import pytest
 from litestar.testing import TestClient
 
-from assets.graph.link_graph import link_graph
-from assets.graph.pagerank import pagerank
 from serving.app import create_app
-from resources import build_resources
-from tests.conftest import SAMPLE_CRAWLS, SAMPLE_DUMPS, materialize_partition
+from wikiforge.graph.generate import chwiki_sample_graph
 from wikiforge.graph.lookup import PageRankIndex
+from wikiforge.graph.scores import pagerank
+from wikiforge.graph.tables import PAGERANK_SCHEMA, pagerank_table
+from wikiforge.storage import DataRoot, describe_files, write_parquet
 
 
 @pytest.fixture(scope="module")
 def client(tmp_path_factory):
-    """One chwiki materialization shared by every request test of this module."""
+    """The chwiki PageRank table published (as the pagerank asset writes it) and served."""
     data_root = tmp_path_factory.mktemp("graph-api") / "data"
-    data_root.mkdir()
-    resources = build_resources(data_root=data_root, dumps_dir=SAMPLE_DUMPS,
-                                crawls_dir=SAMPLE_CRAWLS, engine="local")
-    with dg.instance_for_test() as instance:
-        result = materialize_partition([link_graph, pagerank], "chwiki", instance=instance,
-                                       resources=resources, dynamic="wiki")
-    assert result.success
+    root = DataRoot(data_root)
+    graph = chwiki_sample_graph()
+    table = pagerank_table(graph, pagerank(graph.node_count, graph.source, graph.target))
+    staged = root.staging()
+    rows = write_parquet(staged, table, PAGERANK_SCHEMA, what="pagerank")
+    root.publish("pagerank", "chwiki", staged,
+                 {"asset": "pagerank", "partition": "chwiki", "files": describe_files(staged),
+                  "rows": rows})
     with TestClient(app=create_app(data_root)) as test_client:
         yield test_client
 
@@ -63,6 +63,7 @@ def test_one_article(client):
     ("path", "status"),
     [
         ("/v1/pagerank/chwiki/No_such_article", 404),
+        ("/v1/pagerank/chwiki/AC/DC", 404),
         ("/v1/pagerank/xxwiki", 404),
         ("/v1/pagerank/xxwiki/Guam", 404),
         ("/v1/pagerank/BAD!", 400),
