@@ -5,7 +5,7 @@ import dagster as dg
 import assets
 from jobs import build_jobs
 from resources import build_resources
-from sensors import build_landing_sensor
+from sensors import build_global_refresh_sensor, build_landing_sensor
 
 
 def build_defs(loggers: dict | None = None, **resource_overrides) -> dg.Definitions:
@@ -16,7 +16,11 @@ def build_defs(loggers: dict | None = None, **resource_overrides) -> dg.Definiti
         assets=all_assets,
         asset_checks=dg.load_asset_checks_from_package_module(assets),
         jobs=jobs,
-        sensors=[build_landing_sensor(jobs)],
+        sensors=[
+            sensor
+            for sensor in (build_landing_sensor(jobs), build_global_refresh_sensor(jobs))
+            if sensor is not None
+        ],
         resources=build_resources(**resource_overrides),
         loggers=loggers,
     )

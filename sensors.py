@@ -110,3 +110,26 @@ def evaluate_landing(
         ],
         cursor=json.dumps(handled, sort_keys=True),
     )
+
+
+def build_global_refresh_sensor(jobs: list) -> dg.SensorDefinition | None:
+    """After any partition run succeeds, refresh the unpartitioned assets (cross-wiki image
+    suggestions, entity PageRank...) from what is now published. None when there are none."""
+    by_name = {job.name: job for job in jobs}
+    if "global_job" not in by_name:
+        return None
+    monitored = [by_name[name] for name in DYNAMIC_BY_JOB if name in by_name]
+    monitored += [by_name["month_job"]] if "month_job" in by_name else []
+
+    @dg.run_status_sensor(
+        run_status=dg.DagsterRunStatus.SUCCESS,
+        monitored_jobs=monitored,
+        request_job=by_name["global_job"],
+        default_status=dg.DefaultSensorStatus.RUNNING,
+        name="global_refresh_sensor",
+    )
+    def global_refresh_sensor(context: dg.RunStatusSensorContext) -> dg.RunRequest:
+        """Requests the global job once per successful partition run."""
+        return dg.RunRequest(run_key=f"after-{context.dagster_run.run_id}")
+
+    return global_refresh_sensor

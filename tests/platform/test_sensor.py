@@ -75,3 +75,26 @@ def test_whole_sample_landing_zone(instance):
     assert {p for j, p in jobs if j == "wiki_job"} == {
         "chwiki", "elwiki", "enwiki", "hawiki", "jawiki", "nvwiki", "ukwiki"
     }
+
+
+def test_global_assets_refresh_after_a_partition_run_succeeds(instance):
+    from sensors import build_global_refresh_sensor
+
+    @dg.asset
+    def tiny() -> int:
+        return 1
+
+    wiki_job = dg.define_asset_job("wiki_job", selection=[tiny])
+    global_job = dg.define_asset_job("global_job", selection=[tiny])
+    sensor = build_global_refresh_sensor([wiki_job, global_job])
+    resolved = dg.Definitions(assets=[tiny], jobs=[wiki_job, global_job]).resolve_job_def("wiki_job")
+    result = resolved.execute_in_process(instance=instance)
+    context = dg.build_run_status_sensor_context(
+        sensor_name=sensor.name,
+        dagster_event=result.get_run_success_event(),
+        dagster_instance=instance,
+        dagster_run=result.dagster_run,
+    )
+    request = sensor(context)
+    assert request.run_key == f"after-{result.run_id}"
+    assert build_global_refresh_sensor([wiki_job]) is None
