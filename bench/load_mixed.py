@@ -10,19 +10,21 @@ its own wrk process so that each gets its own latency distribution:
     qrank download /download/qrank.csv.gz, qrank-stats.json and the plot
     task search   /v1/tasks/search?q=... with queries made of the indexed tasks' titles
 
-At `--publish-at` seconds a new version of qrank + qrank_stats, link_model + link_datasets and
-task_index is materialized and published (bench/load_publish.py: Dagster, real IO manager)
-while the load continues. Promises checked: zero failed requests (socket errors, timeouts and
+At `--publish-at` seconds (default 5) new versions of qrank + qrank_stats, link_model +
+link_datasets and task_index are materialized and published (bench/load_publish.py: Dagster,
+the real IO manager; one process per partition family) while the load continues. Promises checked: zero failed requests (socket errors, timeouts and
 non-2xx/3xx statuses, as wrk counts them), the server answering from the new versions at the
 end, and its resident memory at the end within 10 % of the start (after warm-up).
 
 Data: `--data DIR` (e.g. made by `wikiforge demo`), or by default the bundled sample slice
 (elwiki, the 2019 Wikidata sample with the 2018 page views, the sample-warc crawl) materialized
-once into bench/.cache/load-data. No baseline server exists for this mix; the figures are the
-server's own, on whatever else the machine is running (say so when quoting them).
+once into bench/.cache/load-data. Baseline (`--baseline`, run first in the same invocation): the
+same server and load with admission control of the CPU-heavy routes turned off
+(WIKIFORGE_HEAVY_CONCURRENCY=0), i.e. every request straight to the thread pool. Figures depend
+on whatever else the machine runs; say so when quoting them.
 
-Reproduce: apt-get install -y wrk && .venv/bin/python bench/load_mixed.py [--duration 60]
-    [--connections 64] [--publish-at 15] [--data DIR]
+Reproduce: apt-get install -y wrk && .venv/bin/python bench/load_mixed.py [--baseline]
+    [--duration 60] [--connections 64] [--publish-at 5] [--data DIR]
 """
 
 from __future__ import annotations
@@ -131,7 +133,10 @@ def plan(root: DataRoot, work: Path, connections: int) -> tuple[dict[str, Kind],
         title = urllib.parse.quote(row["title"].replace(" ", "_"), safe="")
         kinds["links GET"].requests.append(
             ("GET", f"/v1/linkrecommendations/wikipedia/{domain}/{title}", ""))
-    for n, row in enumerate(sorted(articles, key=lambda r: len(r["text"]))[-8:]):
+    by_size = sorted(articles, key=lambda r: (len(r["text"]), r["title"]))
+    # Eight articles spread over the size range (smallest to largest), as real traffic is.
+    spread = [by_size[round(i * (len(by_size) - 1) / 7)] for i in range(8)]
+    for n, row in enumerate(spread):
         body = work / f"post-{n}.json"
         body.write_text(json.dumps({"wikitext": row["text"], "revid": row["revision_id"],
                                     "pageid": row["page_id"]}))
@@ -186,54 +191,57 @@ def versions(root: DataRoot, scope: dict) -> dict[str, str]:
     }
 
 
-def publish_all(data: Path, scope: dict, log: list[str]) -> None:
-    """New versions of what the load reads, one partition family after the other."""
+def start_publishers(data: Path, scope: dict, start_at: float) -> list[subprocess.Popen]:
+    """New versions of what the load reads: one publisher process per partition family, all
+    starting at ``start_at`` (each imports Dagster before that, so the publishes start on
+    time and land while the load runs)."""
     groups = [
-        (scope["dump"], "wikidata_dump", ["assets.qrank.qrank:qrank",
-                                          "assets.qrank.qrank:qrank_stats"]),
-        (scope["wiki"], "wiki", ["assets.links.link_model:link_model",
-                                 "assets.links.link_datasets:link_datasets"]),
-        (scope["crawl"], "crawl", ["assets.tasks.task_index:task_index"]),
+        f"{scope['dump']}:wikidata_dump:assets.qrank.qrank:qrank,assets.qrank.qrank:qrank_stats",
+        f"{scope['wiki']}:wiki:assets.links.link_model:link_model,"
+        "assets.links.link_datasets:link_datasets",
+        f"{scope['crawl']}:crawl:assets.tasks.task_index:task_index",
     ]
-    for partition, family, specs in groups:
-        started = time.monotonic()
-        done = subprocess.run(
+    return [
+        subprocess.Popen(
             [sys.executable, str(REPO / "bench" / "load_publish.py"), "--data", str(data),
-             "--partition", partition, "--family", family, *specs],
-            cwd=REPO, capture_output=True, text=True)
-        took = time.monotonic() - started
-        status = "ok" if done.returncode == 0 else f"FAILED: {done.stdout[-300:]}{done.stderr[-600:]}"
-        log.append(f"{family}[{partition}] {len(specs)} assets: {status} ({took:.1f}s)")
+             "--start-at", str(start_at), "--group", group],
+            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+        for group in groups
+    ]
 
 
-def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--data", type=Path, default=None)
-    parser.add_argument("--duration", type=int, default=60)
-    parser.add_argument("--connections", type=int, default=64)
-    parser.add_argument("--publish-at", type=float, default=15.0)
-    parser.add_argument("--wrk", default=shutil.which("wrk") or "wrk")
-    args = parser.parse_args()
-    if not shutil.which(args.wrk):
-        raise SystemExit("wrk is not installed: apt-get install -y wrk")
+@dataclass
+class Pass:
+    """One run of the load: its settings and what it measured."""
 
-    data = args.data or CACHE / "load-data"
-    if not (data / "link_datasets").is_dir():
-        if args.data:
-            raise SystemExit(f"{data} has no link_datasets: run `wikiforge demo --data {data}`")
-        build_sample_root(data.resolve())
-    data = data.resolve()
-    root = DataRoot(data)
-    work = Path(tempfile.mkdtemp(prefix="load-mixed-"))
-    kinds, scope = plan(root, work, args.connections)
+    label: str
+    heavy_concurrency: int
+    kinds: dict[str, Kind]
+    rss_start: int = 0
+    rss_end: int = 0
+    rss_peak: int = 0
+    publishes: list[dict] = field(default_factory=list)
+    publish_error: str = ""
+    before: dict = field(default_factory=dict)
+    after: dict = field(default_factory=dict)
+    served: dict = field(default_factory=dict)
 
+
+def run_pass(args, data: Path, root: DataRoot, scope: dict, kinds: dict[str, Kind], work: Path,
+             label: str, heavy_concurrency: int) -> Pass:
+    """Serve, warm up, then load for ``args.duration`` s while the publisher runs."""
+    result = Pass(label, heavy_concurrency, {k: Kind(k, v.connections, list(v.requests))
+                                             for k, v in kinds.items()})
+    kinds = result.kinds
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     wikiforge = Path(sys.executable).with_name("wikiforge")
     command = [str(wikiforge)] if wikiforge.exists() else [sys.executable, "-c",
                                                            "from cli import main; main()"]
+    env = {**os.environ, "WIKIFORGE_HEAVY_CONCURRENCY": str(heavy_concurrency)}
     server = subprocess.Popen([*command, "serve", "--data", str(data), "--port", str(port)],
-                              cwd=REPO, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+                              cwd=REPO, env=env, stdout=subprocess.DEVNULL,
+                              stderr=subprocess.DEVNULL)
     try:
         deadline = time.monotonic() + 300
         while True:
@@ -245,48 +253,54 @@ def main() -> None:
             if server.poll() is not None or time.monotonic() > deadline:
                 raise SystemExit("wikiforge serve did not start")
             time.sleep(0.3)
-        print(f"server pid {server.pid} on {base}; warming up ...")
+        print(f"[{label}] server pid {server.pid} on {base}; warming up ...")
         warm_up(base, kinds)
-        before = versions(root, scope)
-        rss_start = rss_bytes(server.pid)
-        rss_samples = [rss_start]
+        result.before = versions(root, scope)
+        result.rss_start = rss_bytes(server.pid)
+        samples = [result.rss_start]
         stop = threading.Event()
 
         def sample_memory() -> None:
             while not stop.wait(0.5):
                 try:
-                    rss_samples.append(rss_bytes(server.pid))
+                    samples.append(rss_bytes(server.pid))
                 except (OSError, RuntimeError):
                     return
 
         sampler = threading.Thread(target=sample_memory, daemon=True)
         sampler.start()
+        load_start = time.time() + 1.0
+        publishers = start_publishers(data, scope, load_start + args.publish_at)
+        time.sleep(max(0.0, load_start - time.time()))
         runs = {}
         for offset, kind in enumerate(kinds.values()):
             listing = work / f"{kind.name.replace(' ', '-')}.tsv"
             listing.write_text("".join(f"{m}\t{p}\t{b}\n" for m, p, b in kind.requests))
-            env = {**os.environ, "WRK_REQUESTS": str(listing), "WRK_OFFSET": str(offset * 7)}
+            wrk_env = {**os.environ, "WRK_REQUESTS": str(listing), "WRK_OFFSET": str(offset * 7)}
             runs[kind.name] = subprocess.Popen(
                 [args.wrk, "-t1", f"-c{kind.connections}", f"-d{args.duration}s",
                  "--timeout", "60s", "-s", str(LUA), base],
-                env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
-        started = time.monotonic()
-        publish_log: list[str] = []
-        time.sleep(max(0.0, args.publish_at - (time.monotonic() - started)))
-        publish_started = time.monotonic() - started
-        publish_all(data, scope, publish_log)
-        publish_ended = time.monotonic() - started
+                env=wrk_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
         outputs = {name: proc.communicate()[0] for name, proc in runs.items()}
         stop.set()
         sampler.join()
-        # Wait out the catalog's one-second pointer re-check, then let the next requests swap.
+        for publisher in publishers:
+            published, errors = publisher.communicate()
+            result.publishes += [
+                {**item, "started": item["started"] - load_start,
+                 "published": item["published"] - load_start}
+                for item in (json.loads(x) for x in published.splitlines() if x.startswith("{"))]
+            if publisher.returncode != 0:
+                result.publish_error += errors[-800:]
+        # Wait out the catalog's one-second pointer re-check; the next requests swap versions.
         time.sleep(1.5)
         for kind in kinds.values():
             method, path, body_file = kind.requests[0]
             fetch(base, method, path, Path(body_file).read_bytes() if body_file else None)
-        rss_end = rss_bytes(server.pid)
-        after = versions(root, scope)
-        served = served_versions(base, kinds, root, scope)
+        result.rss_end = rss_bytes(server.pid)
+        result.rss_peak = max(samples)
+        result.after = versions(root, scope)
+        result.served = served_versions(base, kinds, root, scope)
     finally:
         server.terminate()
         try:
@@ -298,9 +312,48 @@ def main() -> None:
         if line is None:
             raise SystemExit(f"wrk ({name}) printed no result:\n{text}")
         kinds[name].result = json.loads(line)
-    report(args, kinds, rss_start, rss_end, max(rss_samples), before, after, served,
-           publish_log, publish_started, publish_ended)
+    return result
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--data", type=Path, default=None)
+    parser.add_argument("--duration", type=int, default=60)
+    parser.add_argument("--connections", type=int, default=64)
+    parser.add_argument("--publish-at", type=float, default=5.0)
+    parser.add_argument("--baseline", action="store_true",
+                        help="also run the same load with no admission control of CPU-heavy "
+                             "routes (WIKIFORGE_HEAVY_CONCURRENCY=0), first")
+    parser.add_argument("--wrk", default=shutil.which("wrk") or "wrk")
+    args = parser.parse_args()
+    if not shutil.which(args.wrk):
+        raise SystemExit("wrk is not installed: apt-get install -y wrk")
+    data = args.data or CACHE / "load-data"
+    if not (data / "link_datasets").is_dir():
+        if args.data:
+            raise SystemExit(f"{data} has no link_datasets: run `wikiforge demo --data {data}`")
+        build_sample_root(data.resolve())
+    data = data.resolve()
+    root = DataRoot(data)
+    work = Path(tempfile.mkdtemp(prefix="load-mixed-"))
+    kinds, scope = plan(root, work, args.connections)
+    passes = []
+    if args.baseline:
+        passes.append(run_pass(args, data, root, scope, kinds, work,
+                               "baseline: no admission control", 0))
+    from serving.app import default_heavy_concurrency
+
+    limit = default_heavy_concurrency()
+    passes.append(run_pass(args, data, root, scope, kinds, work,
+                           f"wikiforge serve (CPU-heavy routes {limit} at a time)", limit))
+    kept = [report(args, one, verdicts=(one is passes[-1])) for one in passes]
+    print("Reproduce: apt-get install -y wrk && .venv/bin/python bench/load_mixed.py "
+          f"--duration {args.duration} --connections {args.connections} "
+          f"--publish-at {args.publish_at:g}" + (" --baseline" if args.baseline else "")
+          + (f" --data {args.data}" if args.data else ""))
     shutil.rmtree(work, ignore_errors=True)
+    if not kept[-1]:
+        sys.exit(1)
 
 
 def served_versions(base: str, kinds: dict[str, Kind], root: DataRoot, scope: dict) -> dict:
@@ -320,18 +373,17 @@ def served_versions(base: str, kinds: dict[str, Kind], root: DataRoot, scope: di
     return out
 
 
-def report(args, kinds, rss_start, rss_end, rss_peak, before, after, served, publish_log,
-           publish_started, publish_ended) -> None:
+def report(args, run: Pass, verdicts: bool) -> bool:
+    """Print one pass's table (and, for the pass that counts, the promises kept)."""
     mib = 1 << 20
     print()
-    print(f"wrk, {args.connections} connections, {args.duration} s, 127.0.0.1; a new "
-          f"materialization published from t={publish_started:.0f}s to t={publish_ended:.0f}s")
+    print(f"== {run.label}: wrk, {args.connections} connections, {args.duration} s, 127.0.0.1")
     header = (f"{'endpoint':<15} {'conns':>5} {'requests':>9} {'req/s':>7} {'p50 ms':>8} "
               f"{'p90 ms':>8} {'p99 ms':>8} {'max ms':>8} {'failed':>7}")
     print(header)
     print("-" * len(header))
     total_failed = total = 0
-    for kind in kinds.values():
+    for kind in run.kinds.values():
         r = kind.result
         failed = r["connect"] + r["read"] + r["write"] + r["status"] + r["timeout"]
         total_failed += failed
@@ -341,35 +393,36 @@ def report(args, kinds, rss_start, rss_end, rss_peak, before, after, served, pub
               f"{r['p90_us'] / 1e3:>8.1f} {r['p99_us'] / 1e3:>8.1f} {r['max_us'] / 1e3:>8.1f} "
               f"{failed:>7}")
     print("-" * len(header))
-    print(f"{'all':<15} {sum(k.connections for k in kinds.values()):>5} {total:>9} "
+    print(f"{'all':<15} {sum(k.connections for k in run.kinds.values()):>5} {total:>9} "
           f"{total / args.duration:>7.1f} {'':>8} {'':>8} {'':>8} {'':>8} {total_failed:>7}")
-    print()
-    for line in publish_log:
-        print(f"published: {line}")
-    switched = [a for a in before if before[a] != after[a]]
-    print(f"new versions published during the run: {len(switched)} of {len(before)} "
-          f"({', '.join(switched)})")
-    fresh = (served["link_datasets"] == after["link_datasets"]
-             and served["qrank"] == after["qrank"] and served["task_index"] == "current")
-    print(f"served after the run: link_datasets {served['link_datasets']}, qrank "
-          f"{served['qrank']}, task_index {served['task_index']} -> "
-          f"{'new versions' if fresh else 'NOT the new versions'}")
-    growth = (rss_end - rss_start) / rss_start
-    print(f"server RSS: start {rss_start / mib:.0f} MiB (after warm-up), end "
-          f"{rss_end / mib:.0f} MiB ({growth:+.1%}), peak {rss_peak / mib:.0f} MiB")
-    verdicts = {
+    for item in run.publishes:
+        print(f"published {item['group']} ({', '.join(a.split(':')[1] for a in item['assets'])})"
+              f": t={item['started']:.1f}s -> t={item['published']:.1f}s")
+    if run.publish_error:
+        print(f"publisher FAILED: {run.publish_error}")
+    in_window = [p for p in run.publishes if p["published"] < args.duration]
+    switched = [a for a in run.before if run.before[a] != run.after[a]]
+    fresh = (run.served.get("link_datasets") == run.after.get("link_datasets")
+             and run.served.get("qrank") == run.after.get("qrank")
+             and run.served.get("task_index") == "current")
+    print(f"new versions: {len(switched)} of {len(run.before)} datasets; "
+          f"{len(in_window)} of {len(run.publishes)} publishes landed during the load; served "
+          f"after the run: {'the new versions' if fresh else 'NOT the new versions'}")
+    growth = (run.rss_end - run.rss_start) / run.rss_start
+    print(f"server RSS: start {run.rss_start / mib:.0f} MiB (after warm-up), end "
+          f"{run.rss_end / mib:.0f} MiB ({growth:+.1%}), peak {run.rss_peak / mib:.0f} MiB")
+    if not verdicts:
+        return True
+    promises = {
         "zero failed requests": total_failed == 0,
         "memory at the end within 10% of the start": abs(growth) <= 0.10,
-        "every publish succeeded and is served": len(switched) == len(before) and fresh,
+        "a new materialization published during the load, and then served":
+            bool(in_window) and len(switched) == len(run.before) and fresh,
     }
-    for promise, kept in verdicts.items():
+    for promise, kept in promises.items():
         print(f"{'PASS' if kept else 'FAIL'}  {promise}")
     print()
-    print("Reproduce: apt-get install -y wrk && .venv/bin/python bench/load_mixed.py "
-          f"--duration {args.duration} --connections {args.connections} "
-          f"--publish-at {args.publish_at:g}" + (f" --data {args.data}" if args.data else ""))
-    if not all(verdicts.values()):
-        sys.exit(1)
+    return all(promises.values())
 
 
 if __name__ == "__main__":

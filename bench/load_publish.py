@@ -4,15 +4,15 @@ Used by bench/load_mixed.py to publish a new materialization while the server is
 the named assets are recomputed by Dagster with the real IO manager, reading their inputs from
 what the data root already holds, and published atomically (new version, pointer moved).
 
-Reproduce: .venv/bin/python bench/load_publish.py --data DIR --dumps samples/dumps
-    --crawls samples/crawls --partition 20190101 --family wikidata_dump
-    assets.qrank.qrank:qrank assets.qrank.qrank:qrank_stats
+Reproduce: .venv/bin/python bench/load_publish.py --data DIR
+    --group 20190101:wikidata_dump:assets.qrank.qrank:qrank,assets.qrank.qrank:qrank_stats
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import sys
 import time
 import warnings
@@ -63,13 +63,25 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--dumps", type=Path, default=REPO / "samples" / "dumps")
     parser.add_argument("--crawls", type=Path, default=REPO / "samples" / "crawls")
-    parser.add_argument("--partition", required=True)
-    parser.add_argument("--family", required=True, help="wiki, wikidata_dump or crawl")
-    parser.add_argument("assets", nargs="+", help="module:asset, e.g. assets.qrank.qrank:qrank")
+    parser.add_argument("--group", action="append", required=True,
+                        metavar="PARTITION:FAMILY:module:asset[,module:asset...]",
+                        help="one partition's assets to publish (repeatable, run in order)")
+    parser.add_argument("--start-at", type=float, default=0.0,
+                        help="wall-clock time (epoch seconds) to start at, after the imports")
     args = parser.parse_args()
-    seconds = publish(args.data.resolve(), args.dumps, args.crawls, args.partition, args.family,
-                      args.assets)
-    print(f"published {', '.join(args.assets)} [{args.partition}] in {seconds:.1f}s")
+    warnings.filterwarnings("ignore")
+    import dagster  # noqa: F401 - imported before waiting, so the publish starts on time
+
+    import resources  # noqa: F401
+
+    time.sleep(max(0.0, args.start_at - time.time()))
+    for group in args.group:
+        partition, family, specs = group.split(":", 2)
+        started = time.time()
+        seconds = publish(args.data.resolve(), args.dumps, args.crawls, partition, family,
+                          specs.split(","))
+        print(json.dumps({"group": f"{family}[{partition}]", "assets": specs.split(","),
+                          "started": started, "published": started + seconds}), flush=True)
 
 
 if __name__ == "__main__":

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import os
 from http import HTTPStatus
@@ -70,6 +71,41 @@ class RequestLineLimit(ASGIMiddleware):
         await next_app(scope, receive, send)
 
 
+#: Routes whose handlers compute for a while (the link recommender, task search): they are
+#: admitted a few at a time so that the threads running them cannot starve the cheap lookups
+#: (qrank, downloads, PageRank) of the interpreter lock; waiting costs nothing (async).
+CPU_HEAVY_PREFIXES = ("/v1/linkrecommendations/", "/v1/tasks/search")
+
+
+def default_heavy_concurrency() -> int:
+    """``$WIKIFORGE_HEAVY_CONCURRENCY``, else one per core (0 turns admission control off)."""
+    value = os.environ.get("WIKIFORGE_HEAVY_CONCURRENCY")
+    return int(value) if value not in (None, "") else max(1, os.cpu_count() or 1)
+
+
+class HeavyRouteAdmission(ASGIMiddleware):
+    """At most ``limit`` requests to a CPU-heavy route run at once; the rest wait their turn."""
+
+    scopes = (ScopeType.HTTP,)
+
+    def __init__(self, limit: int, prefixes: tuple[str, ...] = CPU_HEAVY_PREFIXES) -> None:
+        self.limit = limit
+        self.prefixes = prefixes
+        # One semaphore per event loop (test clients each run their own loop).
+        self._semaphores: dict[int, asyncio.Semaphore] = {}
+
+    async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        if self.limit <= 0 or not scope.get("path", "").startswith(self.prefixes):
+            await next_app(scope, receive, send)
+            return
+        loop = id(asyncio.get_running_loop())
+        semaphore = self._semaphores.get(loop)
+        if semaphore is None:
+            semaphore = self._semaphores.setdefault(loop, asyncio.Semaphore(self.limit))
+        async with semaphore:
+            await next_app(scope, receive, send)
+
+
 def _error(status: int, name: str, description: str, extra: dict | None = None) -> Response:
     return Response(
         ErrorBody(code=status, name=name, description=description, extra=extra),
@@ -100,8 +136,17 @@ def apidocs_redirect() -> Redirect:
     return Redirect(path="/docs/swagger")
 
 
-def create_app(data_root: str | Path | None = None, *, recheck_s: float = 1.0) -> Litestar:
-    """Build the app serving the assets under ``data_root`` (default ``$WIKIFORGE_DATA``/./data)."""
+def create_app(
+    data_root: str | Path | None = None,
+    *,
+    recheck_s: float = 1.0,
+    heavy_concurrency: int | None = None,
+) -> Litestar:
+    """Build the app serving the assets under ``data_root`` (default ``$WIKIFORGE_DATA``/./data).
+
+    ``heavy_concurrency``: how many CPU-heavy requests run at once (default: one per core, or
+    ``$WIKIFORGE_HEAVY_CONCURRENCY``; 0 = no limit).
+    """
     root = Path(data_root or os.environ.get("WIKIFORGE_DATA", "data")).resolve()
     catalog = DatasetCatalog(str(root), recheck_s=recheck_s)
     app = Litestar(
@@ -115,7 +160,11 @@ def create_app(data_root: str | Path | None = None, *, recheck_s: float = 1.0) -
             render_plugins=[SwaggerRenderPlugin()],
         ),
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
-        middleware=[RequestLineLimit()],
+        middleware=[
+            RequestLineLimit(),
+            HeavyRouteAdmission(default_heavy_concurrency() if heavy_concurrency is None
+                                else heavy_concurrency),
+        ],
         request_max_body_size=MAX_BODY_BYTES,
         debug=False,
     )
