@@ -72,11 +72,26 @@ class TableStream:
     stats: dict[str, Any] = field(default_factory=dict)
 
 
+# The data root of the IO manager running in this process (set for the duration of a run):
+# Artifacts made during a run are staged under it, so a killed run's files are swept like any
+# dead staging, and publishing them is a rename, not a copy from another filesystem.
+_RUN_DATA_ROOT: DataRoot | None = None
+
+
+def _new_artifacts_dir() -> Path:
+    if _RUN_DATA_ROOT is not None:
+        try:
+            return _RUN_DATA_ROOT.staging(prefix="art")
+        except OSError:  # an unwritable cache of a remote root: fall back to the temp dir
+            pass
+    return Path(tempfile.mkdtemp(prefix="wikiforge-art-"))
+
+
 @dataclass
 class Artifacts:
     """A directory of files an asset wrote in their own format, published as one version."""
 
-    dir: Path = field(default_factory=lambda: Path(tempfile.mkdtemp(prefix="wikiforge-art-")))
+    dir: Path = field(default_factory=_new_artifacts_dir)
     rows: int | None = None
     stats: dict[str, Any] = field(default_factory=dict)
 
@@ -146,6 +161,14 @@ class ParquetIOManager(dg.ConfigurableIOManager):
     @property
     def store(self) -> DataRoot:
         return open_data_root(self.data_root)
+
+    def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        global _RUN_DATA_ROOT
+        _RUN_DATA_ROOT = self.store
+
+    def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        global _RUN_DATA_ROOT
+        _RUN_DATA_ROOT = None
 
     # -- output --------------------------------------------------------------------------
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:

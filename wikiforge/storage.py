@@ -295,7 +295,7 @@ class DataRoot:
         return sorted(p.name for p in adir.iterdir() if (p / POINTER).is_file())
 
     # -- writing ---------------------------------------------------------------------------
-    def staging(self) -> Path:
+    def staging(self, prefix: str = "stage") -> Path:
         """A fresh staging directory on the same filesystem as the root (so rename is atomic).
 
         Its name carries this host and process id, so staging left by a writer that died
@@ -304,7 +304,7 @@ class DataRoot:
         base = self.root / ".staging"
         base.mkdir(parents=True, exist_ok=True)
         self.clean_staging()
-        return Path(tempfile.mkdtemp(prefix=f"stage-{_host_tag()}-{os.getpid()}-", dir=base))
+        return Path(tempfile.mkdtemp(prefix=f"{prefix}-{_host_tag()}-{os.getpid()}-", dir=base))
 
     def publish(
         self,

@@ -180,8 +180,8 @@ def test_sigkill_while_writing_the_qrank_file(served_root, tmp_path, client_for)
         _after_kill(root, assets, dump, before)
         still_previous()
         if phase == "qrank-gzip":
-            # The half-written file sat in the asset's temporary directory, never in the root.
-            assert list((tmp_path / "child-tmp").glob("wikiforge-art-*/qrank.csv.gz.tmp"))
+            # The half-written file sat in staging, beside the root, never in a version.
+            assert list((root / ".staging").glob("art-*/qrank.csv.gz.tmp"))
 
     Child(root, dump, "wikidata_dump", QRANK_ASSETS, "none", tmp_path).finish()
     _after_rerun(root, assets, dump, before)
