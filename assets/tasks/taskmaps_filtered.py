@@ -46,6 +46,10 @@ def _filter_stats_asset(filter_name: str):
         kinds={"python", "parquet"},
         metadata=table_schema(FILTER_STATS_SCHEMA),
         code_version="1",
+        description=(
+            f"Per-domain passed/failed counts of the `{filter_name}` filter (examples of "
+            "failures in the metadata)."
+        ),
     )
     def stats_asset(taskmaps_filtered: StoredAsset) -> dg.Output[pa.Table]:
         stats = json.loads(taskmaps_filtered.path(STATS_FILE).read_text())[filter_name]
@@ -60,10 +64,6 @@ def _filter_stats_asset(filter_name: str):
             "examples": dg.MetadataValue.json(stats["examples"][:20]),
         })
 
-    stats_asset.__doc__ = (
-        f"Per-domain passed/failed counts of the `{filter_name}` filter (examples of failures "
-        "in the metadata)."
-    )
     return stats_asset
 
 
