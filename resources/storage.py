@@ -76,14 +76,20 @@ class TableStream:
 # Artifacts made during a run are staged under it, so a killed run's files are swept like any
 # dead staging, and publishing them is a rename, not a copy from another filesystem.
 _RUN_DATA_ROOT: DataRoot | None = None
+# Artifacts directories made during the run; those an asset abandoned (it failed before
+# returning them) are removed when the run ends.
+_RUN_ARTIFACT_DIRS: set[Path] = set()
 
 
 def _new_artifacts_dir() -> Path:
     if _RUN_DATA_ROOT is not None:
         try:
-            return _RUN_DATA_ROOT.staging(prefix="art")
+            path = _RUN_DATA_ROOT.staging(prefix="art")
         except OSError:  # an unwritable cache of a remote root: fall back to the temp dir
             pass
+        else:
+            _RUN_ARTIFACT_DIRS.add(path)
+            return path
     return Path(tempfile.mkdtemp(prefix="wikiforge-art-"))
 
 
@@ -169,6 +175,9 @@ class ParquetIOManager(dg.ConfigurableIOManager):
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
         global _RUN_DATA_ROOT
         _RUN_DATA_ROOT = None
+        for leftover in _RUN_ARTIFACT_DIRS:
+            shutil.rmtree(leftover, ignore_errors=True)
+        _RUN_ARTIFACT_DIRS.clear()
 
     # -- output --------------------------------------------------------------------------
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
