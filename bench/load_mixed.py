@@ -12,8 +12,9 @@ its own wrk process so that each gets its own latency distribution:
 
 At `--publish-at` seconds (default 5) new versions of qrank + qrank_stats, link_model +
 link_datasets and task_index are materialized and published (bench/load_publish.py: Dagster,
-the real IO manager; one process per partition family) while the load continues. Promises checked: zero failed requests (socket errors, timeouts and
-non-2xx/3xx statuses, as wrk counts them), the server answering from the new versions at the
+the real IO manager; one process per partition family) while the load continues. Promises
+checked: zero failed requests (socket errors, timeouts and non-2xx/3xx statuses, as wrk counts
+them), the server answering from the new versions at the
 end, and its resident memory at the end within 10 % of the start (after warm-up).
 
 Data: `--data DIR` (e.g. made by `wikiforge demo`), or by default the bundled sample slice

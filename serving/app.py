@@ -114,7 +114,10 @@ def _error(status: int, name: str, description: str, extra: dict | None = None) 
 
 
 def _http_error(_: Request, exc: HTTPException) -> Response:
-    extra = exc.extra if isinstance(exc.extra, dict) else ({"errors": exc.extra} if exc.extra else None)
+    if isinstance(exc.extra, dict):
+        extra = exc.extra
+    else:
+        extra = {"errors": exc.extra} if exc.extra else None
     return _error(exc.status_code, HTTPStatus(exc.status_code).phrase, str(exc.detail), extra)
 
 

@@ -39,8 +39,10 @@ def install(phase: str, marker: Path, data_root: Path, asset_names: set[str]) ->
 
     def in_asset(path: str) -> bool:
         # A partition directory of one of the assets this run writes: <root>/<asset>/<partition>
-        rel = Path(path).resolve().relative_to(data_root) if path.startswith(str(data_root)) else None
-        return rel is not None and len(rel.parts) >= 2 and rel.parts[0] in asset_names
+        if not path.startswith(str(data_root)):
+            return False
+        rel = Path(path).resolve().relative_to(data_root)
+        return len(rel.parts) >= 2 and rel.parts[0] in asset_names
 
     if phase == "qrank-gzip":
         from wikiforge.qrank import ranking
@@ -103,7 +105,7 @@ def upstream_sources(assets: list) -> list:
         for dep in asset.specs_by_key[asset.key].deps:
             if dep.asset_key not in produced:
                 wanted.setdefault(dep.asset_key, asset.partitions_def)
-    return [dg.SourceAsset(key=key, partitions_def=partitions) for key, partitions in wanted.items()]
+    return [dg.SourceAsset(key=key, partitions_def=parts) for key, parts in wanted.items()]
 
 
 def main(argv: list[str]) -> None:

@@ -24,7 +24,8 @@ import pytest
 from resources import build_resources
 from tests.conftest import SAMPLE_CRAWLS, SAMPLE_DUMPS, materialize_partition
 
-WIKIDATA = SAMPLE_DUMPS / "wikidatawiki" / "entities" / "20190101" / "wikidata-20190101-all.json.bz2"
+WIKIDATA = (SAMPLE_DUMPS / "wikidatawiki" / "entities" / "20190101"
+            / "wikidata-20190101-all.json.bz2")
 
 
 def _meta(result, asset: str) -> dict:
