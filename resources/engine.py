@@ -7,15 +7,36 @@ function through ``mapInArrow`` and the same SQL in Spark SQL, on whatever maste
 ``PySparkResource`` is configured with (``local[1]`` in tests, a cluster in production).
 Both return something the storage IO manager publishes atomically: a ``TableStream`` (local) or
 the Parquet files Spark wrote (``Artifacts``).
+
+Steps with a reduce, or whose driver writes its own files, use the intermediate API:
+
+* ``stage(fn, source, schema)``: run a map and keep its output as a ``Staged`` table for SQL
+  (local: each worker process writes its own Parquet part; Spark: ``mapInArrow`` written under
+  the shared staging location). ``source`` is a published table, another ``Staged`` table, or a
+  task table (``wikiforge.mapreduce.task_table``: one call per row, for raw landing-zone files
+  such as the days of a month or the parts of a bzip2 dump);
+* ``staged_sql``: a SQL result kept as a ``Staged`` table;
+* ``iter_sql`` / ``sql_table``: a result streamed (in order) to this process;
+* ``sql_to_parquet``: a result as one zstd Parquet file (DuckDB's COPY, or Spark's parts
+  concatenated in order), for steps whose consumers read a single file;
+* ``stats_of``: the counters a map reported in its stats rows.
+
+A query is one text, or ``{"duckdb": ..., "spark": ...}`` where the dialects differ.
 """
 
 from __future__ import annotations
 
 import collections
+import multiprocessing
 import os
+import shutil
+import sys
+import tempfile
 import uuid
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from concurrent.futures import Future, ProcessPoolExecutor
+from contextlib import contextmanager
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal
 
@@ -26,9 +47,13 @@ import pyarrow.parquet as pq
 from dagster_pyspark import LazyPySparkResource
 
 from resources.storage import Artifacts, TableStream
+from wikiforge import mapreduce
 from wikiforge.storage import StoredAsset, check_schema
 
 BatchFn = Callable[[pa.RecordBatch], pa.RecordBatch | pa.Table]
+#: One SQL text for both engines, or one per engine: ``{"duckdb": ..., "spark": ...}`` where
+#: the dialects differ.
+Query = str | Mapping[str, str]
 
 DEFAULT_SPARK_CONFIG = {
     "spark.master": "local[2]",
@@ -65,6 +90,85 @@ def _empty_tolerant(results: Iterable[pa.RecordBatch | pa.Table], schema: pa.Sch
         if result.num_rows:
             yield result
     yield pa.Table.from_batches([], schema=schema)
+
+
+@dataclass
+class Staged:
+    """Parquet files an engine wrote as an intermediate result of a step (never published).
+
+    Usable wherever a ``StoredAsset`` is a SQL input (``parquet_paths``/``parquet_uris``).
+    ``paths`` are local files (the local engine, or Spark on a local filesystem); ``uris`` are
+    what Spark reads (the same paths, or URLs under the shared staging location).
+    """
+
+    paths: list[Path]
+    uris: list[str] = field(default_factory=list)
+
+    def parquet_paths(self) -> list[Path]:
+        return list(self.paths)
+
+    def parquet_uris(self) -> list[str]:
+        return list(self.uris) or [str(p) for p in self.paths]
+
+    def iter_batches(
+        self, batch_size: int = 64_000, columns: list[str] | None = None
+    ) -> Iterator[pa.RecordBatch]:
+        """Record batches in file order (local files only)."""
+        for path in self.paths:
+            yield from pq.ParquetFile(path).iter_batches(batch_size=batch_size, columns=columns)
+
+
+def _task_batches(tasks: pa.Table) -> Iterator[pa.RecordBatch]:
+    """One batch per task row (a task table is small: files or parts of files)."""
+    for index in range(tasks.num_rows):
+        yield from tasks.slice(index, 1).combine_chunks().to_batches()
+
+
+@contextmanager
+def _main_script_hidden() -> Iterator[None]:
+    """Hide the main script's path while workers start: a fork-server or spawned worker would
+    otherwise run the whole script again (the Dagster or pytest command: seconds of imports in
+    every worker). Workers import map functions by module name and never need the script."""
+    main = sys.modules.get("__main__")
+    path = getattr(main, "__file__", None)
+    if main is None or path is None or getattr(main, "__spec__", None) is not None:
+        yield
+        return
+    del main.__file__
+    try:
+        yield
+    finally:
+        main.__file__ = path
+
+
+def _windowed_pool(
+    fn: BatchFn, schema: pa.Schema, jobs: Iterable[tuple[pa.RecordBatch, str]], workers: int
+) -> int:
+    """Run ``write_map_part`` over jobs in ``workers`` processes, a few jobs in flight.
+
+    Workers come from a fork server (a clean single-threaded process started once per process,
+    with the map helpers preloaded): not forked from this process, which may hold threads
+    (polars, DuckDB) that a fork would copy in a locked state. The function is sent once per
+    worker (pool initializer).
+    """
+    if workers <= 1:
+        return sum(mapreduce.write_map_part(fn, schema, batch, path) for batch, path in jobs)
+    rows = 0
+    window: collections.deque[Future] = collections.deque()
+    context = multiprocessing.get_context("forkserver")
+    # (pyarrow imports pandas on first use; polars is what most maps use)
+    context.set_forkserver_preload(["wikiforge.mapreduce", "pyarrow.parquet", "pandas", "polars"])
+    with _main_script_hidden(), ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=mapreduce.init_worker,
+        initargs=(fn, schema),
+    ) as pool:
+        for job in jobs:
+            window.append(pool.submit(mapreduce.worker_task, job))
+            if len(window) >= 2 * workers:
+                rows += window.popleft().result()
+        while window:
+            rows += window.popleft().result()
+    return rows
 
 
 class Engine(dg.ConfigurableResource):
@@ -129,21 +233,232 @@ class Engine(dg.ConfigurableResource):
         out = frame.mapInArrow(run, from_arrow_schema(schema))
         return self._spark_write(out, schema)
 
+    @contextmanager
+    def stage(
+        self,
+        fn: BatchFn,
+        source: StoredAsset | Staged | pa.Table,
+        schema: pa.Schema,
+        *,
+        columns: list[str] | None = None,
+        batch_size: int = 2_000,
+        parallel: bool = True,
+    ) -> Iterator[Staged]:
+        """Run a map and keep its output as an intermediate table for SQL (deleted on exit).
+
+        Args:
+            fn: A pure, picklable function of a record batch (a top-level function or a
+                ``functools.partial`` of one); it returns a batch, a table or an iterator of
+                them, with ``schema``.
+            source: A published table, another intermediate, or a task table (see
+                ``wikiforge.mapreduce.task_table``): then ``fn`` is called once per task row.
+            schema: The map's output schema (staged with every field nullable).
+            columns: Columns of ``source`` to read.
+            batch_size: Rows per call for table sources.
+            parallel: False runs the map in this process (the local engine; small inputs,
+                where starting worker processes costs more than it saves).
+        """
+        schema = mapreduce.nullable(schema)
+        if self.kind == "spark":
+            with self._spark_stage(fn, source, schema, columns, batch_size) as staged:
+                yield staged
+            return
+        work = Path(tempfile.mkdtemp(prefix="wikiforge-stage-"))
+        try:
+            if isinstance(source, pa.Table):
+                batches: Iterable[pa.RecordBatch] = _task_batches(source)
+            else:
+                batches = source.iter_batches(batch_size=batch_size, columns=columns)
+            jobs = ((batch, str(work / f"part-{i:05d}.parquet")) for i, batch in enumerate(batches))
+            _windowed_pool(fn, schema, jobs, self.workers if parallel else 1)
+            paths = sorted(work.glob("part-*.parquet"))
+            if not paths:
+                pq.write_table(schema.empty_table(), work / "part-00000.parquet")
+                paths = [work / "part-00000.parquet"]
+            yield Staged(paths=paths)
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    @contextmanager
+    def _spark_stage(
+        self, fn: BatchFn, source: Any, schema: pa.Schema, columns: list[str] | None,
+        batch_size: int,
+    ) -> Iterator[Staged]:
+        from pyspark.sql.pandas.types import from_arrow_schema
+
+        session = self.spark.spark_session
+        if isinstance(source, pa.Table):
+            # One partition per task: each file (or part of a file) is read by one Python worker.
+            frame = session.createDataFrame(source).repartition(max(1, source.num_rows))
+        else:
+            frame = session.read.parquet(*source.parquet_uris())
+            if columns:
+                frame = frame.select(*columns)
+            # Spark splits Parquet by row group (64k rows): too coarse for CPU-heavy maps over
+            # pages, so spread the rows over the cluster's cores.
+            rows = getattr(source, "rows", None) or 0
+            cores = session.sparkContext.defaultParallelism
+            wanted = min(4 * cores, rows // max(1, batch_size) + 1)
+            if wanted > frame.rdd.getNumPartitions():
+                frame = frame.repartition(wanted)
+
+        def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
+            for batch in batches:
+                for out in mapreduce.as_batches(fn(batch)):
+                    yield out.cast(schema) if out.schema != schema else out
+
+        out = frame.mapInArrow(run, from_arrow_schema(schema))
+        with self._spark_scratch(out) as staged:
+            yield staged
+
+    @contextmanager
+    def staged_sql(self, query: Query, schema: pa.Schema, **tables: Any) -> Iterator[Staged]:
+        """Run SQL and keep its result as an intermediate table (deleted on exit)."""
+        if self.kind == "spark":
+            with self._spark_scratch(self._spark_sql(query, tables)) as staged:
+                yield staged
+            return
+        work = Path(tempfile.mkdtemp(prefix="wikiforge-stage-"))
+        try:
+            target = work / "part-00000.parquet"
+            with self._duckdb(tables) as con:
+                con.execute(
+                    f"COPY ({self._text(query)}) TO '{target.as_posix()}' (FORMAT parquet)"
+                )
+            yield Staged(paths=[target])
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    @contextmanager
+    def _spark_scratch(self, frame: Any) -> Iterator[Staged]:
+        """Write a Spark frame where executors and the driver both see it; delete it after."""
+        name = f"scratch-{uuid.uuid4().hex}"
+        if self.spark_staging_url:
+            import fsspec
+
+            url = f"{self.spark_staging_url.rstrip('/')}/{name}"
+            frame.write.mode("overwrite").parquet(url)
+            fs, base = fsspec.core.url_to_fs(url)
+            parts = sorted(fs.glob(f"{base.rstrip('/')}/part-*.parquet"))
+            protocol = url.split("://", 1)[0]
+            try:
+                yield Staged(paths=[], uris=[f"{protocol}://{p}" for p in parts])
+            finally:
+                fs.rm(base, recursive=True)
+            return
+        work = Path(tempfile.mkdtemp(prefix="wikiforge-spark-"))
+        try:
+            frame.write.mode("overwrite").parquet(str(work / "out"))
+            yield Staged(paths=sorted((work / "out").glob("part-*.parquet")))
+        finally:
+            shutil.rmtree(work, ignore_errors=True)
+
+    def _text(self, query: Query) -> str:
+        if isinstance(query, str):
+            return query
+        return query["spark" if self.kind == "spark" else "duckdb"]
+
+    def _spark_sql(self, query: Query, tables: Mapping[str, Any]) -> Any:
+        session = self.spark.spark_session
+        for name, stored in tables.items():
+            session.read.parquet(*stored.parquet_uris()).createOrReplaceTempView(name)
+        return session.sql(self._text(query))
+
+    @contextmanager
+    def _duckdb(self, tables: Mapping[str, Any]) -> Iterator[Any]:
+        import duckdb
+
+        scratch = tempfile.mkdtemp(prefix="wikiforge-duckdb-")
+        con = duckdb.connect(config={"memory_limit": self.duckdb_memory_limit,
+                                     "threads": self.workers, "temp_directory": scratch})
+        try:
+            for name, stored in tables.items():
+                files = ", ".join(f"'{p}'" for p in stored.parquet_paths())
+                con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet([{files}])')
+            yield con
+        finally:
+            con.close()
+            shutil.rmtree(scratch, ignore_errors=True)
+
+    def iter_sql(self, query: Query, schema: pa.Schema, **tables: Any) -> Iterator[pa.RecordBatch]:
+        """Stream a query's result to this process, in the query's order (for results the
+        driver writes in its own format, or small ones such as counts and stats)."""
+        if self.kind == "spark":
+            with self._spark_scratch(self._spark_sql(query, tables)) as staged:
+                for path in staged.paths or []:
+                    for batch in pq.ParquetFile(path).iter_batches(batch_size=64_000):
+                        yield _conform(batch, schema)
+                if not staged.paths:
+                    for uri in staged.uris:
+                        yield from (_conform(b, schema) for b in _remote_batches(uri))
+            return
+        with self._duckdb(tables) as con:
+            for batch in con.sql(self._text(query)).to_arrow_reader(batch_size=64_000):
+                yield _conform(batch, schema)
+
+    def stats_of(self, staged: Staged) -> list[dict[str, Any]]:
+        """The stats rows of a staged map output (``wikiforge.mapreduce``), in task order."""
+        schema = pa.schema([(mapreduce.STATS_COLUMN, pa.string())])
+        column = mapreduce.STATS_COLUMN
+        query = f"SELECT {column} FROM staged WHERE {column} IS NOT NULL"
+        return mapreduce.read_stats(
+            value for batch in self.iter_sql(query, schema, staged=staged)
+            for value in batch.column(0).to_pylist()
+        )
+
+    def sql_table(self, query: Query, schema: pa.Schema, **tables: Any) -> pa.Table:
+        """A (small) query result as one table with ``schema``."""
+        batches = list(self.iter_sql(query, schema, **tables))
+        return pa.Table.from_batches(batches, schema=schema).combine_chunks()
+
+    def sql_to_parquet(
+        self, query: Query, schema: pa.Schema, path: Path, *, duckdb_memory_limit: str = "",
+        **tables: Any,
+    ) -> int:
+        """Write a query's result, in its order, as one zstd Parquet file; returns its rows.
+
+        Local: DuckDB's COPY (spills to disk beyond the memory limit). Spark: the query's
+        output parts, concatenated in part order (a sorted query's parts are ranges in order).
+        """
+        path = Path(path)
+        tmp = path.with_name(path.name + ".tmp")
+        if self.kind == "spark":
+            rows = 0
+            with self._spark_scratch(self._spark_sql(query, tables)) as staged:
+                with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
+                    sources = staged.paths or staged.uris
+                    for source in sources:
+                        batches = (pq.ParquetFile(source).iter_batches(batch_size=64_000)
+                                   if isinstance(source, Path) else _remote_batches(source))
+                        for batch in batches:
+                            writer.write_batch(_conform(batch, schema))
+                            rows += batch.num_rows
+            os.replace(tmp, path)
+            return rows
+        with self._duckdb(tables) as con:
+            if duckdb_memory_limit:
+                con.execute(f"SET memory_limit='{duckdb_memory_limit}'")
+            con.execute("SET preserve_insertion_order=true")
+            con.execute(
+                f"COPY ({self._text(query)}) TO '{tmp.as_posix()}' "
+                "(FORMAT parquet, COMPRESSION zstd)"
+            )
+            rows = con.execute(f"SELECT COUNT(*) FROM read_parquet('{tmp.as_posix()}')").fetchone()
+        os.replace(tmp, path)
+        return int(rows[0])
+
     # -- reduce ----------------------------------------------------------------------------
-    def sql(self, query: str, schema: pa.Schema, **tables: StoredAsset) -> TableStream | Artifacts:
+    def sql(self, query: Query, schema: pa.Schema, **tables: Any) -> TableStream | Artifacts:
         """Run one SQL query over stored tables (each available under its keyword name)."""
         if self.kind == "spark":
-            session = self.spark.spark_session
-            for name, stored in tables.items():
-                session.read.parquet(*stored.parquet_uris()).createOrReplaceTempView(name)
-            return self._spark_write(session.sql(query), schema)
+            return self._spark_write(self._spark_sql(query, tables), schema)
         import duckdb
 
         con = duckdb.connect(config={"memory_limit": self.duckdb_memory_limit, "threads": self.workers})
         for name, stored in tables.items():
             files = ", ".join(f"'{p}'" for p in stored.parquet_paths())
             con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet([{files}])')
-        reader = con.sql(query).to_arrow_reader(batch_size=64_000)
+        reader = con.sql(self._text(query)).to_arrow_reader(batch_size=64_000)
 
         def batches() -> Iterator[pa.RecordBatch]:
             try:
@@ -185,6 +500,21 @@ class Engine(dg.ConfigurableResource):
         return out
 
 
+def _conform(batch: pa.RecordBatch, schema: pa.Schema) -> pa.RecordBatch:
+    """A result batch with the declared schema (names, types and nullability)."""
+    if batch.schema == schema:
+        return batch
+    arrays = [batch.column(i).cast(f.type) for i, f in enumerate(schema)]
+    return pa.RecordBatch.from_arrays(arrays, schema=schema)
+
+
+def _remote_batches(url: str) -> Iterator[pa.RecordBatch]:
+    import fsspec
+
+    with fsspec.open(url, "rb") as handle:
+        yield from pq.ParquetFile(handle).iter_batches(batch_size=64_000)
+
+
 def _fetch_parts(url: str, target: Path) -> None:
     """Copy Spark's part files from a remote staging URL to a local directory, then delete them."""
     import fsspec
@@ -200,4 +530,4 @@ def local_engine() -> Engine:
     return Engine(kind="local")
 
 
-__all__ = ["DEFAULT_SPARK_CONFIG", "Engine", "local_engine", "Path"]
+__all__ = ["DEFAULT_SPARK_CONFIG", "Engine", "Query", "Staged", "local_engine", "Path"]

@@ -1,23 +1,31 @@
 """link_graph: a wiki's article link graph (redirects resolved, simple, dense int node ids)."""
 
+import functools
 import tempfile
 from collections.abc import Iterator
 
 import dagster as dg
 
 from partitions import wiki_partitions
+from resources.engine import Engine
 from resources.landing import LandingZone
 from resources.storage import Artifacts, DataStore, source_metadata
+from wikiforge.graph.engine_sql import (
+    GRAPH_ROWS_SCHEMA,
+    TABLE_INPUTS,
+    XML_INPUTS,
+    assemble_on_engine,
+    graph_rows_of_tasks,
+)
 from wikiforge.graph.link_graph import (
     EDGES_FILE,
     NODES_FILE,
     LinkGraph,
-    link_graph_from_links_table,
     link_graph_from_sql_dumps,
-    link_graph_from_xml_dump,
     read_link_graph,
     write_link_graph,
 )
+from wikiforge.mapreduce import merge_stats, task_table
 from wikiforge.storage import StoredAsset
 
 SQL_TABLES = ("page", "pagelinks", "redirect", "linktarget")
@@ -49,12 +57,12 @@ def _links_of_dump(
 @dg.asset(
     partitions_def=wiki_partitions,
     group_name="graph",
-    kinds={"python", "polars", "parquet"},
+    kinds={"python", "polars", "spark", "parquet"},
     output_required=False,
     code_version="1",
 )
 def link_graph(
-    context: dg.AssetExecutionContext, landing: LandingZone, store: DataStore
+    context: dg.AssetExecutionContext, landing: LandingZone, store: DataStore, engine: Engine
 ) -> Iterator[dg.Output[Artifacts]]:
     """Article link graph of the wiki: ns0 articles as nodes, links between them as edges.
 
@@ -65,6 +73,10 @@ def link_graph(
     Redirects are followed one hop; self-links, duplicates, red links and links from or to other
     namespaces are dropped and counted in the metadata. Files: nodes.parquet (node_id, page_id,
     title), edges.parquet (source, target), sorted.
+
+    The XML and `links` routes run on the engine resource: a map reads the XML part files (one
+    task per file) and SQL assembles nodes and edges (DuckDB or Spark SQL). The SQL-dump route
+    reads the dumps here.
     """
     wiki = context.partition_key
     dump = landing.landing.latest_wiki_dump(wiki)
@@ -84,18 +96,21 @@ def link_graph(
         built_from, sources = "sql_dumps", [(path, dump.date) for path in sql.values()]
     elif (published := _links_of_dump(store, wiki, dump.date)) is not None:
         links, pages = published
-        graph = link_graph_from_links_table(
-            pages.scan().select("page_id", "namespace", "title", "redirect"),
-            links.scan().select("source_id", "target"),
-        )
+        graph = assemble_on_engine(engine, TABLE_INPUTS, pages=pages, links=links)
         built_from, sources = f"links@{links.version}", [(path, dump.date) for path in dump.pages]
     elif dump.pages:
-        graph = link_graph_from_xml_dump(list(dump.pages), _language(wiki))
+        tasks = task_table({"path": str(path)} for path in dump.pages)
+        read = functools.partial(graph_rows_of_tasks, language_code=_language(wiki))
+        with engine.stage(read, tasks, GRAPH_ROWS_SCHEMA, parallel=len(dump.pages) > 1) as rows:
+            counts = merge_stats(engine.stats_of(rows))
+            graph = assemble_on_engine(engine, XML_INPUTS, graph_rows=rows)
+        graph.stats.update(counts)
         built_from, sources = "xml_dump", [(path, dump.date) for path in dump.pages]
     else:
         context.log.info(f"{wiki}: neither SQL link tables nor an XML dump in the landing zone")
         return
-    art = Artifacts(rows=graph.edge_count, stats={"built_from": built_from, **graph.stats})
+    art = Artifacts(rows=graph.edge_count,
+                    stats={"built_from": built_from, "engine": engine.kind, **graph.stats})
     write_link_graph(graph, art.path(NODES_FILE), art.path(EDGES_FILE))
     yield dg.Output(
         art,

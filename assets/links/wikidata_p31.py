@@ -1,62 +1,57 @@
 """wikidata_p31: the P31 (instance of) classes of the wiki's articles, from the Wikidata dump."""
 
-from collections.abc import Iterator
+import functools
+import os
 
 import dagster as dg
 import pyarrow as pa
 
 from partitions import wiki_partitions
+from resources.engine import Engine
 from resources.landing import LandingZone
 from resources.storage import source_metadata, table_schema
+from wikiforge.links.mapped import P31_MAP_SCHEMA, P31_SQL, p31_of_tasks
 from wikiforge.links.tables import P31_SCHEMA
-from wikiforge.wikidata.entities import EntityParseError, extract_claims, extract_sitelinks
-from wikiforge.wikidata.reader import iter_entities
+from wikiforge.mapreduce import merge_stats, task_table
+from wikiforge.wikidata.reader import dump_part_tasks
 
-
-def _p31_rows(path, wiki: str, stats: dict) -> Iterator[tuple[str, str, str]]:
-    for line in iter_entities(path):
-        try:
-            sitelinks = extract_sitelinks(line)
-        except EntityParseError:
-            stats["skipped_entities"] += 1
-            continue
-        stats["entities"] += 1
-        title = next((t for site, t in sitelinks.sitelinks if site == wiki), None)
-        if title is None:
-            continue
-        stats["sitelinks"] += 1
-        try:
-            claims = extract_claims(line)
-        except EntityParseError:
-            stats["skipped_entities"] += 1
-            continue
-        for qid in claims.instance_of:
-            yield title, sitelinks.id, qid
+# As the sitelinks step of the qrank line: parts per engine worker, bytes per part, and the
+# size below which the dump is read in this process.
+PARTS_PER_WORKER = 4
+MAX_PART_BYTES = 256 << 20
+MIN_PARALLEL_BYTES = 64 << 20
 
 
 @dg.asset(
     partitions_def=wiki_partitions,
     group_name="links",
-    kinds={"python", "parquet"},
+    kinds={"python", "spark", "parquet"},
     metadata=table_schema(P31_SCHEMA),
     code_version="1",
 )
-def wikidata_p31(context: dg.AssetExecutionContext, landing: LandingZone) -> dg.Output[pa.Table]:
+def wikidata_p31(
+    context: dg.AssetExecutionContext, landing: LandingZone, engine: Engine
+) -> dg.Output[pa.Table]:
     """(title, item, P31 class) for every article of the wiki that has a Wikidata sitelink, from
     the newest Wikidata JSON dump in the landing zone (main-snak values, deprecated statements
     left out). Without a dump the table is empty and `wikidata_dump` is None in the metadata:
-    the P31 filter of `anchors_filtered` is then skipped."""
+    the P31 filter of `anchors_filtered` is then skipped. The dump is read in parts by a map on
+    the engine resource; SQL keeps the distinct rows, sorted."""
     wiki = context.partition_key
     dump = landing.landing.latest_wikidata_dump()
     if dump is None:
         return dg.Output(P31_SCHEMA.empty_table(), metadata={"wikidata_dump": None})
-    stats = {"entities": 0, "sitelinks": 0, "skipped_entities": 0}
-    rows = sorted(set(_p31_rows(dump.path, wiki, stats)))
-    table = pa.table(
-        {name: [row[i] for row in rows] for i, name in enumerate(P31_SCHEMA.names)},
-        schema=P31_SCHEMA,
-    )
+    size = os.path.getsize(dump.path)
+    parts = max(engine.workers * PARTS_PER_WORKER, -(-size // MAX_PART_BYTES))
+    tasks = task_table(dump_part_tasks(dump.path, parts))
+    claims_of = functools.partial(p31_of_tasks, wiki=wiki)
+    with engine.stage(claims_of, tasks, P31_MAP_SCHEMA,
+                      parallel=size >= MIN_PARALLEL_BYTES) as claims:
+        table = engine.sql_table(P31_SQL, P31_SCHEMA, claims=claims)
+        found = merge_stats(engine.stats_of(claims))
+    stats = {name: found.get(name, 0) for name in ("entities", "sitelinks", "skipped_entities")}
     return dg.Output(
         table,
-        metadata={"wikidata_dump": dump.date, **stats, **source_metadata((dump.path, dump.date))},
+        metadata={"wikidata_dump": dump.date, **stats, "engine": engine.kind,
+                  **source_metadata((dump.path, dump.date))},
     )

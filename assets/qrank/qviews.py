@@ -1,13 +1,21 @@
 """qviews: views per entity over the 12 calendar months before the Wikidata dump's month."""
 
-import tempfile
-
 import dagster as dg
 from pydantic import Field
 
 from partitions import wikidata_dump_partitions
+from resources.engine import Engine
 from resources.storage import PARQUET_FILE, Artifacts, DataStore, StoredAsset, table_schema
-from wikiforge.qrank.qviews import QVIEWS_SCHEMA, compute_qviews, window_months
+from wikiforge.qrank.qviews import (
+    QVIEWS_CAPPED_SCHEMA,
+    QVIEWS_ORDER_SQL,
+    QVIEWS_SCHEMA,
+    QVIEWS_TOTALS_SCHEMA,
+    QVIEWS_TOTALS_SQL,
+    month_table,
+    qviews_sql,
+    window_months,
+)
 
 
 class QViewsConfig(dg.Config):
@@ -23,7 +31,7 @@ class QViewsConfig(dg.Config):
 @dg.asset(
     partitions_def=wikidata_dump_partitions,
     group_name="qrank",
-    kinds={"python", "duckdb", "parquet"},
+    kinds={"python", "duckdb", "spark", "parquet"},
     metadata=table_schema(QVIEWS_SCHEMA),
     deps=[dg.AssetDep("pageviews_month", partition_mapping=dg.AllPartitionMapping())],
     code_version="1",
@@ -33,6 +41,7 @@ def qviews(
     config: QViewsConfig,
     sitelinks: StoredAsset,
     store: DataStore,
+    engine: Engine,
 ) -> dg.Output[Artifacts]:
     """Views per entity (numeric id, views) summed over the 12 calendar months before the dump's
     month, joining each month's `pageviews_month` to the dump's `sitelinks` by key.
@@ -40,32 +49,35 @@ def qviews(
     Months not materialized are named in the metadata (`missing_months`); the run goes on with
     the others. With `spike_cap` K >= 1, each entity's month is capped at K times its own median
     month first (see `wikiforge.qrank.qviews`), so a one-month spike cannot lift an obscure page
-    above steadily read ones.
+    above steadily read ones. The join is SQL on the engine resource (DuckDB or Spark SQL).
     """
     months = window_months(context.partition_key)
-    found: dict[str, str] = {}
+    found: dict[str, StoredAsset] = {}
     versions: dict[str, str] = {}
     for month in months:
         stored = store.current("pageviews_month", f"{month}-01")
         if stored is not None:
-            found[month] = str(stored.path(PARQUET_FILE))
+            found[month] = stored
             versions[month] = stored.version
     missing = [m for m in months if m not in found]
     cap = config.spike_cap if config.spike_cap and config.spike_cap > 0 else None
     art = Artifacts()
-    with tempfile.TemporaryDirectory(prefix="qrank-qviews-") as work:
-        result = compute_qviews(
-            sitelinks.path(PARQUET_FILE), found, art.path(PARQUET_FILE), work, spike_cap=cap
-        )
-    art.rows = result.entities
-    art.stats = {"views": result.views, "spike_cap": cap or 0.0,
-                 "capped_entities": result.capped_entities}
+    tables = {month_table(m): stored for m, stored in found.items()}
+    with engine.staged_sql(qviews_sql(sorted(found), cap), QVIEWS_CAPPED_SCHEMA,
+                           sitelinks=sitelinks, **tables) as qv:
+        engine.sql_to_parquet(QVIEWS_ORDER_SQL, QVIEWS_SCHEMA, art.path(PARQUET_FILE),
+                              duckdb_memory_limit="384MB", qv=qv)
+        totals = engine.sql_table(QVIEWS_TOTALS_SQL, QVIEWS_TOTALS_SCHEMA, qv=qv).to_pylist()[0]
+    art.rows = totals["entities"]
+    art.stats = {"views": totals["views"], "spike_cap": cap or 0.0,
+                 "capped_entities": totals["capped"]}
     return dg.Output(
         art,
         metadata={
             "dump_date": context.partition_key,
             "window": f"{months[0]}..{months[-1]}",
-            "months_used": dg.MetadataValue.json(result.months_used),
+            "months_used": dg.MetadataValue.json(sorted(found)),
+            "engine": engine.kind,
             "missing_months": dg.MetadataValue.json(missing),
             "pageviews_month_versions": dg.MetadataValue.json(versions),
         },

@@ -37,6 +37,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from wikiforge.errors import InputError
+from wikiforge.mapreduce import data_batch, stats_batch, with_stats
 from wikiforge.qrank import keys
 
 PAGEVIEW_COMPLETE = "pageview_complete"
@@ -473,3 +474,41 @@ def aggregate_month(
     for part in parts_dir.glob("part-*.parquet"):
         part.unlink()
     return MonthResult(keys=int(total[0]), views=int(total[1]), stats=stats)
+
+
+# -- the same step as an engine map + SQL reduce (local process pool + DuckDB, or Spark) ------
+#: Output of the map: (key, views) per block of a file, plus one stats row per file.
+MONTH_MAP_SCHEMA = with_stats(MONTH_SCHEMA)
+#: The reduce, over the map's output as ``view_counts``: the month's views per key.
+MONTH_SUM_SQL = (
+    "SELECT key, CAST(SUM(views) AS BIGINT) AS views FROM view_counts "
+    "WHERE stats IS NULL AND key IS NOT NULL GROUP BY key HAVING SUM(views) > 0 ORDER BY key"
+)
+
+
+def view_file_tasks(files: Sequence[str | os.PathLike], fmt: str) -> list[dict[str, object]]:
+    """One task per view file of a month."""
+    return [{"path": str(f), "fmt": fmt} for f in files]
+
+
+def view_counts_of_tasks(batch: pa.RecordBatch) -> Iterator[pa.RecordBatch]:
+    """Map: the (key, views) block sums of the view files named by a batch of tasks, then each
+    file's stats row."""
+    for task in batch.to_pylist():
+        stats = ViewFileStats()
+        for frame in iter_view_file_counts(task["path"], task["fmt"], stats):
+            if frame.height:
+                yield data_batch(
+                    MONTH_MAP_SCHEMA,
+                    {"key": frame.get_column("key").to_arrow(),
+                     "views": frame.get_column("views").to_arrow()},
+                )
+        yield stats_batch(MONTH_MAP_SCHEMA, {"task": task["task"], **stats.__dict__})
+
+
+def view_file_stats(parts: list[dict]) -> ViewFileStats:
+    """Sum the stats rows of ``view_counts_of_tasks`` (in task order)."""
+    total = ViewFileStats()
+    for part in parts:
+        total.add(ViewFileStats(**{k: v for k, v in part.items() if k != "task"}))
+    return total

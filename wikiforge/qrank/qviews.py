@@ -135,3 +135,69 @@ def compute_qviews(
         entities=int(entities), views=int(views), months_used=months,
         capped_entities=int(capped),
     )
+
+
+# -- the same step as SQL for either engine (DuckDB or Spark SQL) ----------------------------
+#: Columns of the intermediate result: views per entity and whether a month was capped.
+QVIEWS_CAPPED_SCHEMA = pa.schema(
+    [("qid", pa.int64()), ("views", pa.int64()), ("capped", pa.bool_())]
+)
+
+
+def month_table(month: str) -> str:
+    """The SQL name of a month's ``pageviews_month`` table (``2018-01`` -> ``month_2018_01``)."""
+    return "month_" + month.replace("-", "_")
+
+
+def qviews_sql(months: list[str], spike_cap: float | None = None) -> dict[str, str]:
+    """The 12-month join as SQL, one text per engine (they differ only in the median).
+
+    Tables: ``sitelinks`` (key, qid) and one ``month_table(m)`` (key, views) per month.
+    Result: (qid, views, capped) of every entity with views, unordered.
+
+    Raises:
+        ValueError: if ``spike_cap`` is below 1.
+    """
+    if spike_cap is not None and spike_cap < 1:
+        raise ValueError(f"spike_cap must be >= 1, got {spike_cap}")
+    if months:
+        views_union = " UNION ALL ".join(
+            f"SELECT '{m}' AS month, key, views FROM {month_table(m)}" for m in sorted(months)
+        )
+    else:
+        views_union = (
+            "SELECT CAST(NULL AS STRING) AS month, CAST(NULL AS STRING) AS key, "
+            "CAST(0 AS BIGINT) AS views WHERE false"
+        )
+    monthly = f"""
+        SELECT s.qid, v.month, CAST(SUM(v.views) AS BIGINT) AS v
+        FROM ({views_union}) v JOIN sitelinks s ON v.key = s.key
+        GROUP BY s.qid, v.month"""
+    if spike_cap is None:
+        query = f"""SELECT qid, CAST(SUM(v) AS BIGINT) AS views, false AS capped
+                    FROM ({monthly}) m GROUP BY qid HAVING SUM(v) > 0"""
+        return {"duckdb": query, "spark": query}
+    texts = {}
+    for engine, median in (("duckdb", "quantile_cont(v, 0.5)"), ("spark", "percentile(v, 0.5)")):
+        texts[engine] = f"""
+            SELECT qid, CAST(SUM(LEAST(v, cap)) AS BIGINT) AS views, bool_or(v > cap) AS capped
+            FROM (
+              SELECT qid, v,
+                CAST(FLOOR({float(spike_cap)!r} * {median} OVER (PARTITION BY qid)) AS BIGINT)
+                  AS cap
+              FROM ({monthly}) m
+            ) c
+            GROUP BY qid HAVING SUM(LEAST(v, cap)) > 0"""
+    return texts
+
+
+#: Over the intermediate ``qv``: the published order, and the figures for the metadata.
+QVIEWS_ORDER_SQL = "SELECT qid, views FROM qv ORDER BY qid"
+QVIEWS_TOTALS_SQL = (
+    "SELECT CAST(COUNT(*) AS BIGINT) AS entities, "
+    "CAST(COALESCE(SUM(views), 0) AS BIGINT) AS views, "
+    "CAST(COALESCE(SUM(CASE WHEN capped THEN 1 ELSE 0 END), 0) AS BIGINT) AS capped FROM qv"
+)
+QVIEWS_TOTALS_SCHEMA = pa.schema(
+    [("entities", pa.int64()), ("views", pa.int64()), ("capped", pa.int64())]
+)

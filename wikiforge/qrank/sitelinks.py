@@ -19,9 +19,10 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from wikiforge.mapreduce import data_batch, stats_batch, with_stats
 from wikiforge.qrank import keys
 from wikiforge.wikidata.entities import EntityParseError, extract_sitelinks
-from wikiforge.wikidata.reader import map_dump_parts
+from wikiforge.wikidata.reader import map_dump_parts, task_entities
 
 SITELINKS_SCHEMA = pa.schema([("key", pa.string()), ("qid", pa.int64())])
 _BATCH_ROWS = 100_000
@@ -174,3 +175,46 @@ def build_sitelinks(
     for part in parts_dir.glob("*.parquet"):
         part.unlink()
     return SitelinksResult(rows=int(rows), ambiguous_keys=int(ambiguous), stats=stats)
+
+
+# -- the same step as an engine map + SQL reduce (local process pool + DuckDB, or Spark) ------
+#: Output of the map: (key, qid) rows plus one stats row per task.
+SITELINKS_MAP_SCHEMA = with_stats(SITELINKS_SCHEMA)
+#: The reduce, over the map's output as ``sitelink_rows``: one row per key, smallest entity.
+SITELINKS_SQL = (
+    "SELECT key, CAST(MIN(qid) AS BIGINT) AS qid FROM sitelink_rows WHERE stats IS NULL "
+    "GROUP BY key ORDER BY key"
+)
+#: Keys two entities share (counted in the metadata).
+AMBIGUOUS_SQL = (
+    "SELECT CAST(COUNT(*) AS BIGINT) AS keys, "
+    "CAST(COALESCE(SUM(CASE WHEN n > 1 THEN 1 ELSE 0 END), 0) AS BIGINT) AS ambiguous "
+    "FROM (SELECT key, COUNT(DISTINCT qid) AS n FROM sitelink_rows WHERE stats IS NULL "
+    "GROUP BY key) t"
+)
+
+
+def sitelinks_of_tasks(batch: pa.RecordBatch) -> Iterator[pa.RecordBatch]:
+    """Map: the (key, qid) rows of the dump parts named by a batch of tasks
+    (``wikiforge.wikidata.reader.dump_part_tasks``), then each task's stats row."""
+    for task in batch.to_pylist():
+        stats = SitelinkStats()
+        keys_buf: list[str] = []
+        qids: list[int] = []
+        for key, qid in sitelink_rows(task_entities(task), stats, f"part-{task['index']:04d}"):
+            keys_buf.append(key)
+            qids.append(qid)
+            if len(keys_buf) >= _BATCH_ROWS:
+                yield data_batch(SITELINKS_MAP_SCHEMA, {"key": keys_buf, "qid": qids})
+                keys_buf, qids = [], []
+        if keys_buf:
+            yield data_batch(SITELINKS_MAP_SCHEMA, {"key": keys_buf, "qid": qids})
+        yield stats_batch(SITELINKS_MAP_SCHEMA, {"task": task["task"], **stats.__dict__})
+
+
+def sitelink_stats(parts: list[dict]) -> SitelinkStats:
+    """Sum the stats rows of ``sitelinks_of_tasks`` (in task order)."""
+    total = SitelinkStats()
+    for part in parts:
+        total.add(SitelinkStats(**{k: v for k, v in part.items() if k != "task"}))
+    return total

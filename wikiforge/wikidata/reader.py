@@ -187,3 +187,66 @@ def map_dump_parts(
     results = [output.result for output in outputs]
     results.append(handler(_entities_of(boundary_lines), "boundaries"))
     return results
+
+
+# -- parts as engine tasks -----------------------------------------------------------------
+# For the engines (a local process pool or Spark), a dump is a table of tasks, one per part, and
+# each task yields the lines it owns without any stitching step: a line belongs to the part in
+# which it starts. A part other than the first skips its bytes up to and including its first
+# newline (that line started earlier), then reads the following parts just far enough to
+# finish its own last line. A part with no newline at all owns no line.
+
+
+def dump_part_tasks(path: str | os.PathLike, parts: int) -> list[dict[str, object]]:
+    """The tasks of a dump: ``path``, part ``index`` and the parts' ``bounds`` (bit offsets).
+
+    A gzip or plain dump (not splittable) is one task with empty bounds.
+    """
+    name = str(path)
+    if not name.endswith(".bz2"):
+        return [{"path": name, "index": 0, "bounds": []}]
+    split = split_parts(path, max(1, parts))
+    bounds = [part.start_bit for part in split] + [split[-1].end_bit]
+    return [{"path": name, "index": part.index, "bounds": bounds} for part in split]
+
+
+def _owned_lines(path: str, parts: list[Part], index: int, header: bytes) -> Iterator[bytes]:
+    pending = b""
+    skipping = index > 0
+    for chunk in iter_part_bytes(path, parts[index], header):
+        data = pending + chunk
+        if skipping:
+            cut = data.find(b"\n")
+            if cut < 0:
+                pending = b""
+                continue
+            data = data[cut + 1:]
+            skipping = False
+        lines = data.split(b"\n")
+        pending = lines.pop()
+        yield from lines
+    if skipping:
+        return
+    for following in parts[index + 1:]:
+        for chunk in iter_part_bytes(path, following, header):
+            cut = chunk.find(b"\n")
+            if cut >= 0:
+                yield pending + chunk[:cut]
+                return
+            pending += chunk
+    if pending:
+        yield pending
+
+
+def task_entities(task: dict) -> Iterator[bytes]:
+    """The entities of one task from :func:`dump_part_tasks` (each entity in exactly one task).
+
+    Raises:
+        InputError: on corrupt compressed data, naming the file and position.
+    """
+    path, bounds = str(task["path"]), list(task["bounds"] or [])
+    if not bounds:
+        yield from iter_entities(path)
+        return
+    parts = [Part(i, bounds[i], bounds[i + 1]) for i in range(len(bounds) - 1)]
+    yield from _entities_of(_owned_lines(path, parts, int(task["index"]), read_header(path)))
