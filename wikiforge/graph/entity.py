@@ -50,6 +50,16 @@ def _entity_number(expr: pl.Expr) -> pl.Expr:
     return expr.str.slice(1).cast(pl.Int64, strict=False)
 
 
+def _ordered_sum(values: pl.Expr) -> pl.Expr:
+    """A group's float sum added in one fixed order (ascending values, one after the other).
+
+    Rows reach a group in an order that depends on threads and inputs, and a plain ``sum`` of
+    the same numbers in another order can differ in the last bits, which changes the file
+    (found by bench/determinism_check.py). A running sum over the sorted values cannot.
+    """
+    return values.sort().cum_sum().last()
+
+
 def entity_pagerank(
     page_scores: pl.LazyFrame | pl.DataFrame,
     sitelinks: pl.LazyFrame | pl.DataFrame,
@@ -89,7 +99,7 @@ def entity_pagerank(
     per_wiki = (
         scores.join(links, on=["wiki", key], how="inner")
         .group_by("entity", "wiki")
-        .agg(pl.col("score").sum())
+        .agg(_ordered_sum(pl.col("score")))
         .join(weight_frame, on="wiki", how="inner")
         .with_columns((pl.col("score") * pl.col("weight")).alias("share"))
     )
@@ -100,7 +110,8 @@ def entity_pagerank(
     )
     combined = (
         per_wiki.group_by("entity")
-        .agg(pl.col("share").sum().alias("score"), pl.col("wiki").n_unique().alias("wikis"))
+        .agg(_ordered_sum(pl.col("share")).alias("score"),
+             pl.col("wiki").n_unique().alias("wikis"))
         .join(best, on="entity", how="left")
         .with_columns(_entity_number(pl.col("entity")).alias("_number"))
         .sort(["score", "_number", "entity"], descending=[True, False, False])
@@ -198,7 +209,7 @@ def smear_views(
         link_frame.join(out_degree, on="source_entity")
         .join(view_frame.lazy().rename({"entity": "source_entity"}), on="source_entity")
         .group_by("target_entity")
-        .agg((pl.col("views") * share / pl.col("out_degree")).sum().alias("received"))
+        .agg(_ordered_sum(pl.col("views") * share / pl.col("out_degree")).alias("received"))
         .rename({"target_entity": "entity"})
     )
     kept = view_frame.lazy().join(
