@@ -12,8 +12,9 @@ upstream assets already published:
   month's table published as each of the 12 months, joined to the sample dump's sitelinks).
 
 Time is the child's wall time of the materialization alone (imports and, for Spark, the
-session start are measured apart); memory is the peak of the summed RSS of the child and all
-its descendants (worker processes, Spark's JVM and Python workers), sampled every 50 ms. At the
+session start are measured apart); memory is the peak of the summed PSS (proportional set size:
+shared pages counted once) of the child and all its descendants (worker processes, Spark's JVM
+and Python workers), sampled every 50 ms; the summed RSS is recorded too. At the
 largest size each engine-routed step runs again on Spark ``local[2]`` (session already
 started); the ratio Spark/local is its overhead on this one machine. The machine is shared:
 timings are noisy.
@@ -149,8 +150,21 @@ def child(args: argparse.Namespace) -> None:
 
 
 # -- parent: generate, prepare, measure ---------------------------------------------------------
-def _tree_rss_kib(root: int) -> int:
-    """Summed RSS of a process and all its descendants."""
+def _pss_kib(pid: int) -> int:
+    """Proportional set size: shared pages (a fork server's preloaded modules, Spark's JVM
+    libraries) divided among the processes that share them, so a tree's sum counts them once."""
+    try:
+        with open(f"/proc/{pid}/smaps_rollup") as handle:
+            for line in handle:
+                if line.startswith("Pss:"):
+                    return int(line.split()[1])
+    except (FileNotFoundError, ProcessLookupError, PermissionError):
+        pass
+    return 0
+
+
+def _tree_kib(root: int) -> tuple[int, int]:
+    """Summed PSS and summed RSS of a process and all its descendants."""
     children: dict[int, list[int]] = {}
     for entry in os.listdir("/proc"):
         if not entry.isdigit():
@@ -161,12 +175,14 @@ def _tree_rss_kib(root: int) -> int:
             children.setdefault(int(fields[1]), []).append(int(entry))
         except (FileNotFoundError, ProcessLookupError, IndexError, PermissionError):
             continue
-    total, todo = 0, [root]
+    pss = rss = 0
+    todo = [root]
     while todo:
         pid = todo.pop()
-        total += _rss_kib(pid)
+        pss += _pss_kib(pid)
+        rss += _rss_kib(pid)
         todo.extend(children.get(pid, []))
-    return total
+    return pss, rss
 
 
 def run_child(names: list[str], data: Path, dumps: Path, partition: str, engine: str,
@@ -181,13 +197,14 @@ def run_child(names: list[str], data: Path, dumps: Path, partition: str, engine:
     (CACHE / "dagster-home").mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, env=env, cwd=REPO)
-    peak = 0
+    peak = peak_rss = 0
     done = threading.Event()
 
     def sample() -> None:
-        nonlocal peak
+        nonlocal peak, peak_rss
         while not done.is_set():
-            peak = max(peak, _tree_rss_kib(process.pid))
+            pss, rss = _tree_kib(process.pid)
+            peak, peak_rss = max(peak, pss), max(peak_rss, rss)
             done.wait(0.05)
 
     sampler = threading.Thread(target=sample, daemon=True)
@@ -199,7 +216,8 @@ def run_child(names: list[str], data: Path, dumps: Path, partition: str, engine:
     if process.returncode != 0 or not lines:
         raise RuntimeError(f"{names} on {engine} failed:\n{err[-3000:]}")
     result = json.loads(lines[-1])
-    result["peak_rss_mib"] = peak / 1024
+    result["peak_pss_mib"] = peak / 1024
+    result["peak_rss_sum_mib"] = peak_rss / 1024
     return result
 
 
@@ -272,10 +290,12 @@ def measure_family(family: str, sizes: list[float], steps: list[str], seed: int,
                 result = run_child(names, data, dumps, step_partition, engine)
                 row = {"family": family, "step": step, "size": size, "engine": engine,
                        "unit": FAMILY_UNITS[family], **result}
+                results[:] = [r for r in results if (r["step"], r["size"], r["engine"])
+                              != (step, size, engine)]
                 results.append(row)
                 save()
                 print(f"  {step:<16} {engine:<5} {result['seconds']:8.1f} s  peak "
-                      f"{result['peak_rss_mib']:7.0f} MiB"
+                      f"{result['peak_pss_mib']:7.0f} MiB"
                       + (f"  (session start {result['session_s']:.1f} s)"
                          if engine == "spark" else ""), flush=True)
 
@@ -293,7 +313,7 @@ def slope(points: list[tuple[float, float]]) -> float | None:
     return sum((x - mx) * (y - my) for x, y in zip(xs, ys, strict=True)) / den if den else None
 
 
-def report(results: list[dict], command: str) -> str:
+def report(results: list[dict], commands: list[str]) -> str:
     """The markdown table: per step, time and peak memory at each size, slopes, Spark ratio."""
     lines = [
         "# Cost curves of the heavy steps",
@@ -301,11 +321,13 @@ def report(results: list[dict], command: str) -> str:
         "Measured on the project's 2-core, 24 GiB machine while other engineers were running",
         "their own work: timings are noisy. Inputs are generated by resampling the real sample",
         "data (`bench/scale_generate.py`). Time: wall time of the step's materialization",
-        "through Dagster (imports and Spark session start excluded). Memory: peak summed RSS of",
-        "the process tree (worker processes, Spark JVM and Python workers included; the Python",
-        "process with Dagster imported holds about 250-300 MiB before the step starts).",
-        "Slope: least-squares slope of log(time) on log(size) over the three sizes",
-        "(target at most 1.1); in brackets the slope between the two largest sizes. Spark:",
+        "through Dagster (imports and Spark session start excluded). Memory: peak summed PSS of",
+        "the process tree (proportional set size, shared pages counted once; worker processes,",
+        "Spark JVM and Python workers included; the Python process with Dagster imported holds",
+        "about 250-300 MiB before the step starts).",
+        "Slope: least-squares slope of log(time) on log(size) over all sizes measured",
+        "(target at most 1.1); in brackets the slope between the two largest sizes, where fixed",
+        "costs (Dagster step, worker start, reading small inputs) weigh least. Spark:",
         "`local[2]` at the largest size, session already started; ratio = Spark time / local",
         "time.",
         "",
@@ -322,7 +344,7 @@ def report(results: list[dict], command: str) -> str:
             continue
         sizes = " / ".join(f"{r['size']:,}" for r in local)
         times = " / ".join(f"{r['seconds']:.1f}" for r in local)
-        peaks = " / ".join(f"{r['peak_rss_mib']:.0f}" for r in local)
+        peaks = " / ".join(f"{r['peak_pss_mib']:.0f}" for r in local)
         fit = slope([(r["size"], r["seconds"]) for r in local])
         top = slope([(r["size"], r["seconds"]) for r in local[-2:]])
         fit_text = "-" if fit is None else f"{fit:.2f}" + ("" if top is None else f" ({top:.2f})")
@@ -330,7 +352,7 @@ def report(results: list[dict], command: str) -> str:
             base = next((r for r in local if r["size"] == spark[-1]["size"]), None)
             ratio = f"{spark[-1]['seconds'] / base['seconds']:.2f}" if base else "-"
             spark_text = (f"{spark[-1]['seconds']:.1f}", ratio,
-                          f"{spark[-1]['peak_rss_mib']:.0f}")
+                          f"{spark[-1]['peak_pss_mib']:.0f}")
         else:
             spark_text = ("-", "-", "-")
         lines.append(f"| {step} | {local[0]['unit']} | {sizes} | {times} | {fit_text} | "
@@ -341,7 +363,8 @@ def report(results: list[dict], command: str) -> str:
                   f"{min(sessions):.1f}-{max(sessions):.1f} s per process."]
     lines += ["", "Plots: " + ", ".join(f"`{f}.png`" for f in ("wiki", "wikidata", "views")
                                         if any(r["family"] == f for r in results)),
-              "", "Reproduce:", "", "```bash", command, "```", ""]
+              "", "Reproduce (the runs that made these figures, in order):", "", "```bash",
+              *commands, "```", ""]
     return "\n".join(lines)
 
 
@@ -365,20 +388,20 @@ def plot(results: list[dict], out_dir: Path) -> list[Path]:
                 continue
             line, = left.plot([r["size"] for r in local], [r["seconds"] for r in local],
                               marker="o", label=step)
-            right.plot([r["size"] for r in local], [r["peak_rss_mib"] for r in local],
+            right.plot([r["size"] for r in local], [r["peak_pss_mib"] for r in local],
                        marker="o", color=line.get_color(), label=step)
             for r in rows:
                 if r["step"] == step and r["engine"] == "spark":
                     left.plot([r["size"]], [r["seconds"]], marker="*", markersize=12,
                               color=line.get_color())
-                    right.plot([r["size"]], [r["peak_rss_mib"]], marker="*", markersize=12,
+                    right.plot([r["size"]], [r["peak_pss_mib"]], marker="*", markersize=12,
                                color=line.get_color())
         sizes = sorted({r["size"] for r in rows})
         if len(sizes) > 1:
             first = min(r["seconds"] for r in rows if r["size"] == sizes[0])
             left.plot([sizes[0], sizes[-1]], [first, first * sizes[-1] / sizes[0]], "k:",
                       label="linear")
-        for axis, label in ((left, "time (s)"), (right, "peak RSS of process tree (MiB)")):
+        for axis, label in ((left, "time (s)"), (right, "peak PSS of process tree (MiB)")):
             axis.set_xscale("log")
             axis.set_yscale("log")
             axis.set_xlabel(f"input size ({FAMILY_UNITS[family]})")
@@ -410,6 +433,10 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--views", default="100000,1000000,10000000", help="Page-view lines.")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-spark", action="store_true")
+    parser.add_argument("--append", action="store_true",
+                        help="Add to the figures already in --out (e.g. a larger size).")
+    parser.add_argument("--report-only", action="store_true",
+                        help="Only redraw the plots and the table from --out/results.json.")
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     if args.child:
@@ -418,19 +445,29 @@ def main(argv: list[str] | None = None) -> int:
     args.out.mkdir(parents=True, exist_ok=True)
     results_path = args.out / "results.json"
     results: list[dict] = []
-    command = ".venv/bin/python bench/scale_cost_curves.py " + " ".join(
-        argv if argv is not None else sys.argv[1:])
+    commands: list[str] = []
+    command = (".venv/bin/python bench/scale_cost_curves.py " + " ".join(
+        argv if argv is not None else sys.argv[1:])).strip()
+    if (args.append or args.report_only) and results_path.exists():
+        # Add sizes to an earlier run's figures (a measurement of the same step, size and
+        # engine replaces the earlier one).
+        earlier = json.loads(results_path.read_text())
+        commands = earlier.get("commands", [])
+        results = earlier["results"]
+    commands.append(command)
 
     def save() -> None:
-        results_path.write_text(json.dumps({"command": command, "results": results}, indent=1))
+        results_path.write_text(json.dumps({"commands": commands, "results": results}, indent=1))
 
+    if args.report_only:
+        commands.pop()
     steps = args.steps.split(",")
-    for family in args.families.split(","):
+    for family in [] if args.report_only else args.families.split(","):
         sizes = [int(s) if s.isdigit() else float(s) for s in getattr(args, family).split(",")]
         measure_family(family, sizes, steps, args.seed, not args.no_spark, results, save)
     save()
     plot(results, args.out)
-    table = report(results, command.strip())
+    table = report(results, commands)
     (args.out / "README.md").write_text(table)
     print(table)
     return 0

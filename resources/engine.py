@@ -210,20 +210,18 @@ class Engine(dg.ConfigurableResource):
     ) -> TableStream | Artifacts:
         """Apply ``fn`` to every batch of ``source``'s rows; the output has ``schema``."""
         if self.kind == "spark":
-            return self._spark_map(fn, source, schema, columns)
+            return self._spark_map(fn, source, schema, columns, batch_size)
         batches = source.iter_batches(batch_size=batch_size, columns=columns)
         results = _ordered_pool_map(fn, batches, self.workers)
         return TableStream(schema=schema, batches=_empty_tolerant(results, schema))
 
     def _spark_map(
-        self, fn: BatchFn, source: StoredAsset, schema: pa.Schema, columns: list[str] | None
+        self, fn: BatchFn, source: StoredAsset, schema: pa.Schema, columns: list[str] | None,
+        batch_size: int,
     ) -> Artifacts:
         from pyspark.sql.pandas.types import from_arrow_schema
 
-        session = self.spark.spark_session
-        frame = session.read.parquet(*source.parquet_uris())
-        if columns:
-            frame = frame.select(*columns)
+        frame = self._spark_read(source, columns, batch_size)
 
         def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
             for batch in batches:
@@ -291,16 +289,7 @@ class Engine(dg.ConfigurableResource):
             # One partition per task: each file (or part of a file) is read by one Python worker.
             frame = session.createDataFrame(source).repartition(max(1, source.num_rows))
         else:
-            frame = session.read.parquet(*source.parquet_uris())
-            if columns:
-                frame = frame.select(*columns)
-            # Spark splits Parquet by row group (64k rows): too coarse for CPU-heavy maps over
-            # pages, so spread the rows over the cluster's cores.
-            rows = getattr(source, "rows", None) or 0
-            cores = session.sparkContext.defaultParallelism
-            wanted = min(4 * cores, rows // max(1, batch_size) + 1)
-            if wanted > frame.rdd.getNumPartitions():
-                frame = frame.repartition(wanted)
+            frame = self._spark_read(source, columns, batch_size)
 
         def run(batches: Iterator[pa.RecordBatch]) -> Iterator[pa.RecordBatch]:
             for batch in batches:
@@ -310,6 +299,19 @@ class Engine(dg.ConfigurableResource):
         out = frame.mapInArrow(run, from_arrow_schema(schema))
         with self._spark_scratch(out) as staged:
             yield staged
+
+    def _spark_read(self, source: Any, columns: list[str] | None, batch_size: int) -> Any:
+        """A stored or staged table as a Spark frame spread over the cluster's cores: Spark
+        splits Parquet by row group (64k rows), too coarse for CPU-heavy maps over pages."""
+        session = self.spark.spark_session
+        frame = session.read.parquet(*source.parquet_uris())
+        if columns:
+            frame = frame.select(*columns)
+        rows = getattr(source, "rows", None) or 0
+        wanted = min(4 * session.sparkContext.defaultParallelism, rows // max(1, batch_size) + 1)
+        if wanted > frame.rdd.getNumPartitions():
+            frame = frame.repartition(wanted)
+        return frame
 
     @contextmanager
     def staged_sql(self, query: Query, schema: pa.Schema, **tables: Any) -> Iterator[Staged]:
