@@ -4,13 +4,13 @@ from __future__ import annotations
 
 import os
 import sys
-import time
 import warnings
 from collections.abc import Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 import click
+
+from cli.runner import RunOutcome, run_plan
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
@@ -38,18 +38,6 @@ def open_instance(data_root: Path | str):
     return DagsterInstance.get()
 
 
-@dataclass
-class RunOutcome:
-    job: str
-    partition: str
-    success: bool
-    seconds: float
-    materialized: list[str] = field(default_factory=list)
-    checks_passed: int = 0
-    checks_failed: list[str] = field(default_factory=list)
-    error: str | None = None
-
-
 def materialize_landing(
     data_root: Path | str,
     dumps_dir: Path,
@@ -57,12 +45,14 @@ def materialize_landing(
     *,
     wikis: Sequence[str] = (),
     engine: str | None = None,
+    parallel: int | None = None,
     echo=click.echo,
 ) -> list[RunOutcome]:
     """Materialize every partition the landing zone holds (or the named wikis), in order.
 
     Runs are recorded in the Dagster instance under the data root, exactly as if the sensor had
-    requested them, so the UI shows their lineage afterwards.
+    requested them, so the UI shows their lineage afterwards. ``parallel`` runs that many
+    independent runs at once (default: `default_parallel_runs`); 1 runs them one by one here.
     """
     import dagster as dg
 
@@ -100,55 +90,15 @@ def materialize_landing(
     steps: list[tuple[str, str | None]] = [(r.job, r.partition) for r in plan]
     if "global_job" in job_names:
         steps.append(("global_job", None))
-    outcomes = []
-    for index, (job_name, partition) in enumerate(steps, 1):
-        label = f"{job_name}[{partition}]" if partition else job_name
-        echo(f"[{index}/{len(steps)}] {label} ...")
-        outcome = _run_job(defs, instance, job_name, partition)
-        outcomes.append(outcome)
-        status = "ok" if outcome.success else "FAILED"
-        echo(
-            f"    {status} in {outcome.seconds:.1f}s: {len(outcome.materialized)} assets, "
-            f"{outcome.checks_passed} checks passed"
-            + (f", failed: {', '.join(outcome.checks_failed)}" if outcome.checks_failed else "")
-            + (f"\n    {outcome.error}" if outcome.error else "")
-        )
-    return outcomes
+    return run_plan(
+        steps, defs, instance, workers=default_parallel_runs() if parallel is None else parallel,
+        worker_setup=(data_root, dumps_dir, crawls_dir, engine), echo=echo,
+    )
 
 
-def _run_job(defs, instance, job_name: str, partition: str | None) -> RunOutcome:
-    job = defs.resolve_job_def(job_name)
-    started = time.monotonic()
-    result = job.execute_in_process(
-        instance=instance,
-        partition_key=partition,
-        raise_on_error=False,
-        tags={"wikiforge/launched_by": "cli"},
-        # The event log keeps everything; the terminal shows only warnings and errors.
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}, "progress": {}}},
-    )
-    outcome = RunOutcome(
-        job=job_name, partition=partition or "", success=result.success,
-        seconds=time.monotonic() - started,
-    )
-    outcome.materialized = sorted(
-        e.asset_key.to_user_string() for e in result.get_asset_materialization_events()
-    )
-    for evaluation in result.get_asset_check_evaluations():
-        if evaluation.passed:
-            outcome.checks_passed += 1
-        else:
-            outcome.checks_failed.append(
-                f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
-            )
-    if not result.success:
-        failures = [e for e in result.all_events if e.is_step_failure]
-        outcome.error = "; ".join(
-            f"{e.step_key}: {e.step_failure_data.error.message.strip().splitlines()[0]}"
-            for e in failures
-            if e.step_failure_data and e.step_failure_data.error
-        ) or "run failed"
-    return outcome
+def default_parallel_runs() -> int:
+    """Runs side by side: one per core, at most two (each run's heavy steps fan out too)."""
+    return max(1, min(2, os.cpu_count() or 1))
 
 
 def print_summary(outcomes: list[RunOutcome], data_root: Path | str, echo=click.echo) -> None:
@@ -178,10 +128,12 @@ def print_summary(outcomes: list[RunOutcome], data_root: Path | str, echo=click.
 @click.command()
 @click.option("--data", "data_dir", default="data", show_default=True, type=click.Path(path_type=Path))
 @click.option("--engine", type=click.Choice(["local", "spark"]), default=None)
-def demo(data_dir: Path, engine: str | None) -> None:
+@click.option("--parallel", type=int, default=None,
+              help="Independent runs at once (default: one per core, at most 2; 1 = one by one).")
+def demo(data_dir: Path, engine: str | None, parallel: int | None) -> None:
     """Materialize the whole asset graph on the bundled sample data (samples/)."""
     outcomes = materialize_landing(
-        data_dir.resolve(), SAMPLES / "dumps", SAMPLES / "crawls", engine=engine
+        data_dir.resolve(), SAMPLES / "dumps", SAMPLES / "crawls", engine=engine, parallel=parallel
     )
     print_summary(outcomes, data_dir.resolve())
     sys.exit(0 if all(o.success for o in outcomes) else 1)
@@ -194,13 +146,17 @@ def demo(data_dir: Path, engine: str | None) -> None:
               help="Data root: a directory, or a URL fsspec reaches (s3://..., hdfs://...).")
 @click.option("--wiki", "wikis", multiple=True, help="Only these wikis (repeatable).")
 @click.option("--engine", type=click.Choice(["local", "spark"]), default=None)
-def materialize(dumps_dir: Path, crawls_dir: Path, data_dir: str, wikis: tuple[str, ...], engine):
+@click.option("--parallel", type=int, default=None,
+              help="Independent runs at once (default: one per core, at most 2; 1 = one by one).")
+def materialize(dumps_dir: Path, crawls_dir: Path, data_dir: str, wikis: tuple[str, ...], engine,
+                parallel: int | None):
     """Materialize everything the landing zone holds, or the named wikis."""
     if not dumps_dir.is_dir():
         raise click.BadParameter(f"{dumps_dir} is not a directory", param_hint="--dumps")
     data: Path | str = data_dir if "://" in data_dir else Path(data_dir).resolve()
     outcomes = materialize_landing(
-        data, dumps_dir.resolve(), crawls_dir.resolve(), wikis=wikis, engine=engine
+        data, dumps_dir.resolve(), crawls_dir.resolve(), wikis=wikis, engine=engine,
+        parallel=parallel,
     )
     print_summary(outcomes, data)
     sys.exit(0 if all(o.success for o in outcomes) else 1)

@@ -8,6 +8,9 @@ import dagster as dg
 
 _SHOWN = {"STEP_START": "started", "STEP_SUCCESS": "done", "STEP_FAILURE": "FAILED"}
 
+#: Set by a worker running several runs side by side, so interleaved lines say whose step ended.
+RUN_LABEL = ""
+
 
 class _StepLines(logging.Handler):
     def __init__(self) -> None:
@@ -24,7 +27,8 @@ class _StepLines(logging.Handler):
             self.started[event.step_key] = now
             return  # shown when it ends: keeps the output to one line per step
         took = now - self.started.pop(event.step_key, now)
-        click.echo(f"      {_SHOWN[kind]:<7} {event.step_key} ({took:.1f}s)")
+        where = f"{RUN_LABEL} " if RUN_LABEL else ""
+        click.echo(f"      {_SHOWN[kind]:<7} {where}{event.step_key} ({took:.1f}s)")
 
 
 @dg.logger(description="One terminal line per finished step (used by the wikiforge CLI).")

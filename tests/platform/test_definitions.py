@@ -31,6 +31,20 @@ def test_jobs_cover_every_partition_family_that_has_assets():
     assert {j.name for j in sensor.jobs} == names
 
 
+def test_run_order_is_read_off_the_asset_graph():
+    """`wikiforge materialize` runs partitions side by side only where no asset of one job reads
+    an asset of another: months before the Wikidata dump (qrank sums months), the dump before the
+    wikis (the links line filters by Wikidata classes), crawls beside everything."""
+    from cli.runner import job_dependencies
+
+    needs = job_dependencies(definitions.defs)
+    assert needs["month_job"] == set()
+    assert needs["wikidata_job"] == {"month_job"}
+    assert "wikidata_job" in needs["wiki_job"]
+    assert needs["crawl_job"] == set()
+    assert {"wiki_job", "wikidata_job"} <= needs["global_job"]
+
+
 def test_dg_check_defs_passes():
     """The same gate CI and developers run by hand."""
     import subprocess

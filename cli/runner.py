@@ -1,0 +1,188 @@
+"""Run a plan of (job, partition) runs, one after another or several at once.
+
+Runs of different partitions are independent unless the asset graph says otherwise: a run waits
+for every run of the jobs its assets read from (read off the graph, not listed by hand), so the
+page-view months run side by side, the wikis run side by side once the Wikidata dump is done, and
+crawls run beside everything. Concurrent runs execute in worker processes (each builds the
+definitions once and records its runs in the same Dagster instance), which is what two idle
+cores want: most steps of one run are single-threaded Python.
+"""
+
+from __future__ import annotations
+
+import multiprocessing
+import time
+from collections.abc import Callable, Sequence
+from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
+from dataclasses import dataclass, field
+from pathlib import Path
+
+Step = tuple[str, str | None]
+
+
+@dataclass
+class RunOutcome:
+    """What one run did: success, time, assets materialized, checks passed and failed."""
+
+    job: str
+    partition: str
+    success: bool
+    seconds: float
+    materialized: list[str] = field(default_factory=list)
+    checks_passed: int = 0
+    checks_failed: list[str] = field(default_factory=list)
+    error: str | None = None
+
+    @property
+    def label(self) -> str:
+        return f"{self.job}[{self.partition}]" if self.partition else self.job
+
+    def summary(self) -> str:
+        """One line (two when it failed) for the terminal."""
+        status = "ok" if self.success else "FAILED"
+        return (
+            f"{status} in {self.seconds:.1f}s: {len(self.materialized)} assets, "
+            f"{self.checks_passed} checks passed"
+            + (f", failed: {', '.join(self.checks_failed)}" if self.checks_failed else "")
+            + (f"\n    {self.error}" if self.error else "")
+        )
+
+
+def job_dependencies(defs) -> dict[str, set[str]]:
+    """Job name -> the jobs owning an asset that one of its assets reads (from the asset graph)."""
+    graph = defs.resolve_asset_graph()
+    owner = {}
+    selected = {}
+    for job in defs.jobs or []:
+        keys = set(defs.resolve_job_def(job.name).asset_layer.executable_asset_keys)
+        selected[job.name] = keys
+        owner.update({key: job.name for key in keys})
+    return {
+        name: {owner[p] for key in keys for p in graph.get(key).parent_keys if p in owner} - {name}
+        for name, keys in selected.items()
+    }
+
+
+def run_job(defs, instance, job_name: str, partition: str | None) -> RunOutcome:
+    """Execute one run in this process and sum up its events."""
+    job = defs.resolve_job_def(job_name)
+    started = time.monotonic()
+    result = job.execute_in_process(
+        instance=instance,
+        partition_key=partition,
+        raise_on_error=False,
+        tags={"wikiforge/launched_by": "cli"},
+        # The event log keeps everything; the terminal shows only warnings and errors.
+        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}, "progress": {}}},
+    )
+    outcome = RunOutcome(
+        job=job_name, partition=partition or "", success=result.success,
+        seconds=time.monotonic() - started,
+    )
+    outcome.materialized = sorted(
+        e.asset_key.to_user_string() for e in result.get_asset_materialization_events()
+    )
+    for evaluation in result.get_asset_check_evaluations():
+        if evaluation.passed:
+            outcome.checks_passed += 1
+        else:
+            outcome.checks_failed.append(
+                f"{evaluation.asset_key.to_user_string()}:{evaluation.check_name}"
+            )
+    if not result.success:
+        failures = [e for e in result.all_events if e.is_step_failure]
+        outcome.error = "; ".join(
+            f"{e.step_key}: {e.step_failure_data.error.message.strip().splitlines()[0]}"
+            for e in failures
+            if e.step_failure_data and e.step_failure_data.error
+        ) or "run failed"
+    return outcome
+
+
+def run_plan(
+    steps: Sequence[Step],
+    defs,
+    instance,
+    *,
+    workers: int,
+    worker_setup: tuple,
+    echo: Callable[[str], None],
+) -> list[RunOutcome]:
+    """Every step's outcome, in plan order. ``workers`` > 1 runs independent steps at once in
+    worker processes built by ``worker_setup`` (the arguments of `_init_worker`)."""
+    total = len(steps)
+    if workers <= 1 or total <= 1:
+        outcomes = []
+        for index, (job_name, partition) in enumerate(steps, 1):
+            echo(f"[{index}/{total}] {_label(job_name, partition)} ...")
+            outcome = run_job(defs, instance, job_name, partition)
+            echo(f"    {outcome.summary()}")
+            outcomes.append(outcome)
+        return outcomes
+
+    needs = job_dependencies(defs)
+    waiting = list(enumerate(steps))
+    unfinished = {job: sum(1 for j, _ in steps if j == job) for job, _ in steps}
+    outcomes: dict[int, RunOutcome] = {}
+    running: dict[Future, int] = {}
+    started = 0
+    # Spawned, not forked: the parent holds Dagster's threads and open SQLite handles.
+    context = multiprocessing.get_context("spawn")
+    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
+                             initargs=worker_setup) as pool:
+        while waiting or running:
+            for entry in [e for e in waiting if _ready(e[1][0], needs, unfinished)]:
+                if len(running) >= workers:
+                    break
+                waiting.remove(entry)
+                index, (job_name, partition) = entry
+                started += 1
+                echo(f"[{started}/{total}] {_label(job_name, partition)} started")
+                running[pool.submit(_worker_run, job_name, partition)] = index
+            done, _ = wait(running, return_when=FIRST_COMPLETED)
+            for future in done:
+                index = running.pop(future)
+                job_name, partition = steps[index]
+                outcome = future.result()
+                unfinished[job_name] -= 1
+                outcomes[index] = outcome
+                echo(f"    {outcome.label} {outcome.summary()}")
+    return [outcomes[i] for i in range(total)]
+
+
+def _label(job_name: str, partition: str | None) -> str:
+    return f"{job_name}[{partition}]" if partition else job_name
+
+
+def _ready(job_name: str, needs: dict[str, set[str]], unfinished: dict[str, int]) -> bool:
+    return all(unfinished.get(upstream, 0) == 0 for upstream in needs.get(job_name, ()))
+
+
+_WORKER: dict = {}
+
+
+def _init_worker(data_root: Path | str, dumps_dir: Path, crawls_dir: Path,
+                 engine: str | None) -> None:
+    """Build the definitions and open the instance once per worker process."""
+    import warnings
+
+    import dagster as dg
+
+    warnings.filterwarnings("ignore", category=dg.BetaWarning)
+    warnings.filterwarnings("ignore", category=dg.PreviewWarning)
+    from cli.platform import open_instance
+    from cli.progress import step_progress
+    from definitions import build_defs
+
+    _WORKER["instance"] = open_instance(data_root)
+    _WORKER["defs"] = build_defs(
+        loggers={"console": dg.default_loggers()["console"], "progress": step_progress},
+        data_root=data_root, dumps_dir=dumps_dir, crawls_dir=crawls_dir, engine=engine,
+    )
+
+
+def _worker_run(job_name: str, partition: str | None) -> RunOutcome:
+    from cli import progress
+
+    progress.RUN_LABEL = _label(job_name, partition)
+    return run_job(_WORKER["defs"], _WORKER["instance"], job_name, partition)
