@@ -70,15 +70,24 @@ def _ordered_pool_map(
 ) -> Iterator[pa.RecordBatch | pa.Table]:
     """Map batches in a process pool, yielding results in input order, a few batches in flight.
 
-    The window keeps memory bounded: at most ``2 * workers`` batches are held at once.
+    The window keeps memory bounded: at most ``2 * workers`` batches are held at once. The
+    function is sent once per worker (pool initializer), not with every batch: a map's partial
+    often carries tables that grow with the input (a wiki's article titles and redirects), and
+    pickling them per batch would make the step's time grow with input size squared. Workers
+    come from a fork server, as in ``_windowed_pool``.
     """
     if workers <= 1:
         yield from map(fn, batches)
         return
     window: collections.deque[Future] = collections.deque()
-    with ProcessPoolExecutor(max_workers=workers) as pool:
+    context = multiprocessing.get_context("forkserver")
+    context.set_forkserver_preload(["wikiforge.mapreduce", "pyarrow.parquet", "pandas", "polars"])
+    with _main_script_hidden(), ProcessPoolExecutor(
+        max_workers=workers, mp_context=context, initializer=mapreduce.init_worker,
+        initargs=(fn, None),
+    ) as pool:
         for batch in batches:
-            window.append(pool.submit(fn, batch))
+            window.append(pool.submit(mapreduce.worker_apply, batch))
             if len(window) >= 2 * workers:
                 yield window.popleft().result()
         while window:

@@ -126,7 +126,7 @@ _WORKER_FN: Any = None
 _WORKER_SCHEMA: pa.Schema | None = None
 
 
-def init_worker(fn: Any, schema: pa.Schema) -> None:
+def init_worker(fn: Any, schema: pa.Schema | None) -> None:
     """Pool initializer: remember the map function and its output schema."""
     global _WORKER_FN, _WORKER_SCHEMA
     _WORKER_FN, _WORKER_SCHEMA = fn, schema
@@ -136,3 +136,8 @@ def worker_task(args: tuple[pa.RecordBatch, str]) -> int:
     """Pool task: map one batch with the worker's function and write it to the given path."""
     batch, path = args
     return write_map_part(_WORKER_FN, _WORKER_SCHEMA, batch, path)
+
+
+def worker_apply(batch: pa.RecordBatch) -> Any:
+    """Pool task: the worker's map function applied to one batch (its result sent back)."""
+    return _WORKER_FN(batch)
