@@ -14,7 +14,8 @@ upstream assets already published:
 Time is the child's wall time of the materialization alone (imports and, for Spark, the
 session start are measured apart); memory is the peak of the summed PSS (proportional set size:
 shared pages counted once) of the child and all its descendants (worker processes, Spark's JVM
-and Python workers), sampled every 50 ms; the summed RSS is recorded too. At the
+and Python workers): the summed RSS is sampled every 30 ms and the PSS whenever the RSS is near
+its peak, within 10% of one core (``TreeMemory``); the summed RSS is recorded too. At the
 largest size each engine-routed step runs again on Spark ``local[2]`` (session already
 started); the ratio Spark/local is its overhead on this one machine. The machine is shared:
 timings are noisy.
@@ -163,31 +164,71 @@ def _pss_kib(pid: int) -> int:
     return 0
 
 
-def _tree_kib(root: int) -> tuple[int, int]:
-    """Summed PSS and summed RSS of a process and all its descendants."""
-    children: dict[int, list[int]] = {}
-    for entry in os.listdir("/proc"):
-        if not entry.isdigit():
-            continue
-        try:
-            with open(f"/proc/{entry}/stat") as handle:
-                fields = handle.read().rsplit(")", 1)[1].split()
-            children.setdefault(int(fields[1]), []).append(int(entry))
-        except (FileNotFoundError, ProcessLookupError, IndexError, PermissionError):
-            continue
-    pss = rss = 0
-    todo = [root]
+def _tree_pids(root: int) -> list[int]:
+    """A process and all its descendants (from each thread's ``children`` list: cheaper than
+    reading every process's ``stat``, and a JVM or a pool starts processes from any thread)."""
+    found, todo = [], [root]
     while todo:
         pid = todo.pop()
-        pss += _pss_kib(pid)
-        rss += _rss_kib(pid)
-        todo.extend(children.get(pid, []))
-    return pss, rss
+        found.append(pid)
+        try:
+            tasks = os.listdir(f"/proc/{pid}/task")
+        except (FileNotFoundError, ProcessLookupError, PermissionError):
+            continue
+        for task in tasks:
+            try:
+                with open(f"/proc/{pid}/task/{task}/children") as handle:
+                    todo.extend(int(child) for child in handle.read().split())
+            except (FileNotFoundError, ProcessLookupError, PermissionError):
+                continue
+    return found
+
+
+class TreeMemory:
+    """Peak memory of a process tree, sampled from a thread: summed RSS every ``interval``
+    (cheap: ``/proc/<pid>/status``) and summed PSS (``/proc/<pid>/smaps_rollup``: the kernel
+    walks every mapping, about 20 ms per GiB) whenever the RSS sum is within ``near`` of its
+    running peak, at most ``budget`` of one core's time, so the sampler does not slow the
+    measured step much on a small machine."""
+
+    def __init__(self, root: int, interval: float = 0.03, near: float = 0.9,
+                 budget: float = 0.1) -> None:
+        self.root, self.interval, self.near, self.budget = root, interval, near, budget
+        self.peak_pss = self.peak_rss = 0
+        self.samples = self.pss_samples = 0
+        self.sampling_s = 0.0
+        self._done = threading.Event()
+        self._thread = threading.Thread(target=self._run, daemon=True)
+
+    def __enter__(self) -> TreeMemory:
+        self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._done.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        next_pss = 0.0
+        while not self._done.is_set():
+            begin = time.perf_counter()
+            pids = _tree_pids(self.root)
+            rss = sum(_rss_kib(pid) for pid in pids)
+            self.peak_rss = max(self.peak_rss, rss)
+            self.samples += 1
+            if rss >= self.near * self.peak_rss and begin >= next_pss:
+                pss_begin = time.perf_counter()
+                self.peak_pss = max(self.peak_pss, sum(_pss_kib(pid) for pid in pids))
+                self.pss_samples += 1
+                cost = time.perf_counter() - pss_begin
+                next_pss = pss_begin + cost / self.budget
+            self.sampling_s += time.perf_counter() - begin
+            self._done.wait(self.interval)
 
 
 def run_child(names: list[str], data: Path, dumps: Path, partition: str, engine: str,
               select: list[str] | None = None) -> dict:
-    """Run one materialization in a child process; its result with the tree's peak RSS."""
+    """Run one materialization in a child process; its result with the tree's peak memory."""
     command = [sys.executable, str(Path(__file__).resolve()), "--child", ",".join(names),
                "--data", str(data), "--dumps", str(dumps), "--partition", partition,
                "--engine", engine]
@@ -197,27 +238,19 @@ def run_child(names: list[str], data: Path, dumps: Path, partition: str, engine:
     (CACHE / "dagster-home").mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, env=env, cwd=REPO)
-    peak = peak_rss = 0
-    done = threading.Event()
-
-    def sample() -> None:
-        nonlocal peak, peak_rss
-        while not done.is_set():
-            pss, rss = _tree_kib(process.pid)
-            peak, peak_rss = max(peak, pss), max(peak_rss, rss)
-            done.wait(0.05)
-
-    sampler = threading.Thread(target=sample, daemon=True)
-    sampler.start()
-    out, err = process.communicate()
-    done.set()
-    sampler.join()
+    started = time.perf_counter()
+    with TreeMemory(process.pid) as memory:
+        out, err = process.communicate()
+    wall = time.perf_counter() - started
     lines = [line for line in out.splitlines() if line.startswith("{")]
     if process.returncode != 0 or not lines:
         raise RuntimeError(f"{names} on {engine} failed:\n{err[-3000:]}")
     result = json.loads(lines[-1])
-    result["peak_pss_mib"] = peak / 1024
-    result["peak_rss_sum_mib"] = peak_rss / 1024
+    result["peak_pss_mib"] = memory.peak_pss / 1024
+    result["peak_rss_sum_mib"] = memory.peak_rss / 1024
+    result["memory_samples"] = memory.samples
+    result["pss_samples"] = memory.pss_samples
+    result["sampler_cpu_share"] = memory.sampling_s / wall
     return result
 
 
