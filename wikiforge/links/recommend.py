@@ -8,7 +8,8 @@ mention inside an already linked anchor; one link per target.
 
 The work is split in two so that a threshold sweep costs one scoring pass: `prepare` finds and
 scores every mention once (one batched model call), `select` replays the greedy choice for a
-threshold. Offsets come from the node walk, so `wikitext[offset:offset+len(link_text)] ==
+threshold. The top-level text comes from `wikiforge.wikitext.scan` (the same spans as
+mwparserfromhell's top-level text nodes, without building the tree). Offsets come from it, so `wikitext[offset:offset+len(link_text)] ==
 link_text` holds for every recommendation.
 """
 
@@ -24,7 +25,7 @@ from wikiforge.links.index import LinkIndex
 from wikiforge.links.matching import max_ngram_for
 from wikiforge.links.model import LinkModel
 from wikiforge.wikitext.links import extract_links
-from wikiforge.wikitext.plain import top_level_text
+from wikiforge.wikitext.scan import top_level_spans
 from wikiforge.wikitext.tokens import anchor_key, line_spans, tokenize
 
 LEAD_SECTION = "%LEAD%"
@@ -85,7 +86,7 @@ def prepare(
     """Find every candidate mention of a page and score its candidates (one model call)."""
     language = index.language_code
     page = index.normalize(page_title) or page_title
-    top = top_level_text(wikitext)
+    top = top_level_spans(wikitext)
 
     linked_targets = {page}
     linked_anchors = [anchor_key(page, language)]
