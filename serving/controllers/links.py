@@ -9,6 +9,7 @@ through the catalog, so a newly published model is served without a restart.
 from __future__ import annotations
 
 import logging
+import os
 import re
 from dataclasses import dataclass
 from typing import Annotated
@@ -43,6 +44,9 @@ MAX_SECTION_CHARS = 255
 MAX_TITLE_CHARS = 512
 MAX_RECOMMENDATIONS = 500
 MAX_REDIRECT_HOPS = 10
+#: Default longest wikitext (characters) a POST may send: MediaWiki's own page size limit
+#: ($wgMaxArticleSize, 2,048 KiB). Set `WIKIFORGE_LINKS_MAX_WIKITEXT_CHARS` to change it.
+DEFAULT_MAX_WIKITEXT_CHARS = 2048 * 1024
 _DOMAIN = re.compile(r"^[a-z][a-z0-9-]{0,30}$")
 _LANGUAGE = re.compile(r"^[a-zA-Z][a-zA-Z0-9-]{0,30}$")
 _DECODER = msgspec.json.Decoder(LinkRecommendationRequest)
@@ -132,6 +136,20 @@ def page_from_dump(
     raise NotFoundException(detail=f"Page not found: {title}")
 
 
+def max_wikitext_chars() -> int:
+    """The configured wikitext limit (read per request, so a deployment can change it)."""
+    value = os.environ.get("WIKIFORGE_LINKS_MAX_WIKITEXT_CHARS")
+    if value is None or not value.strip():
+        return DEFAULT_MAX_WIKITEXT_CHARS
+    try:
+        limit = int(value)
+    except ValueError:
+        log.error("WIKIFORGE_LINKS_MAX_WIKITEXT_CHARS=%r is not an integer; using %d",
+                  value, DEFAULT_MAX_WIKITEXT_CHARS)
+        return DEFAULT_MAX_WIKITEXT_CHARS
+    return max(limit, 0)
+
+
 def _check_parameters(threshold: float, max_recommendations: int, sections: list[str],
                       language_code: str | None, title: str) -> None:
     if not 0.0 <= threshold <= 1.0:
@@ -162,11 +180,12 @@ def recommendations(
     threshold: float,
     max_recommendations: int,
     sections_to_exclude: list[str],
+    language_code: str | None = None,
 ) -> LinkRecommendationResponse:
     """Run the recommender and shape the reference's response."""
     try:
         found = recommend(service.index, service.model, wikitext, page_title, threshold,
-                          max_recommendations, sections_to_exclude)
+                          max_recommendations, sections_to_exclude, language_code)
     except RecursionError as exc:  # pathological nesting: a client error, not a server one
         raise HTTPException(status_code=422, detail="wikitext nested too deeply") from exc
     links = [LinkRecommendation(**{f: getattr(r, f) for f in LinkRecommendation.__struct_fields__})
@@ -212,7 +231,7 @@ def get_recommendations(
             f"(it has {revision_id})"
         )
     return recommendations(service, wikitext, page_title, page_id, revision_id, threshold,
-                           max_recommendations, sections)
+                           max_recommendations, sections, language_code)
 
 
 def post_recommendations(
@@ -231,12 +250,23 @@ def post_recommendations(
         request = _DECODER.decode(body)
     except msgspec.DecodeError as exc:
         raise HTTPException(status_code=422, detail=f"malformed body: {exc}") from exc
+    limit = max_wikitext_chars()
+    if len(request.wikitext) > limit:
+        raise HTTPException(
+            status_code=413,
+            detail=f"wikitext longer than {limit} characters",
+            extra={"limit_chars": limit, "got_chars": len(request.wikitext)},
+        )
     sections = list(sections_to_exclude or []) + list(request.sections_to_exclude)
     _check_parameters(threshold, max_recommendations, sections, language_code, title)
     service = service_for(catalog, project, domain)
-    page_title = service.index.normalize(title) or title
+    if language_code:
+        page_title = service.index.normalize_in(title, language_code) or title
+    else:
+        page_title = service.index.normalize(title) or title
     return recommendations(service, request.wikitext, page_title, request.pageid,
-                           request.revid, threshold, max_recommendations, sections)
+                           request.revid, threshold, max_recommendations, sections,
+                           language_code)
 
 
 Threshold = Annotated[float, QueryParameter(name="threshold", required=False)]

@@ -126,6 +126,40 @@ def test_errors_are_the_references_and_never_500(published):
             assert answer.status_code in (200, 422), answer.text
 
 
+def test_wikitext_limit_is_413_with_a_clear_json_error(published, monkeypatch):
+    root, _ = published
+    url = "/v1/linkrecommendations/wikipedia/ha/Kano"
+    monkeypatch.setenv("WIKIFORGE_LINKS_MAX_WIKITEXT_CHARS", "1000")
+    with _client(root) as client:
+        assert client.post(url, json={"wikitext": "Kano " * 200, "revid": 1,
+                                      "pageid": 1}).status_code == 200
+        over = client.post(url, json={"wikitext": "Kano " * 200 + "x", "revid": 1, "pageid": 1})
+        assert over.status_code == 413
+        body = over.json()
+        assert body["code"] == 413 and "1000 characters" in body["description"]
+        assert body["extra"] == {"limit_chars": 1000, "got_chars": 1001}
+        # Characters, not bytes: 1,000 Greek letters (2,000 bytes) are within the limit.
+        assert client.post(url, json={"wikitext": "λ" * 1000, "revid": 1,
+                                      "pageid": 1}).status_code == 200
+
+
+def test_language_code_parameter_changes_casing(published):
+    root, _ = published
+    url = "/v1/linkrecommendations/wikipedia/ha/Gwaji"
+    text = "Birnin KANO yana a arewacin NAJERIYA, kusa da KATSINA a AFIRKA."
+    with _client(root) as client:
+        def texts(**params):
+            answer = client.post(url, params={"threshold": 0.0, **params},
+                                 json={"wikitext": text, "revid": 1, "pageid": 2})
+            assert answer.status_code == 200, answer.text
+            return {link["link_text"] for link in answer.json()["links"]}
+
+        default = texts()
+        assert "NAJERIYA" in default
+        assert texts(language_code="ha") == default
+        assert "NAJERIYA" not in texts(language_code="tr")
+
+
 def test_cli_prints_the_same_json(published):
     from cli import main
 

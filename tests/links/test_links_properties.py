@@ -55,3 +55,19 @@ def test_arbitrary_wikitext_never_crashes(hawiki_build, pieces):
         assert text[link.wikitext_offset : link.wikitext_offset + len(link.link_text)] == (
             link.link_text
         )
+
+
+def test_language_code_overrides_the_casing_rules(hawiki_build):
+    """Turkish rules lower-case `I` to dotless `ı`: upper-case Hausa words with an I no longer
+    meet their (Hausa-lower-cased) anchors; without the override they do."""
+    text = "Birnin KANO yana a arewacin NAJERIYA, kusa da KATSINA a AFIRKA."
+    index, model = hawiki_build.index, hawiki_build.model
+
+    def linked(language_code):
+        found = recommend(index, model, text, "Gwaji", threshold=0.0, language_code=language_code)
+        return {link.link_text for link in found}
+
+    assert {"KANO", "NAJERIYA", "KATSINA", "AFIRKA"} <= linked(None)
+    assert linked("ha") == linked(None)
+    turkish = linked("tr")
+    assert "KANO" in turkish and not {"NAJERIYA", "KATSINA", "AFIRKA"} & turkish

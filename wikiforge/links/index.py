@@ -66,6 +66,10 @@ class LinkIndex:
         """Normalise a title as this wiki does."""
         return normalize_title(raw, self.language_code, self.capitalize)
 
+    def normalize_in(self, raw: str, language_code: str) -> str | None:
+        """Normalise a title with another language's casing rules (a request's override)."""
+        return normalize_title(raw, language_code, self.capitalize)
+
     def resolve(self, title: str | None) -> str | None:
         """The article a (normalised) title leads to, or None."""
         if title is not None and self.allow_unknown_targets:

@@ -82,10 +82,15 @@ def prepare(
     wikitext: str,
     page_title: str,
     sections_to_exclude: Iterable[str] = (),
+    language_code: str | None = None,
 ) -> Prepared:
-    """Find every candidate mention of a page and score its candidates (one model call)."""
-    language = index.language_code
-    page = index.normalize(page_title) or page_title
+    """Find every candidate mention of a page and score its candidates (one model call).
+
+    `language_code` overrides the wiki's language for casing (lower-casing mentions, titles of
+    existing links, the page title), as the reference's query parameter does for ICU.
+    """
+    language = language_code or index.language_code
+    page = index.normalize_in(page_title, language) or page_title
     top = top_level_spans(wikitext)
 
     linked_targets = {page}
@@ -250,7 +255,8 @@ def recommend(
     threshold: float = 0.5,
     max_recommendations: int = 15,
     sections_to_exclude: Iterable[str] = (),
+    language_code: str | None = None,
 ) -> list[Recommendation]:
     """Link recommendations for a page (see the module docstring for the rules)."""
-    prepared = prepare(index, model, wikitext, page_title, sections_to_exclude)
+    prepared = prepare(index, model, wikitext, page_title, sections_to_exclude, language_code)
     return select(prepared, threshold, max_recommendations)
