@@ -8,6 +8,8 @@ rules from Unicode SpecialCasing.txt, shared by the Turkic wikis MediaWiki confi
 
 from __future__ import annotations
 
+from functools import lru_cache
+
 # Languages whose Latin script uses dotted/dotless i (MediaWiki's Turkic language classes).
 TURKIC_LANGUAGES = frozenset({"tr", "az", "crh", "gag", "kaa", "kk", "tt", "ba"})
 
@@ -15,6 +17,7 @@ _TURKIC_LOWER = str.maketrans({"I": "ı", "İ": "i"})
 _TURKIC_UPPER = str.maketrans({"i": "İ", "ı": "I"})
 
 
+@lru_cache(maxsize=1024)
 def base_language(language_code: str | None) -> str:
     """The base language of a code such as `az`, `kk-latn` or `zh_yue` (lower-cased)."""
     if not language_code:

@@ -11,6 +11,7 @@ dictionary and for a span of article text, so the two always meet.
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import lru_cache
 
 import regex
 
@@ -73,6 +74,7 @@ def _normalise_gap(gap: str) -> str:
     return _WHITESPACE.sub(" ", gap)
 
 
+@lru_cache(maxsize=1 << 17)  # link anchors repeat across pages and requests
 def anchor_key(text: str, language_code: str | None = None) -> str:
     """The dictionary key of an anchor or mention: tokens lower-cased, whitespace collapsed.
 
