@@ -10,18 +10,30 @@ from collections.abc import Sequence
 
 import dagster as dg
 
-from partitions import crawl_partitions, month_partitions, wiki_partitions, wikidata_dump_partitions
+from partitions import (
+    crawl_partitions,
+    encoder_partitions,
+    month_partitions,
+    wiki_partitions,
+    wikidata_dump_partitions,
+)
 
 #: Job name -> partitions definition. The order is the order the demo runs them in: page-view
 #: months before the Wikidata dump (qrank sums months), both before the wikis (the links line
-#: filters by Wikidata classes), crawls last, then the unpartitioned assets.
+#: filters by Wikidata classes), the task encoder before the crawls (their index embeds with
+#: it), crawls last, then the unpartitioned assets.
 JOB_PARTITIONS: dict[str, dg.PartitionsDefinition | None] = {
+    "encoder_job": encoder_partitions,
     "month_job": month_partitions,
     "wikidata_job": wikidata_dump_partitions,
     "wiki_job": wiki_partitions,
     "crawl_job": crawl_partitions,
     "global_job": None,
 }
+
+
+#: What the partitions definitions without a name are keyed by.
+_UNNAMED = {"month_job": "month", "encoder_job": "text encoder"}
 
 
 def build_jobs(assets: Sequence[dg.AssetsDefinition]) -> list[dg.UnresolvedAssetJobDefinition]:
@@ -40,7 +52,7 @@ def build_jobs(assets: Sequence[dg.AssetsDefinition]) -> list[dg.UnresolvedAsset
                     name,
                     selection=dg.AssetSelection.assets(*keys),
                     description=f"Materialize every asset partitioned by "
-                    f"{getattr(partitions_def, 'name', None) or ('month' if partitions_def else 'nothing')}.",
+                    f"{getattr(partitions_def, 'name', None) or _UNNAMED.get(name, 'nothing')}.",
                 )
             )
     return jobs

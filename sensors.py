@@ -15,6 +15,7 @@ import dagster as dg
 from partitions import crawl_partitions, wiki_partitions, wikidata_dump_partitions
 from resources.landing import LandingZone
 from wikiforge.landing import Landing, fingerprint
+from wikiforge.tasks.encoder import DEFAULT_ENCODER_KEY, encoder_fingerprint
 
 
 @dataclass(frozen=True)
@@ -46,9 +47,15 @@ def plan_runs(landing: Landing) -> list[PlannedRun]:
         runs.append(
             PlannedRun("wiki_job", wiki, f"wiki/{wiki}", f"{latest.date}-{fingerprint(latest.files)}")
         )
+    crawls = landing.crawls()
+    if crawls:
+        # The task encoder, before the crawls whose index embeds with it: once per set of
+        # package versions that determine its bytes (so a package upgrade rebuilds it).
+        key = DEFAULT_ENCODER_KEY
+        runs.append(PlannedRun("encoder_job", key, f"encoder/{key}", encoder_fingerprint()))
     runs += [
         PlannedRun("crawl_job", name, f"crawl/{name}", fingerprint(crawl.files))
-        for name, crawl in landing.crawls().items()
+        for name, crawl in crawls.items()
     ]
     return runs
 

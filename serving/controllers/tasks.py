@@ -10,10 +10,12 @@ from litestar.exceptions import HTTPException, NotFoundException, ValidationExce
 from litestar.params import Parameter
 
 from serving.schemas.tasks import TaskHit, TaskSearchResponse
-from wikiforge.tasks.index import TaskIndex, rrf
+from wikiforge.tasks.encoder import DEFAULT_ENCODER_KEY, StaticEncoder
+from wikiforge.tasks.index import EncoderMismatch, TaskIndex, rrf
 from wikiforge.tasks.stream import to_dict
 
 ASSET = "task_index"
+ENCODER_ASSET = "task_encoder"
 PROTOBUF = "application/x-protobuf"
 MAX_QUERY_CHARS = 500
 
@@ -21,6 +23,22 @@ MAX_QUERY_CHARS = 500
 def load_index(stored) -> TaskIndex:
     """Catalog loader: open a published task_index version."""
     return TaskIndex.load(stored.dir)
+
+
+def load_encoder(stored) -> StaticEncoder:
+    """Catalog loader: open a published task_encoder version (the distilled model2vec)."""
+    return StaticEncoder(stored.dir)
+
+
+def _encoder(state: State, index: TaskIndex) -> StaticEncoder | None:
+    """The query encoder an index needs: the published task_encoder for a model2vec index
+    (None for a MiniLM-built index, which embeds queries with the packaged MiniLM)."""
+    if index.encoder_kind != StaticEncoder.kind:
+        return None
+    loaded = state.catalog.get(ENCODER_ASSET, DEFAULT_ENCODER_KEY, load_encoder)
+    if loaded is None:
+        raise HTTPException(status_code=503, detail="the task encoder is not published yet")
+    return loaded.value
 
 
 def _indexes(state: State, crawl: str | None) -> list[tuple[str, object]]:
@@ -61,8 +79,14 @@ class TasksController(Controller):
             raise NotFoundException(detail=f"no published task index for crawl {crawl!r}")
         per_index = []
         for partition, loaded in indexes:
-            for hit in loaded.value.search(q, k, mode):
-                per_index.append((partition, loaded.value, hit))
+            index = loaded.value
+            encoder = _encoder(state, index) if mode != "sparse" else None
+            try:
+                hits = index.search(q, k, mode, encoder=encoder)
+            except EncoderMismatch as exc:
+                # The crawl was indexed with another encoder than the one published now.
+                raise HTTPException(status_code=503, detail=f"crawl {partition}: {exc}") from exc
+            per_index.extend((partition, index, hit) for hit in hits)
         if len(indexes) > 1:
             # Fuse the per-crawl rankings the same way (ranks are comparable, scores are not).
             rankings: dict[str, list[int]] = {}

@@ -197,3 +197,53 @@ def test_saved_pages_take_the_canonical_url():
     assert "https://www.wikihow.com/Grill-Zucchini" in docs
     assert docs["https://www.wikihow.com/Grill-Zucchini"].url_host_registered_domain == "wikihow.com"
     assert len(docs) == 10
+
+
+def test_index_csv_crawl_through_the_asset_fetches_ranges_from_the_base_url(
+        tmp_path, warc_server, monkeypatch, instance, data_root):
+    """The html_documents asset on a crawl that holds only an index.csv: every row is fetched
+    with a Range request from WIKIFORGE_CC_BASE_URL (a loopback server serving the real WARC
+    files of samples/), retried when the server fails, listed when it cannot be fetched."""
+    from assets.tasks.html_documents import html_documents, html_documents_complete
+    from resources import build_resources
+    from tests.conftest import materialize_partition
+
+    base, hits = warc_server
+    real = WARCS / "resiliparse-warcfile-2020.warc.gz"
+    expected = list(iter_warc_documents(real))
+    assert len(expected) >= 5
+    rows = [{"url": d.url, "url_host_registered_domain": d.url_host_registered_domain,
+             "fetch_time": d.fetch_time, "fetch_status": "200", "warc_filename": real.name,
+             "warc_record_offset": str(d.warc_record_offset),
+             "warc_record_length": str(d.warc_record_length), "warc_segment": "1581.5",
+             "crawl": "CC-MAIN-2020-10"} for d in expected]
+    rows.insert(1, {"url": "http://example.com/",
+                    "warc_filename": "flaky/warcio-example.warc.gz",
+                    "warc_record_offset": "784", "warc_record_length": "1228",
+                    "fetch_status": "200"})
+    rows.append({"url": "http://missing/", "warc_filename": "nope.warc.gz",
+                 "warc_record_offset": "0", "warc_record_length": "10", "fetch_status": "200"})
+    crawl = tmp_path / "crawls" / "cc-2020"
+    crawl.mkdir(parents=True)
+    with (crawl / "index.csv").open("w", newline="") as out:
+        write_index_csv(rows, out)
+    monkeypatch.setenv("WIKIFORGE_CC_BASE_URL", base)
+    resources = build_resources(data_root=data_root, dumps_dir=tmp_path,
+                                crawls_dir=tmp_path / "crawls")
+    result = materialize_partition([html_documents, html_documents_complete], "cc-2020",
+                                   instance=instance, resources=resources, dynamic="crawl")
+    assert result.success and all(e.passed for e in result.get_asset_check_evaluations())
+    (event,) = result.get_asset_materialization_events()
+    meta = {k: getattr(v, "value", getattr(v, "data", v))
+            for k, v in event.materialization.metadata.items()}
+    assert meta["dagster/row_count"] == len(expected) + 1
+    assert [f["url"] for f in meta["failed_fetches"]] == ["http://missing/"]
+    assert hits["flaky/warcio-example.warc.gz"] == 3 and hits["nope.warc.gz"] == 1
+    assert hits[real.name] == len(expected)  # one Range request per row
+    table = resources["store"].require("html_documents", "cc-2020").table()
+    published = {(r["url"], r["warc_record_offset"]): r for r in table.to_pylist()}
+    for doc in expected:  # byte ranges fetched over HTTP decode to what the file holds
+        row = published[(doc.url, doc.warc_record_offset)]
+        assert row["html"] == doc.html and row["warc_segment"] == "1581.5"
+        assert row["crawl"] == "CC-MAIN-2020-10"
+    assert "Example Domain" in published[("http://example.com/", 784)]["html"]

