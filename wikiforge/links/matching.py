@@ -6,9 +6,15 @@ some anchor, so a sentence costs about one dictionary lookup per token instead o
 
 from __future__ import annotations
 
-from collections.abc import Iterable
+from collections.abc import Iterable, Iterator
 
-from wikiforge.wikitext.tokens import Tokens, has_no_space_script, token_prefixes
+from wikiforge.wikitext.tokens import (
+    Tokens,
+    has_no_space_script,
+    line_spans,
+    token_prefixes,
+    tokenize,
+)
 
 # Mentions up to this many tokens (the reference serves 5 and trains on 10; one cap for both
 # here). A script without spaces is tokenised per character, so its cap is higher.
@@ -63,6 +69,25 @@ class MentionMatcher:
 def max_ngram_for(text: str) -> int:
     """The n-gram cap for a text: higher when it is written without spaces."""
     return MAX_NGRAM_NO_SPACE if has_no_space_script(text) else MAX_NGRAM
+
+
+def text_mentions(
+    text: str, matcher: MentionMatcher, language_code: str | None
+) -> Iterator[tuple[int, int, int, str]]:
+    """Every anchor mention of one top-level text span, as `(start, end, n_tokens, key)` with
+    offsets in `text`: sentence by sentence, longest n-gram first, then leftmost (the
+    reference's order). Serving and training both find their mentions here."""
+    for sentence_start, sentence_end in line_spans(text):
+        sentence = text[sentence_start:sentence_end]
+        tokens = tokenize(sentence, language_code)
+        if not len(tokens):
+            continue
+        found = matcher.matches(tokens, max_ngram_for(sentence))
+        found.sort(key=lambda m: (-m[1], m[0]))
+        starts, ends = tokens.starts, tokens.ends
+        for first, length, key in found:
+            yield (sentence_start + starts[first], sentence_start + ends[first + length - 1],
+                   length, key)
 
 
 def mask_longest_first(matches: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

@@ -22,11 +22,11 @@ import numpy as np
 
 from wikiforge.links.features import MAX_CANDIDATES, candidate_features
 from wikiforge.links.index import LinkIndex
-from wikiforge.links.matching import max_ngram_for
+from wikiforge.links.matching import text_mentions
 from wikiforge.links.model import LinkModel
 from wikiforge.wikitext.links import extract_links
 from wikiforge.wikitext.scan import top_level_spans
-from wikiforge.wikitext.tokens import anchor_key, line_spans, tokenize
+from wikiforge.wikitext.tokens import anchor_key, tokenize
 
 LEAD_SECTION = "%LEAD%"
 CONTEXT_CHARS = 10
@@ -110,36 +110,19 @@ def prepare(
     for span_number, span in enumerate(top.spans):
         if span.section in excluded:
             continue
-        text = span.text
-        for sentence_start, sentence_end in line_spans(text):
-            sentence = text[sentence_start:sentence_end]
-            tokens = tokenize(sentence, language)
-            if not len(tokens):
-                continue
-            found = index.matcher.matches(tokens, max_ngram_for(sentence))
-            found.sort(key=lambda m: (-m[1], m[0]))
-            for first, length, key in found:
-                slot = key_slot.get(key)
-                if slot is None:
-                    entry = entries[key]
-                    static_out = key in joined_anchors or not linked_targets.isdisjoint(
-                        entry.targets[:MAX_CANDIDATES]
-                    )
-                    slot = -1 if static_out else len(keys)
-                    if not static_out:
-                        keys.append(key)
-                    key_slot[key] = slot
-                if slot < 0:
-                    continue
-                mentions.append(
-                    _Mention(
-                        span_number,
-                        sentence_start + tokens.starts[first],
-                        sentence_start + tokens.ends[first + length - 1],
-                        key,
-                        slot,
-                    )
+        for start, end, _, key in text_mentions(span.text, index.matcher, language):
+            slot = key_slot.get(key)
+            if slot is None:
+                entry = entries[key]
+                static_out = key in joined_anchors or not linked_targets.isdisjoint(
+                    entry.targets[:MAX_CANDIDATES]
                 )
+                slot = -1 if static_out else len(keys)
+                if not static_out:
+                    keys.append(key)
+                key_slot[key] = slot
+            if slot >= 0:
+                mentions.append(_Mention(span_number, start, end, key, slot))
 
     candidates: list[tuple[str, ...]] = []
     blocks = []

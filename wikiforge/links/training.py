@@ -3,7 +3,8 @@
 As the reference (mwaddlink.md, section 1 step 7): the gold pairs are the sentence's links
 (anchor, resolved target); the mentions are every anchor n-gram of the sentence's plain text plus
 every gold anchor; each of a mention's candidates is one row, labelled 1 when it is the gold
-target. The candidates are the ten most frequent, the same as when serving.
+target. The candidates are the ten most frequent, the same as when serving, and the mentions are
+found by the same function (`matching.text_mentions` over the top-level text spans).
 """
 
 from __future__ import annotations
@@ -15,9 +16,10 @@ import numpy as np
 
 from wikiforge.links.features import FEATURE_SETS, MAX_CANDIDATES, candidate_features
 from wikiforge.links.index import LinkIndex
-from wikiforge.links.matching import max_ngram_for
+from wikiforge.links.matching import text_mentions
 from wikiforge.wikitext.links import extract_links, replace_links_with_anchors
-from wikiforge.wikitext.tokens import anchor_key, line_spans, tokenize
+from wikiforge.wikitext.scan import top_level_spans
+from wikiforge.wikitext.tokens import anchor_key, tokenize
 
 
 def sentence_gold(sentence_wikitext: str, index: LinkIndex) -> tuple[str, dict[str, str]]:
@@ -58,10 +60,8 @@ def training_rows(
     for title, sentence in sentences:
         plain, gold = sentence_gold(sentence, index)
         found: dict[str, int] = {}
-        for start, end in line_spans(plain):
-            part = plain[start:end]
-            tokens = tokenize(part, language)
-            for _, length, key in index.matcher.matches(tokens, max_ngram_for(part)):
+        for span in top_level_spans(plain).spans:  # the same mention finder as serving
+            for _, _, length, key in text_mentions(span.text, index.matcher, language):
                 found.setdefault(key, length)
         for key in gold:
             if key in index.entries and key not in found:
