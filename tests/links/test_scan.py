@@ -91,3 +91,24 @@ def test_sections_and_offsets():
     assert top.section_titles == ["%LEAD%", "A b", "C"]
     assert [(s.offset, s.section) for s in top.spans] == [(0, 0), (19, 1), (34, 2)]
     assert top == top_level_text(text)
+
+
+@pytest.mark.parametrize(
+    "wikitext",
+    [
+        "<ref>" * 10000, "<li>" * 10000, "[[" * 50000, "{{" * 30000 + "}}" * 10, "'''" * 20000,
+        "{|\n| ''a\n" * 3000, "<div>" * 5000 + "</div>" * 5000, "[[a|" * 300 + "]]" * 300,
+        "<ref>a '' b</ref> " * 5000, "{{a|x '' y}} " * 5000, "<b>" * 500 + "</b>" * 500,
+    ],
+    ids=lambda text: repr(text[:12]),
+)
+def test_pathological_markup_stays_fast(wikitext):
+    """Unclosed and deeply nested markup: bounded work, no recursion error (a body that cannot
+    close fails at once; nesting beyond MAX_NESTING is text). Generous bound for a loaded CI."""
+    import time
+
+    started = time.perf_counter()
+    top = top_level_spans(wikitext)
+    assert time.perf_counter() - started < 3.0
+    for span in top.spans:
+        assert wikitext[span.offset : span.offset + len(span.text)] == span.text

@@ -28,8 +28,8 @@ not close is text):
 Known differences, on malformed markup only. On the 4,398 articles of the bundled sample wikis
 the spans are identical except on three Hausa pages (a `<ref>` left open inside an external link
 in a file caption; tables in `<div>`s with stray closing tags), where the recommendations are
-nevertheless identical; `tests/links/test_scan.py` checks both. By design: nesting deeper than
-mwparserfromhell's limit of 100 is measured instead of being turned into text; a run of four or
+nevertheless identical; `tests/links/test_scan.py` checks both. By design: constructs nested deeper
+than 40 levels are text (mwparserfromhell's limit is 100); a run of four or
 more opening braces is read as text braces around a template; a tag holding `<` in its
 attributes is text.
 """
@@ -58,6 +58,13 @@ _SCHEME_CHARS = frozenset("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0
 _WORD_CHAR = re.compile(r"\w")
 _SCHEME = re.compile(r"[a-zA-Z0-9+.\-]*:")
 
+# Constructs nested deeper than this are read as text (mwparserfromhell's own limit is 100
+# levels; this one keeps the scanner's recursion well inside Python's default stack).
+MAX_NESTING = 40
+
+# What can end a body of each kind (a tag body: its closing tag).
+_CLOSERS = {"template": "}}", "argument": "}}}", "link": "]]", "ext": "]", "table": "|}"}
+
 # Where something may start at the top level.
 _TOP = re.compile(r"\{\{|\[|<|&|''|\n|:")
 # Inside a template, wikilink, tag body or external link.
@@ -76,6 +83,22 @@ class _Scanner:
         # (mwparserfromhell keeps its failed routes for the same reason).
         self.bodies: dict[tuple[int, str, str], tuple[int | None, bool]] = {}
         self.styles: dict[int, int] = {}
+        self.last_closer: dict[str, int] = {}
+        self.lowered: str | None = None
+
+    def closes_after(self, closer: str, j: int) -> bool:
+        """Whether `closer` occurs at or after j (case-insensitively for closing tags): a body
+        that can never close fails at once instead of being scanned to the end."""
+        last = self.last_closer.get(closer)
+        if last is None:
+            if closer.startswith("</"):
+                if self.lowered is None:
+                    self.lowered = self.text.lower()
+                last = self.lowered.rfind(closer)
+            else:
+                last = self.text.rfind(closer)
+            self.last_closer[closer] = last
+        return last >= j
 
     # --- comments, entities, tags -------------------------------------------------------------
     def comment(self, i: int) -> int | None:
@@ -301,8 +324,15 @@ class _Scanner:
         if known is not None:
             self.hit_end = known[1]
             return known[0]
-        if self.depth > 400:
+        if tag_name not in _SINGLE and not self.closes_after(
+            _CLOSERS.get(kind) or "</" + tag_name, j
+        ):
+            self.hit_end = True
+            self.bodies[key] = (None, True)
             return None
+        if self.depth >= MAX_NESTING:
+            self.bodies[key] = (None, False)
+            return None  # nested too deeply: the construct is text
         self.depth += 1
         try:
             self.hit_end = False
@@ -443,7 +473,7 @@ class _Scanner:
         known = self.styles.get(p)
         if known is not None:
             return known
-        if self.depth > 90:  # mwparserfromhell's recursion limit: the run is text
+        if self.depth >= MAX_NESTING:  # nested too deeply: the run is text
             end = p
             while end < self.n and self.text[end] == "'":
                 end += 1
@@ -660,7 +690,7 @@ class _Styles:
 
     def _parse(self, p: int, context: int) -> tuple[int, int]:
         """Parse in a style context from p; returns (end, context) or raises _BadRoute."""
-        if (p, context) in self.failed or self.depth > 90:
+        if (p, context) in self.failed or self.depth >= MAX_NESTING:
             raise _BadRoute(context)
         self.depth += 1
         try:
