@@ -122,9 +122,12 @@ class Staged:
     def iter_batches(
         self, batch_size: int = 64_000, columns: list[str] | None = None
     ) -> Iterator[pa.RecordBatch]:
-        """Record batches in file order (local files only)."""
+        """Record batches in file order (local files only; not pre-buffered, which would keep
+        every chunk read until the end, see ``StoredAsset.iter_batches``)."""
         for path in self.paths:
-            yield from pq.ParquetFile(path).iter_batches(batch_size=batch_size, columns=columns)
+            yield from pq.ParquetFile(path, pre_buffer=False).iter_batches(
+                batch_size=batch_size, columns=columns
+            )
 
 
 def _task_batches(tasks: pa.Table) -> Iterator[pa.RecordBatch]:

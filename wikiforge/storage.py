@@ -168,9 +168,16 @@ class StoredAsset:
     def iter_batches(
         self, batch_size: int = ROW_GROUP_ROWS, columns: list[str] | None = None
     ) -> Iterator[pa.RecordBatch]:
-        """Record batches in file order: bounded memory whatever the table size."""
+        """Record batches in file order: bounded memory whatever the table size.
+
+        Without pre-buffering: a pre-buffering reader keeps every column chunk it has read
+        until it is closed, so streaming a whole file held the whole file (measured: +140 MiB
+        streaming the pages of a 500 MB dump). Same batches either way.
+        """
         for path in self.parquet_paths():
-            yield from pq.ParquetFile(path).iter_batches(batch_size=batch_size, columns=columns)
+            yield from pq.ParquetFile(path, pre_buffer=False).iter_batches(
+                batch_size=batch_size, columns=columns
+            )
 
 
 @dataclass
