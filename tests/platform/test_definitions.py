@@ -34,14 +34,16 @@ def test_jobs_cover_every_partition_family_that_has_assets():
 def test_run_order_is_read_off_the_asset_graph():
     """`wikiforge materialize` runs partitions side by side only where no asset of one job reads
     an asset of another: months before the Wikidata dump (qrank sums months), the dump before the
-    wikis (the links line filters by Wikidata classes), crawls beside everything."""
+    wikis (the links line filters by Wikidata classes), the task encoder before the crawls, crawls
+    beside everything else."""
     from cli.runner import job_dependencies
 
     needs = job_dependencies(definitions.defs)
     assert needs["month_job"] == set()
     assert needs["wikidata_job"] == {"month_job"}
     assert "wikidata_job" in needs["wiki_job"]
-    assert needs["crawl_job"] == set()
+    assert needs["encoder_job"] == set()
+    assert needs["crawl_job"] == {"encoder_job"}  # the task index embeds with the task encoder
     assert {"wiki_job", "wikidata_job"} <= needs["global_job"]
 
 
