@@ -3,8 +3,9 @@
 `top_level_spans(wikitext)` gives what `plain.top_level_text` gives (the text nodes that
 mwparserfromhell puts at the top level of its tree, with code-point offsets and section numbers)
 without building the tree: a regular expression jumps from one markup character to the next, and
-each construct is measured (where it ends) rather than parsed. On a 100 KB article this is about
-20 times faster than `mwparserfromhell.parse`, which builds every nested node only for the
+each construct is measured (where it ends) rather than parsed. On the 106 long articles of the
+English sample this takes 0.7 s where `mwparserfromhell.parse` takes 6.7 s (one core, shared
+machine): the parser builds every nested node only for the
 recommender to walk its top level.
 
 The rules follow mwparserfromhell 0.7 (its tokenizer decides what is markup; markup that does
