@@ -20,11 +20,19 @@ largest size each engine-routed step runs again on Spark ``local[2]`` (session a
 started); the ratio Spark/local is its overhead on this one machine. The machine is shared:
 timings are noisy.
 
-    .venv/bin/python bench/scale_cost_curves.py                       # everything (~40 min)
-    .venv/bin/python bench/scale_cost_curves.py --families views --views 100000,1000000,10000000
+The published figures, one family per run, holding the bench lock (~45 min on 2 busy cores,
+inputs already generated; generating the 500 MB dump and the 30 M-line month takes longer):
 
-Writes ``docs/cost_curves/results.json``, ``docs/cost_curves/README.md`` (the table, slopes and
-the command) and one PNG per family.
+    L="flock /tmp/wikiforge-bench.lock"
+    C="bench/scale_cost_curves.py"
+    $L .venv/bin/python $C --families wiki --wiki 5,50,500
+    $L .venv/bin/python $C --append --families wikidata --wikidata 50,500,5000
+    $L .venv/bin/python $C --append --families views --views 100000,1000000,10000000,30000000
+
+``--append`` adds to the figures already in ``--out`` (a step, size and engine measured again
+replaces the earlier figure); ``--report-only`` redraws the table and plots. Writes
+``docs/cost_curves/results.json`` (every measurement, with the machine's load before and after),
+``docs/cost_curves/README.md`` (the table, slopes and the commands) and one PNG per family.
 """
 
 from __future__ import annotations
@@ -74,6 +82,9 @@ PREPARE = {
                      ["pages", "pageids", "redirects", "links", "embeddings"]],
 }
 FAMILY_UNITS = {"wiki": "MB of XML", "wikidata": "entities", "views": "page-view lines"}
+#: Per family: the unit the time per input is given in, and how many input units it holds.
+PER_UNIT = {"wiki": ("s per 100 MB", 100), "wikidata": ("s per 10k entities", 10_000),
+            "views": ("s per 10M lines", 10_000_000)}
 
 
 # -- child: one materialization ----------------------------------------------------------------
@@ -239,6 +250,7 @@ def run_child(names: list[str], data: Path, dumps: Path, partition: str, engine:
     process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
                                text=True, env=env, cwd=REPO)
     started = time.perf_counter()
+    load = os.getloadavg()[0]
     with TreeMemory(process.pid) as memory:
         out, err = process.communicate()
     wall = time.perf_counter() - started
@@ -251,6 +263,8 @@ def run_child(names: list[str], data: Path, dumps: Path, partition: str, engine:
     result["memory_samples"] = memory.samples
     result["pss_samples"] = memory.pss_samples
     result["sampler_cpu_share"] = memory.sampling_s / wall
+    result["load_1min_before"] = load
+    result["load_1min_after"] = os.getloadavg()[0]
     return result
 
 
@@ -364,9 +378,13 @@ def report(results: list[dict], commands: list[str]) -> str:
         "`local[2]` at the largest size, session already started; ratio = Spark time / local",
         "time.",
         "",
-        "| step | input | sizes | local time (s) | slope | peak memory (MiB) | "
+        "Time per input: at the largest size. Peak memory: PSS at each size; in brackets the",
+        "summed RSS at the largest size (counts the pages forked workers share once per",
+        "worker).",
+        "",
+        "| step | input | sizes | local time (s) | slope | time per input | peak memory (MiB) | "
         "Spark local[2] time (s) | Spark / local | Spark peak (MiB) |",
-        "|---|---|---|---|---|---|---|---|---|",
+        "|---|---|---|---|---|---|---|---|---|---|",
     ]
     steps = [s for s in STEPS if any(r["step"] == s for r in results)]
     for step in steps:
@@ -378,6 +396,10 @@ def report(results: list[dict], commands: list[str]) -> str:
         sizes = " / ".join(f"{r['size']:,}" for r in local)
         times = " / ".join(f"{r['seconds']:.1f}" for r in local)
         peaks = " / ".join(f"{r['peak_pss_mib']:.0f}" for r in local)
+        if "peak_rss_sum_mib" in local[-1]:
+            peaks += f" ({local[-1]['peak_rss_sum_mib']:.0f})"
+        unit_name, unit = PER_UNIT[local[-1]["family"]]
+        per_unit = f"{local[-1]['seconds'] * unit / local[-1]['size']:.2f} {unit_name}"
         fit = slope([(r["size"], r["seconds"]) for r in local])
         top = slope([(r["size"], r["seconds"]) for r in local[-2:]])
         fit_text = "-" if fit is None else f"{fit:.2f}" + ("" if top is None else f" ({top:.2f})")
@@ -389,11 +411,16 @@ def report(results: list[dict], commands: list[str]) -> str:
         else:
             spark_text = ("-", "-", "-")
         lines.append(f"| {step} | {local[0]['unit']} | {sizes} | {times} | {fit_text} | "
-                     f"{peaks} | {' | '.join(spark_text)} |")
+                     f"{per_unit} | {peaks} | {' | '.join(spark_text)} |")
     sessions = [r["session_s"] for r in results if r["engine"] == "spark"]
     if sessions:
         lines += ["", f"Spark session start (not in the times above): "
                   f"{min(sessions):.1f}-{max(sessions):.1f} s per process."]
+    loads = [r[k] for r in results for k in ("load_1min_before", "load_1min_after") if k in r]
+    if loads:
+        lines += ["", f"Machine load (1-minute load average on 2 cores, before and after each "
+                  f"measurement): {min(loads):.1f}-{max(loads):.1f}, median "
+                  f"{sorted(loads)[len(loads) // 2]:.1f}."]
     lines += ["", "Plots: " + ", ".join(f"`{f}.png`" for f in ("wiki", "wikidata", "views")
                                         if any(r["family"] == f for r in results)),
               "", "Reproduce (the runs that made these figures, in order):", "", "```bash",
