@@ -119,7 +119,9 @@ def top_k(scores: np.ndarray, k: int, positive_only: bool = False) -> list[int]:
     # Everything tied with the k-th score competes too, so ties resolve by index.
     threshold = values[part].min()
     candidates = pool[values >= threshold]
-    return sorted(candidates.tolist(), key=lambda i: (-float(scores[i]), i))[:k]
+    # Highest score first, then lowest index (lexsort's last key is the primary one).
+    order = np.lexsort((candidates, -scores[candidates].astype(np.float64)))[:k]
+    return candidates[order].tolist()
 
 
 @dataclass(frozen=True)
