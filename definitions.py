@@ -3,7 +3,7 @@
 import dagster as dg
 
 import assets
-from jobs import build_jobs
+from jobs import build_jobs, job_dependencies
 from resources import build_resources
 from sensors import build_global_refresh_sensor, build_landing_sensor
 
@@ -18,7 +18,10 @@ def build_defs(loggers: dict | None = None, **resource_overrides) -> dg.Definiti
         jobs=jobs,
         sensors=[
             sensor
-            for sensor in (build_landing_sensor(jobs), build_global_refresh_sensor(jobs))
+            for sensor in (
+                build_landing_sensor(jobs, job_dependencies(all_assets)),
+                build_global_refresh_sensor(jobs),
+            )
             if sensor is not None
         ],
         resources=build_resources(**resource_overrides),

@@ -36,16 +36,36 @@ JOB_PARTITIONS: dict[str, dg.PartitionsDefinition | None] = {
 _UNNAMED = {"month_job": "month", "encoder_job": "text encoder"}
 
 
+def _job_of(asset: dg.AssetsDefinition) -> str | None:
+    return next((name for name, p in JOB_PARTITIONS.items() if asset.partitions_def == p), None)
+
+
+def _job_assets(assets: Sequence) -> dict[str, list[dg.AssetsDefinition]]:
+    by_job: dict[str, list[dg.AssetsDefinition]] = {name: [] for name in JOB_PARTITIONS}
+    for asset in assets:
+        if isinstance(asset, dg.AssetsDefinition) and (job := _job_of(asset)) is not None:
+            by_job[job].append(asset)
+    return by_job
+
+
+def job_dependencies(assets: Sequence) -> dict[str, set[str]]:
+    """Job name -> the jobs owning an asset that one of its assets reads. A run waits for the
+    runs of these jobs (the sensor and `wikiforge materialize` both ask this, never a list)."""
+    by_job = _job_assets(assets)
+    owner = {key: job for job, defs in by_job.items() for asset in defs for key in asset.keys}
+    return {
+        job: {owner[dep] for asset in defs for dep in asset.dependency_keys if dep in owner} - {job}
+        for job, defs in by_job.items()
+        if defs
+    }
+
+
 def build_jobs(assets: Sequence[dg.AssetsDefinition]) -> list[dg.UnresolvedAssetJobDefinition]:
     """A job for every partition family that has assets."""
     jobs = []
-    for name, partitions_def in JOB_PARTITIONS.items():
-        keys = [
-            key
-            for asset in assets
-            if isinstance(asset, dg.AssetsDefinition) and asset.partitions_def == partitions_def
-            for key in asset.keys
-        ]
+    for name, defs in _job_assets(assets).items():
+        partitions_def = JOB_PARTITIONS[name]
+        keys = [key for asset in defs for key in asset.keys]
         if keys:
             jobs.append(
                 dg.define_asset_job(

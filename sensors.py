@@ -67,8 +67,9 @@ DYNAMIC_BY_JOB = {
 }
 
 
-def build_landing_sensor(jobs: list) -> dg.SensorDefinition:
-    """The landing-zone sensor, targeting the partition-family jobs that exist."""
+def build_landing_sensor(jobs: list, needs: dict[str, set[str]]) -> dg.SensorDefinition:
+    """The landing-zone sensor, targeting the partition-family jobs that exist; ``needs`` is
+    `jobs.job_dependencies` (a run is requested only once the runs it reads from are done)."""
     job_names = {job.name for job in jobs}
 
     @dg.sensor(
@@ -79,21 +80,46 @@ def build_landing_sensor(jobs: list) -> dg.SensorDefinition:
     def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingZone) -> dg.SensorResult:
         """Watches the landing zone; adds partitions for new wikis, Wikidata dumps and crawls,
         and requests runs for new or newer files."""
-        return evaluate_landing(context, landing.landing, job_names)
+        return evaluate_landing(context, landing.landing, job_names, needs)
 
     return landing_sensor
 
 
+#: Run states in which a run's outputs are not published yet.
+_IN_FLIGHT = [
+    dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING,
+]
+
+
 def evaluate_landing(
-    context: dg.SensorEvaluationContext, landing: Landing, job_names: set[str]
+    context: dg.SensorEvaluationContext,
+    landing: Landing,
+    job_names: set[str],
+    needs: dict[str, set[str]] | None = None,
 ) -> dg.SensorResult:
-    """One sensor tick: the runs and partitions the files call for that were not handled yet."""
+    """One sensor tick: the runs and partitions the files call for that were not handled yet.
+
+    A run whose job reads from a job with a run requested in this tick or still in flight waits
+    for a later tick (it stays unhandled in the cursor): a new Wikidata dump and a new wiki
+    arriving together run dump first, then wiki, instead of the wiki failing on missing inputs.
+    """
     handled: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
+    needs = needs or {}
     new_keys: dict[str, set[str]] = {job: set() for job in DYNAMIC_BY_JOB}
     requests = []
+    busy: set[str] = set()  # jobs with a run requested now or not finished
+    upstream = set().union(*needs.values()) if needs else set()
+    for job in upstream & job_names:
+        if context.instance.get_runs(dg.RunsFilter(job_name=job, statuses=_IN_FLIGHT), limit=1):
+            busy.add(job)
     for run in plan_runs(landing):
         if run.job not in job_names or handled.get(run.scope) == run.fingerprint:
             continue
+        waits = bool(needs.get(run.job, set()) & busy)
+        busy.add(run.job)  # what reads from this job waits too, requested now or deferred
+        if waits:
+            continue  # asked again on a later tick, once what it reads is published
         partitions_def = DYNAMIC_BY_JOB.get(run.job)
         if partitions_def is not None and not context.instance.has_dynamic_partition(
             partitions_def.name, run.partition

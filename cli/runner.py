@@ -1,7 +1,7 @@
 """Run a plan of (job, partition) runs, one after another or several at once.
 
 Runs of different partitions are independent unless the asset graph says otherwise: a run waits
-for every run of the jobs its assets read from (read off the graph, not listed by hand), so the
+for every run of the jobs its assets read from (`jobs.job_dependencies`, not listed by hand), so the
 page-view months run side by side, the wikis run side by side once the Wikidata dump is done, and
 crawls run beside everything. Concurrent runs execute in worker processes (each builds the
 definitions once and records its runs in the same Dagster instance), which is what two idle
@@ -46,21 +46,6 @@ class RunOutcome:
             + (f", failed: {', '.join(self.checks_failed)}" if self.checks_failed else "")
             + (f"\n    {self.error}" if self.error else "")
         )
-
-
-def job_dependencies(defs) -> dict[str, set[str]]:
-    """Job name -> the jobs owning an asset that one of its assets reads (from the asset graph)."""
-    graph = defs.resolve_asset_graph()
-    owner = {}
-    selected = {}
-    for job in defs.jobs or []:
-        keys = set(defs.resolve_job_def(job.name).asset_layer.executable_asset_keys)
-        selected[job.name] = keys
-        owner.update({key: job.name for key in keys})
-    return {
-        name: {owner[p] for key in keys for p in graph.get(key).parent_keys if p in owner} - {name}
-        for name, keys in selected.items()
-    }
 
 
 def run_job(defs, instance, job_name: str, partition: str | None) -> RunOutcome:
@@ -120,7 +105,9 @@ def run_plan(
             outcomes.append(outcome)
         return outcomes
 
-    needs = job_dependencies(defs)
+    from jobs import job_dependencies
+
+    needs = job_dependencies(defs.assets or [])
     waiting = list(enumerate(steps))
     unfinished = {job: sum(1 for j, _ in steps if j == job) for job, _ in steps}
     outcomes: dict[int, RunOutcome] = {}

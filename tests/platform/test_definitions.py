@@ -36,9 +36,19 @@ def test_run_order_is_read_off_the_asset_graph():
     an asset of another: months before the Wikidata dump (qrank sums months), the dump before the
     wikis (the links line filters by Wikidata classes), the task encoder before the crawls, crawls
     beside everything else."""
-    from cli.runner import job_dependencies
+    from jobs import job_dependencies
 
-    needs = job_dependencies(definitions.defs)
+    needs = job_dependencies(definitions.defs.assets)
+    graph = definitions.defs.resolve_asset_graph()
+    for job in definitions.defs.jobs:  # the same as the resolved asset graph says
+        keys = set(definitions.defs.resolve_job_def(job.name).asset_layer.executable_asset_keys)
+        reads = {p for key in keys for p in graph.get(key).parent_keys} - keys
+        owners = {
+            other.name for other in definitions.defs.jobs
+            if reads & set(definitions.defs.resolve_job_def(other.name).asset_layer
+                           .executable_asset_keys)
+        }
+        assert needs[job.name] == owners - {job.name}, job.name
     assert needs["month_job"] == set()
     assert needs["wikidata_job"] == {"month_job"}
     assert "wikidata_job" in needs["wiki_job"]

@@ -77,6 +77,41 @@ def test_whole_sample_landing_zone(instance):
     }
 
 
+def test_runs_wait_for_the_runs_they_read_from(instance):
+    """A whole landing zone arriving at once: months and the task encoder first, then the
+    Wikidata dump and the crawls, then the wikis; nothing while an upstream run is in flight."""
+    import assets
+    from jobs import job_dependencies
+    from tests.conftest import SAMPLE_CRAWLS
+
+    needs = job_dependencies(dg.load_assets_from_package_module(assets))
+    names = set(needs)
+    landing = Landing(SAMPLE_DUMPS, SAMPLE_CRAWLS)
+
+    def tick(cursor):
+        context = dg.build_sensor_context(instance=instance, cursor=cursor)
+        result = evaluate_landing(context, landing, names, needs)
+        for request in result.dynamic_partitions_requests:
+            instance.add_dynamic_partitions(request.partitions_def_name,
+                                            list(request.partition_keys))
+        return result, {r.job_name for r in result.run_requests}
+
+    first, jobs = tick(None)
+    assert jobs == {"month_job", "encoder_job"}
+    second, jobs = tick(first.cursor)
+    assert jobs == {"wikidata_job", "crawl_job"}
+    # The Wikidata dump's run is still going: the wikis wait for it.
+    running = dg.DagsterRun(job_name="wikidata_job", run_id="0" * 8 + "-running",
+                            status=dg.DagsterRunStatus.STARTED)
+    instance.add_run(running)
+    third, jobs = tick(second.cursor)
+    assert jobs == set() and third.cursor == second.cursor
+    instance.delete_run(running.run_id)
+    fourth, jobs = tick(third.cursor)
+    assert jobs == {"wiki_job"} and len(fourth.run_requests) == 7
+    assert tick(fourth.cursor)[1] == set()
+
+
 def test_global_assets_refresh_after_a_partition_run_succeeds(instance):
     from sensors import build_global_refresh_sensor
 
