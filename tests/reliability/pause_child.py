@@ -59,14 +59,14 @@ def install(phase: str, marker: Path, data_root: Path, asset_names: set[str]) ->
     elif phase == "model-file":
         from wikiforge.links import model
 
-        original_sha = model.sha256_of
+        original_sha = model.sha256_file
 
-        def sha256_of(path):
+        def sha256_file(path):
             if str(path).endswith(".linkmodel.json") and Path(path).stat().st_size > 0:
                 _pause(marker)
             return original_sha(path)
 
-        model.sha256_of = sha256_of
+        model.sha256_file = sha256_file
     elif phase == "staging":
         original_move = shutil.move
 

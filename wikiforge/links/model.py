@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import hashlib
 from pathlib import Path
 
 import numpy as np
 
 from wikiforge.links.features import FEATURE_SETS
+from wikiforge.storage import sha256_file
 
 # The reference trains `XGBClassifier()` with every hyper-parameter at its default (depth 6,
 # eta 0.3, 100 rounds). Small wikis give a few hundred training rows, on which those trees
@@ -28,15 +28,6 @@ NUM_BOOST_ROUNDS = 150
 # XGBClassifier's defaults, as the reference trains (for comparisons).
 REFERENCE_PARAMS = {"max_depth": 6, "eta": 0.3, "min_child_weight": 1, "lambda": 1}
 REFERENCE_ROUNDS = 100
-
-
-def sha256_of(path: Path) -> str:
-    """Hex sha256 of a file, streamed."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as source:
-        for block in iter(lambda: source.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 class LinkModel:
@@ -72,7 +63,7 @@ class LinkModel:
     def save(self, path: Path) -> str:
         """Write the model as XGBoost JSON; returns its sha256."""
         self.booster.save_model(str(path))
-        return sha256_of(path)
+        return sha256_file(path)
 
     @classmethod
     def load(cls, path: Path) -> LinkModel:

