@@ -6,10 +6,15 @@ import dagster as dg
 
 from partitions import wiki_partitions
 from resources.engine import Engine
-from resources.storage import Artifacts, TableStream, table_schema
+from resources.storage import PARQUET_FILE, Artifacts, table_schema
 from wikiforge.links.build import language_of
 from wikiforge.links.stored import namespace_prefixes
-from wikiforge.links.tables import LINKS_SCHEMA, links_of_batch, pairs
+from wikiforge.links.tables import (
+    FOUND_LINKS_SCHEMA,
+    LINKS_RESOLVE_SQL,
+    LINKS_SCHEMA,
+    found_links_of_batch,
+)
 from wikiforge.storage import StoredAsset
 
 
@@ -31,19 +36,20 @@ def links(
     lower-cased key), target resolved through redirect chains, position (code-point offset of
     `[[`). Links to other namespaces or wikis are left out. The graph line reads this table.
 
-    Runs on the engine resource: a process pool locally, `mapInArrow` on Spark, same rows.
+    Runs on the engine resource (a process pool locally, `mapInArrow` on Spark, same rows): a map
+    finds the links, a join with `pageids` and `redirects` resolves their targets (so no worker
+    holds the wiki's titles), sorted by source page id and position.
     """
-    wiki = context.partition_key
-    articles = frozenset(pageids.table(["title"]).column("title").to_pylist())
     extract = functools.partial(
-        links_of_batch,
-        language_code=language_of(wiki),
+        found_links_of_batch,
+        language_code=language_of(context.partition_key),
         prefixes=namespace_prefixes(pages),
-        redirects=pairs(redirects.table(["title", "target"]), "title", "target"),
-        articles=articles,
     )
-    out = engine.map_batches(
-        extract, pages, LINKS_SCHEMA, columns=["page_id", "namespace", "title", "redirect", "text"],
-        batch_size=200,
-    )
+    out = Artifacts()
+    with engine.stage(extract, pages, FOUND_LINKS_SCHEMA, batch_size=200,
+                      columns=["page_id", "namespace", "title", "redirect", "text"]) as found:
+        out.rows = engine.sql_to_parquet(
+            LINKS_RESOLVE_SQL, LINKS_SCHEMA, out.path(PARQUET_FILE), duckdb_memory_limit="384MB",
+            found=found, pageids=pageids, redirects=redirects,
+        )
     return dg.Output(out, metadata={"engine": engine.kind})

@@ -191,3 +191,37 @@ def test_new_model_is_served_without_restart(published, tmp_path):
         (staged / "_manifest.json").unlink()
         stored = data.publish("link_datasets", "hawiki", staged, dict(current.manifest))
         assert client.get(url).json()["meta"]["dataset_version"] == stored.version != first
+
+
+def test_links_join_resolves_targets_like_the_redirect_dictionary(published):
+    """The `links` asset resolves targets with a SQL join (no titles held by the workers): its
+    rows equal resolving every found link through the redirect dictionary in memory."""
+    import pyarrow as pa
+
+    from wikiforge.links.build import language_of
+    from wikiforge.links.stored import namespace_prefixes
+    from wikiforge.links.tables import links_of_batch, pairs
+    from wikiforge.storage import DataRoot
+
+    root, _ = published
+    data = DataRoot(root)
+    stored = {name: data.current(name, "hawiki") for name in ("pages", "pageids", "redirects")}
+    page_rows = pa.concat_tables(pq.read_table(p) for p in stored["pages"].parquet_paths())
+    articles = frozenset(
+        pa.concat_tables(pq.read_table(p) for p in stored["pageids"].parquet_paths())
+        .column("title").to_pylist())
+    redirect_table = pa.concat_tables(
+        pq.read_table(p) for p in stored["redirects"].parquet_paths())
+    prefixes = namespace_prefixes(stored["pages"])
+    expected = pa.Table.from_batches([
+        links_of_batch(batch, language_code=language_of("hawiki"), prefixes=prefixes,
+                       redirects=pairs(redirect_table, "title", "target"), articles=articles)
+        for batch in page_rows.to_batches(max_chunksize=500)
+    ]).sort_by([("source_id", "ascending"), ("position", "ascending")])
+    actual = pa.concat_tables(
+        pq.read_table(p) for p in data.current("links", "hawiki").parquet_paths())
+    assert actual.num_rows > 5_000
+    assert actual.to_pylist() == expected.to_pylist()
+    redirected = sum(t != r for t, r in zip(actual.column("target").to_pylist(),
+                                              actual.column("target_raw").to_pylist()))
+    assert redirected > 0

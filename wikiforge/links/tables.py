@@ -86,22 +86,40 @@ BACKTEST_SCHEMA = pa.schema(
 )
 
 
-def links_of_batch(
+#: What the links map writes: every link with its target normalised but not yet resolved.
+FOUND_LINKS_SCHEMA = pa.schema([f for f in LINKS_SCHEMA if f.name != "target_exists"])
+
+#: Over ``found`` (the map's rows), ``pageids`` and ``redirects`` (chains already followed): the
+#: `links` table. A target that is an article stays; one that is a redirect becomes the redirect's
+#: final target (even when the dump does not hold it: a partial dump); any other stays as written.
+#: A join, not a dictionary in every worker, so memory does not grow with the wiki.
+LINKS_RESOLVE_SQL = """
+SELECT f.source, f.source_id, f.anchor, f.anchor_key,
+       CASE WHEN a.title IS NULL AND r.target IS NOT NULL THEN r.target ELSE f.target END
+           AS target,
+       f.target_raw, f.position,
+       (a.title IS NOT NULL OR ra.title IS NOT NULL) AS target_exists
+FROM found f
+LEFT JOIN pageids a ON a.title = f.target
+LEFT JOIN redirects r ON r.title = f.target
+LEFT JOIN pageids ra ON ra.title = r.target
+ORDER BY f.source_id, f.position
+"""
+
+
+def found_links_of_batch(
     batch: pa.RecordBatch,
     *,
     language_code: str,
     prefixes: frozenset[str],
-    redirects: Mapping[str, str],
-    articles: frozenset[str],
     capitalize: bool = True,
 ) -> pa.RecordBatch:
-    """Every wikilink of the main-namespace articles of a batch of `pages` rows.
+    """Every wikilink of the main-namespace articles of a batch of `pages` rows, its target
+    normalised (resolution through redirects is `LINKS_RESOLVE_SQL`'s join).
 
-    Targets are normalised and resolved through (chained) redirects; links to other namespaces
-    or wikis and invalid targets are left out; `target_exists` tells whether the dump holds the
-    target (on a partial dump most targets are missing).
+    Links to other namespaces or wikis and invalid targets are left out.
     """
-    columns: dict[str, list] = {name: [] for name in LINKS_SCHEMA.names}
+    columns: dict[str, list] = {name: [] for name in FOUND_LINKS_SCHEMA.names}
     rows = batch.select(["page_id", "namespace", "title", "redirect", "text"]).to_pylist()
     for row in rows:
         if row["namespace"] != 0 or row["redirect"]:
@@ -112,16 +130,38 @@ def links_of_batch(
             head, colon, _ = link.target.partition(":")
             if colon and head.strip().lower() in prefixes:
                 continue
-            target = resolve_target(link.target, redirects, articles, allow_unknown=True)
             columns["source"].append(row["title"])
             columns["source_id"].append(row["page_id"])
             columns["anchor"].append(link.anchor)
             columns["anchor_key"].append(anchor_key(link.anchor, language_code))
-            columns["target"].append(target)
+            columns["target"].append(link.target)
             columns["target_raw"].append(link.target_raw)
             columns["position"].append(link.offset)
-            columns["target_exists"].append(target in articles)
-    return pa.RecordBatch.from_pydict(columns, schema=LINKS_SCHEMA)
+    return pa.RecordBatch.from_pydict(columns, schema=FOUND_LINKS_SCHEMA)
+
+
+def links_of_batch(
+    batch: pa.RecordBatch,
+    *,
+    language_code: str,
+    prefixes: frozenset[str],
+    redirects: Mapping[str, str],
+    articles: frozenset[str],
+    capitalize: bool = True,
+) -> pa.RecordBatch:
+    """`found_links_of_batch` resolved in memory, as `LINKS_RESOLVE_SQL` does (for small inputs
+    and for tests that check the two agree)."""
+    found = found_links_of_batch(
+        batch, language_code=language_code, prefixes=prefixes, capitalize=capitalize
+    )
+    targets = found.column("target").to_pylist()
+    resolved = [resolve_target(t, redirects, articles, allow_unknown=True) for t in targets]
+    columns = {name: found.column(name) for name in FOUND_LINKS_SCHEMA.names}
+    columns["target"] = pa.array(resolved, pa.string())
+    columns["target_exists"] = pa.array([t in articles for t in resolved], pa.bool_())
+    return pa.RecordBatch.from_pydict(
+        {name: columns[name] for name in LINKS_SCHEMA.names}, schema=LINKS_SCHEMA
+    )
 
 
 def anchors_table(
