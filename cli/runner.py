@@ -35,7 +35,7 @@ class RunOutcome:
 
     @property
     def label(self) -> str:
-        return f"{self.job}[{self.partition}]" if self.partition else self.job
+        return _label(self.job, self.partition or None)
 
     def summary(self) -> str:
         """One line (two when it failed) for the terminal."""

@@ -73,25 +73,13 @@ def _ordered_pool_map(
     The window keeps memory bounded: at most ``2 * workers`` batches are held at once. The
     function is sent once per worker (pool initializer), not with every batch: a map's partial
     often carries tables that grow with the input (a wiki's article titles and redirects), and
-    pickling them per batch would make the step's time grow with input size squared. Workers
-    come from a fork server, as in ``_windowed_pool``.
+    pickling them per batch would make the step's time grow with input size squared.
     """
     if workers <= 1:
         yield from map(fn, batches)
         return
-    window: collections.deque[Future] = collections.deque()
-    context = multiprocessing.get_context("forkserver")
-    context.set_forkserver_preload(["wikiforge.mapreduce", "pyarrow.parquet", "pandas", "polars"])
-    with _main_script_hidden(), ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=mapreduce.init_worker,
-        initargs=(fn, None),
-    ) as pool:
-        for batch in batches:
-            window.append(pool.submit(mapreduce.worker_apply, batch))
-            if len(window) >= 2 * workers:
-                yield window.popleft().result()
-        while window:
-            yield window.popleft().result()
+    with _fork_server_pool(fn, None, workers) as pool:
+        yield from _in_order(pool, mapreduce.worker_apply, batches, workers)
 
 
 def _empty_tolerant(results: Iterable[pa.RecordBatch | pa.Table], schema: pa.Schema):
@@ -156,17 +144,21 @@ def _main_script_hidden() -> Iterator[None]:
 def _windowed_pool(
     fn: BatchFn, schema: pa.Schema, jobs: Iterable[tuple[pa.RecordBatch, str]], workers: int
 ) -> int:
-    """Run ``write_map_part`` over jobs in ``workers`` processes, a few jobs in flight.
+    """Run ``write_map_part`` over jobs in ``workers`` processes, a few jobs in flight."""
+    if workers <= 1:
+        return sum(mapreduce.write_map_part(fn, schema, batch, path) for batch, path in jobs)
+    with _fork_server_pool(fn, schema, workers) as pool:
+        return sum(_in_order(pool, mapreduce.worker_task, jobs, workers))
+
+
+@contextmanager
+def _fork_server_pool(fn: BatchFn, schema: pa.Schema | None, workers: int) -> Iterator[Any]:
+    """A process pool whose workers hold ``fn`` (sent once, by the pool initializer).
 
     Workers come from a fork server (a clean single-threaded process started once per process,
     with the map helpers preloaded): not forked from this process, which may hold threads
-    (polars, DuckDB) that a fork would copy in a locked state. The function is sent once per
-    worker (pool initializer).
+    (polars, DuckDB) that a fork would copy in a locked state.
     """
-    if workers <= 1:
-        return sum(mapreduce.write_map_part(fn, schema, batch, path) for batch, path in jobs)
-    rows = 0
-    window: collections.deque[Future] = collections.deque()
     context = multiprocessing.get_context("forkserver")
     # (pyarrow imports pandas on first use; polars is what most maps use)
     context.set_forkserver_preload(["wikiforge.mapreduce", "pyarrow.parquet", "pandas", "polars"])
@@ -174,13 +166,19 @@ def _windowed_pool(
         max_workers=workers, mp_context=context, initializer=mapreduce.init_worker,
         initargs=(fn, schema),
     ) as pool:
-        for job in jobs:
-            window.append(pool.submit(mapreduce.worker_task, job))
-            if len(window) >= 2 * workers:
-                rows += window.popleft().result()
-        while window:
-            rows += window.popleft().result()
-    return rows
+        yield pool
+
+
+def _in_order(pool: Any, task: Callable[[Any], Any], items: Iterable[Any],
+              workers: int) -> Iterator[Any]:
+    """``task`` over ``items`` in the pool, results in input order, ``2 * workers`` in flight."""
+    window: collections.deque[Future] = collections.deque()
+    for item in items:
+        window.append(pool.submit(task, item))
+        if len(window) >= 2 * workers:
+            yield window.popleft().result()
+    while window:
+        yield window.popleft().result()
 
 
 class Engine(dg.ConfigurableResource):
