@@ -149,8 +149,8 @@ def links_of_batch(
     articles: frozenset[str],
     capitalize: bool = True,
 ) -> pa.RecordBatch:
-    """`found_links_of_batch` resolved in memory, as `LINKS_RESOLVE_SQL` does (for small inputs
-    and for tests that check the two agree)."""
+    """`found_links_of_batch` resolved in memory through the redirect dictionary: the reference
+    the tests hold `LINKS_RESOLVE_SQL`'s join to (the asset itself uses the join)."""
     found = found_links_of_batch(
         batch, language_code=language_code, prefixes=prefixes, capitalize=capitalize
     )
