@@ -209,6 +209,16 @@ class Engine(dg.ConfigurableResource):
             self._spark = None
 
     # -- map -------------------------------------------------------------------------------
+    def side_directory(self, directory: Path) -> str:
+        """A location for map functions to find a read-only directory this process wrote
+        (``wikiforge.mapreduce.side_directory`` resolves it in the worker): its path locally;
+        on Spark the directory is shipped to every executor (``SparkContext.addFile``), so its
+        name must be unique in the session."""
+        if self.kind != "spark":
+            return str(directory)
+        self.spark.spark_session.sparkContext.addFile(str(directory), recursive=True)
+        return mapreduce.SPARK_FILES + Path(directory).name
+
     def map_batches(
         self,
         fn: BatchFn,

@@ -11,6 +11,10 @@ sides need without importing Dagster or Spark:
   column. Data rows leave it null; each call may add one row whose data columns are null and
   whose ``stats`` is a JSON object of counters (skipped records, ...). The reduce SQL filters
   ``stats IS NULL``; the driver reads the stats rows back and sums them with ``merge_stats``.
+* *Side directories*: read-only files the driver wrote for every call to read (a compiled
+  index). ``Engine.side_directory`` gives the map a location; ``side_directory`` turns it into
+  a local path in the worker (the same path locally; on Spark the directory is shipped to every
+  executor with ``SparkContext.addFile``).
 * ``write_map_part``: run a map on one batch and write its output as one Parquet file (what
   each local worker process does, so outputs never travel through the parent process).
 """
@@ -26,6 +30,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 STATS_COLUMN = "stats"
+#: Location prefix of a side directory shipped to Spark executors (``Engine.side_directory``).
+SPARK_FILES = "spark-files:"
 
 
 def with_stats(schema: pa.Schema) -> pa.Schema:
@@ -55,6 +61,15 @@ def stats_batch(schema: pa.Schema, stats: Mapping[str, Any]) -> pa.RecordBatch:
     arrays = [pa.nulls(1, f.type) for f in schema if f.name != STATS_COLUMN]
     arrays.append(pa.array([json.dumps(dict(stats), sort_keys=True)], pa.string()))
     return pa.RecordBatch.from_arrays(arrays, schema=nullable(schema))
+
+
+def side_directory(location: str) -> str:
+    """The local path of a side directory given to a map by ``Engine.side_directory``."""
+    if location.startswith(SPARK_FILES):
+        from pyspark import SparkFiles
+
+        return SparkFiles.get(location[len(SPARK_FILES):])
+    return location
 
 
 def nullable(schema: pa.Schema) -> pa.Schema:

@@ -2,7 +2,10 @@
 reference filters it, with as-text counts that mask matched n-grams."""
 
 import functools
+import tempfile
+import uuid
 from collections import Counter
+from pathlib import Path
 
 import dagster as dg
 import pyarrow as pa
@@ -26,7 +29,7 @@ from wikiforge.links.mapped import (
     as_text_counts,
     learning_links,
 )
-from wikiforge.links.matching import MentionMatcher
+from wikiforge.links.index import compile_matcher
 from wikiforge.links.sentences import DEFAULT_HELD_OUT_SHARE
 from wikiforge.links.stored import PAGE_COLUMNS, is_partial_dump, namespace_prefixes
 from wikiforge.links.tables import ANCHORS_SCHEMA, anchors_table
@@ -52,7 +55,8 @@ def anchors(
     out of the counts (the honest backtest relinks them).
 
     Both counts run on the engine resource (maps over `links` and over `pages`, reduced in
-    SQL); only the dictionary's filters run here, on the reduced counts.
+    SQL); only the dictionary's filters run here, on the reduced counts. The as-text map's
+    candidate anchors are compiled once into a memory-mapped trie that every worker shares.
     """
     wiki = context.partition_key
     language = language_of(wiki)
@@ -63,14 +67,19 @@ def anchors(
         counts = anchor_counts(
             engine.iter_sql(ANCHOR_TARGET_SQL, ANCHOR_TARGET_SCHEMA, learning_links=learning)
         )
-    matcher = MentionMatcher(candidate_anchor_keys(counts), language)
-    count_text = functools.partial(as_text_counts, wiki=wiki, language_code=language,
-                                   prefixes=namespace_prefixes(pages), matcher=matcher)
     as_text: Counter = Counter()
-    with engine.stage(count_text, pages, AS_TEXT_SCHEMA, columns=PAGE_COLUMNS,
-                      batch_size=200) as found:
-        for batch in engine.iter_sql(AS_TEXT_SQL, AS_TEXT_SCHEMA, as_text=found):
-            as_text.update(dict(zip(*batch.to_pydict().values(), strict=True)))
+    with tempfile.TemporaryDirectory(prefix="wikiforge-anchors-") as work:
+        # Compiled once, mapped by every worker (shipped to executors on Spark); the name is
+        # unique because Spark registers shipped directories for the session's lifetime.
+        matcher = compile_matcher(Path(work) / f"matcher-{uuid.uuid4().hex}",
+                                  candidate_anchor_keys(counts), language)
+        count_text = functools.partial(as_text_counts, wiki=wiki, language_code=language,
+                                       prefixes=namespace_prefixes(pages),
+                                       matcher_location=engine.side_directory(matcher))
+        with engine.stage(count_text, pages, AS_TEXT_SCHEMA, columns=PAGE_COLUMNS,
+                          batch_size=200) as found:
+            for batch in engine.iter_sql(AS_TEXT_SQL, AS_TEXT_SCHEMA, as_text=found):
+                as_text.update(dict(zip(*batch.to_pydict().values(), strict=True)))
     kept, stats = build_anchor_dictionary(counts, as_text)
     probability = link_probabilities(counts, as_text)
     table = anchors_table(kept, probability)

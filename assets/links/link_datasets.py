@@ -10,7 +10,13 @@ from partitions import wiki_partitions
 from resources.storage import Artifacts, DataStore
 from wikiforge.links.build import language_of
 from wikiforge.links.publish import DATASETS, write_checksum, write_mysql_dump, write_sqlite_store
-from wikiforge.links.stored import is_partial_dump, load_vectors, namespace_prefixes
+from wikiforge.links.index import INDEX_DIR
+from wikiforge.links.stored import (
+    compile_tables,
+    is_partial_dump,
+    load_vectors,
+    namespace_prefixes,
+)
 from wikiforge.links.tables import anchors_from_table, pairs
 from wikiforge.storage import StoredAsset
 
@@ -36,8 +42,8 @@ def link_datasets(
     """What the recommender serves, in the reference's published layout: per dataset
     (anchors, redirects, pageids, w2vfiltered) a SQLite store with `.gz` and `.checksum`, the
     `lr_<wiki>_<dataset>.sql.gz` MySQL/MariaDB dump with its checksum, the model JSON with its
-    checksum, `wikis.txt` (the index of published wikis) and `bundle/` (Parquet copies and
-    `meta.json`, which the server loads). Built only when the backtest check passes."""
+    checksum, `wikis.txt` (the index of published wikis) and `bundle/` (Parquet copies, the
+    compiled, memory-mapped `index/` and `meta.json`, which the server loads). Built only when the backtest check passes."""
     wiki = context.partition_key
     partial = is_partial_dump(links)
     anchor_map, probability = anchors_from_table(anchors_filtered.table())
@@ -68,6 +74,10 @@ def link_datasets(
     pq.write_table(pageids.table(), bundle / "pageids.parquet")
     pq.write_table(redirects.table(), bundle / "redirects.parquet")
     pq.write_table(embeddings.table(), bundle / "embeddings.parquet")
+    # The compiled index the server maps (every server process shares its pages).
+    compile_tables(bundle / INDEX_DIR, anchors_filtered.table(), pageids.table(),
+                   redirects.table(), embeddings.table(), language_of(wiki),
+                   namespace_prefixes(pages), partial)
     meta = {
         "wiki": wiki,
         "language_code": language_of(wiki),

@@ -1,5 +1,6 @@
 """sentences: the first linked sentence of each article, split train / test / held-out."""
 
+import contextlib
 import functools
 
 import dagster as dg
@@ -32,29 +33,37 @@ def sentences(
     `sentences.parquet` and in the reference's `page_title<TAB>sentence_wikitext` files
     (`sentences_train.csv`, `sentences_test.csv`, `sentences_heldout.csv`).
 
-    The sentences are found by a map over `pages` on the engine resource and sorted in SQL.
+    The sentences are found by a map over `pages` on the engine resource and sorted in SQL,
+    straight to Parquet; the CSV files are streamed from it.
     """
     import pyarrow.parquet as pq
 
     wiki = context.partition_key
     find = functools.partial(article_sentence_rows, wiki=wiki, prefixes=namespace_prefixes(pages),
                              held_out_share=DEFAULT_HELD_OUT_SHARE, seed=DEFAULT_SPLIT_SEED)
+    art = Artifacts()
     with engine.stage(find, pages, SENTENCES_MAP_SCHEMA, columns=PAGE_COLUMNS,
                       batch_size=200) as found:
-        table = engine.sql_table(SENTENCES_SQL, SENTENCES_SCHEMA, found=found)
+        # DuckDB sorts within a small cap, spilling beyond it, so memory stays flat.
+        art.rows = engine.sql_to_parquet(SENTENCES_SQL, SENTENCES_SCHEMA,
+                                         art.path("sentences.parquet"),
+                                         duckdb_memory_limit="256MB", found=found)
         articles = merge_stats(engine.stats_of(found)).get("articles", 0)
-    art = Artifacts(rows=table.num_rows)
-    pq.write_table(table, art.path("sentences.parquet"))
-    columns = table.to_pydict()
-    counts = {}
-    for split in ("train", "test", "heldout"):
-        with open(art.path(f"sentences_{split}.csv"), "w", encoding="utf-8") as out:
-            chosen = [(title, sentence) for title, sentence, part in zip(
-                columns["page_title"], columns["sentence"], columns["split"], strict=True)
-                if part == split]
-            counts[split] = len(chosen)
-            out.writelines(f"{title}\t{sentence}\n" for title, sentence in chosen)
-    art.stats = {"articles": articles, "sentences": table.num_rows, "engine": engine.kind,
+    # The reference's per-split files, streamed from the sorted table.
+    counts = dict.fromkeys(("train", "test", "heldout"), 0)
+    with contextlib.ExitStack() as files:
+        outs = {split: files.enter_context(
+                    open(art.path(f"sentences_{split}.csv"), "w", encoding="utf-8"))
+                for split in counts}
+        parquet = pq.ParquetFile(art.path("sentences.parquet"))
+        for batch in parquet.iter_batches(batch_size=10_000,
+                                          columns=["page_title", "sentence", "split"]):
+            columns = batch.to_pydict()
+            for title, sentence, split in zip(columns["page_title"], columns["sentence"],
+                                              columns["split"], strict=True):
+                outs[split].write(f"{title}\t{sentence}\n")
+                counts[split] += 1
+    art.stats = {"articles": articles, "sentences": art.rows, "engine": engine.kind,
                  **counts,
                  "held_out_share": DEFAULT_HELD_OUT_SHARE, "split_seed": DEFAULT_SPLIT_SEED}
     return dg.Output(art)

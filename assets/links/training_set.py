@@ -2,16 +2,19 @@
 (mention, candidate) of the training sentences."""
 
 import functools
+import tempfile
+import uuid
+from pathlib import Path
 
 import dagster as dg
-import pyarrow as pa
 import pyarrow.compute as pc
+import pyarrow.parquet as pq
 
 from partitions import wiki_partitions
 from resources.engine import Engine
-from resources.storage import table_schema
+from resources.storage import PARQUET_FILE, Artifacts, table_schema
 from wikiforge.links.mapped import TRAINING_SQL, training_rows_of
-from wikiforge.links.stored import index_from_stored
+from wikiforge.links.stored import compile_stored
 from wikiforge.links.tables import TRAINING_SCHEMA
 from wikiforge.storage import StoredAsset
 
@@ -33,23 +36,33 @@ def training_set(
     anchors_filtered: StoredAsset,
     embeddings: StoredAsset,
     sentences: StoredAsset,
-) -> dg.Output[pa.Table]:
+) -> dg.Output[Artifacts]:
     """One row per mention and candidate of the training sentences: n-gram length, frequency,
     ambiguity, kurtosis, embedding cosine, Jaro similarity (the reference's six), commonness,
     link probability and rank, and the label (1 when the candidate is the sentence's link).
-    The same feature function scores candidates when serving. The rows are made by a map over
-    the sentences on the engine resource (each worker gets the index once)."""
-    index = index_from_stored(
-        context.partition_key, pages, pageids, redirects, links, anchors_filtered, embeddings
-    )
-    rows_of = functools.partial(training_rows_of, index=index)
-    with engine.stage(rows_of, sentences, TRAINING_SCHEMA, batch_size=500,
-                      columns=["page_title", "sentence", "split"]) as training:
-        table = engine.sql_table(TRAINING_SQL, TRAINING_SCHEMA, training=training)
+    The same feature function scores candidates when serving.
+
+    The rows are made by a map over the sentences on the engine resource. The wiki's index is
+    compiled once into memory-mapped files that every worker opens (shipped to executors on
+    Spark), so workers share one copy of it; the rows go to Parquet without passing through
+    this process."""
+    wiki = context.partition_key
+    out = Artifacts()
+    with tempfile.TemporaryDirectory(prefix="wikiforge-training-") as work:
+        # Unique: Spark registers shipped directories by name for the session's lifetime.
+        index_dir = compile_stored(Path(work) / f"index-{uuid.uuid4().hex}", wiki, pages,
+                                   pageids, redirects, links, anchors_filtered, embeddings)
+        rows_of = functools.partial(training_rows_of,
+                                    index_location=engine.side_directory(index_dir))
+        with engine.stage(rows_of, sentences, TRAINING_SCHEMA, batch_size=500,
+                          columns=["page_title", "sentence", "split"]) as training:
+            out.rows = engine.sql_to_parquet(TRAINING_SQL, TRAINING_SCHEMA,
+                                             out.path(PARQUET_FILE), training=training)
+    labels = pq.read_table(out.path(PARQUET_FILE), columns=["label"]).column("label")
+    positives = int(pc.sum(labels).as_py() or 0)
     train = pc.sum(pc.equal(sentences.table(["split"]).column("split"), "train")).as_py() or 0
-    positives = int(pc.sum(table.column("label")).as_py() or 0)
     return dg.Output(
-        table,
+        out,
         metadata={"sentences": train, "positives": positives,
-                  "negatives": table.num_rows - positives, "engine": engine.kind},
+                  "negatives": out.rows - positives, "engine": engine.kind},
     )

@@ -4,12 +4,12 @@ import functools
 import os
 
 import dagster as dg
-import pyarrow as pa
+import pyarrow.parquet as pq
 
 from partitions import wiki_partitions
 from resources.engine import Engine
 from resources.landing import LandingZone
-from resources.storage import source_metadata, table_schema
+from resources.storage import PARQUET_FILE, Artifacts, source_metadata, table_schema
 from wikiforge.links.mapped import P31_MAP_SCHEMA, P31_SQL, p31_of_tasks
 from wikiforge.links.tables import P31_SCHEMA
 from wikiforge.mapreduce import merge_stats, task_table
@@ -31,27 +31,31 @@ MIN_PARALLEL_BYTES = 64 << 20
 )
 def wikidata_p31(
     context: dg.AssetExecutionContext, landing: LandingZone, engine: Engine
-) -> dg.Output[pa.Table]:
+) -> dg.Output[Artifacts]:
     """(title, item, P31 class) for every article of the wiki that has a Wikidata sitelink, from
     the newest Wikidata JSON dump in the landing zone (main-snak values, deprecated statements
     left out). Without a dump the table is empty and `wikidata_dump` is None in the metadata:
     the P31 filter of `anchors_filtered` is then skipped. The dump is read in parts by a map on
-    the engine resource; SQL keeps the distinct rows, sorted."""
+    the engine resource; SQL keeps the distinct rows, sorted, straight to Parquet."""
     wiki = context.partition_key
     dump = landing.landing.latest_wikidata_dump()
+    out = Artifacts()
     if dump is None:
-        return dg.Output(P31_SCHEMA.empty_table(), metadata={"wikidata_dump": None})
+        out.rows = 0
+        pq.write_table(P31_SCHEMA.empty_table(), out.path(PARQUET_FILE))
+        return dg.Output(out, metadata={"wikidata_dump": None})
     size = os.path.getsize(dump.path)
     parts = max(engine.workers * PARTS_PER_WORKER, -(-size // MAX_PART_BYTES))
     tasks = task_table(dump_part_tasks(dump.path, parts))
     claims_of = functools.partial(p31_of_tasks, wiki=wiki)
     with engine.stage(claims_of, tasks, P31_MAP_SCHEMA,
                       parallel=size >= MIN_PARALLEL_BYTES) as claims:
-        table = engine.sql_table(P31_SQL, P31_SCHEMA, claims=claims)
+        out.rows = engine.sql_to_parquet(P31_SQL, P31_SCHEMA, out.path(PARQUET_FILE),
+                                         duckdb_memory_limit="256MB", claims=claims)
         found = merge_stats(engine.stats_of(claims))
     stats = {name: found.get(name, 0) for name in ("entities", "sitelinks", "skipped_entities")}
     return dg.Output(
-        table,
+        out,
         metadata={"wikidata_dump": dump.date, **stats, "engine": engine.kind,
                   **source_metadata((dump.path, dump.date))},
     )

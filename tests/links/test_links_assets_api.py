@@ -74,6 +74,17 @@ def test_assets_materialize_with_checks_and_metadata(published):
         assert len(checksum) == 64
         assert (directory / f"lr_hawiki_{dataset}.sql.gz").stat().st_size > 0
     assert (directory / "wikis.txt").read_text() == "hawiki\n"
+    # The server maps the compiled index published in the bundle; it agrees with the tables.
+    from serving.controllers.links import load_link_service
+    from wikiforge.storage import StoredAsset
+
+    manifest = json.loads((directory / "_manifest.json").read_text())
+    service = load_link_service(StoredAsset(directory, manifest))
+    assert service.index.directory == directory / "bundle" / "index"
+    anchors_table = pq.read_table(directory / "bundle" / "anchors.parquet")
+    assert len(service.index.entries) == len(set(anchors_table.column("anchor").to_pylist()))
+    pageids_table = pq.read_table(directory / "bundle" / "pageids.parquet")
+    assert len(service.index.pageids) == pageids_table.num_rows
     csv = (root / "backtest" / "hawiki").glob("*/hawiki.backtest.eval.csv")
     header = next(csv).read_text().splitlines()[0]
     assert header == ",threshold,number_of_sentences,precision,recall"

@@ -16,8 +16,7 @@ import pyarrow as pa
 
 from wikiforge.links.anchors import LinkAnchorCounts, count_as_text
 from wikiforge.links.features import EXTENDED_FEATURES
-from wikiforge.links.index import LinkIndex
-from wikiforge.links.matching import MentionMatcher
+from wikiforge.links.index import shared_index, shared_matcher
 from wikiforge.links.pipeline import article_prose_chunks, article_sentences
 from wikiforge.links.sentences import is_held_out
 from wikiforge.links.tables import P31_SCHEMA, SENTENCES_SCHEMA, TRAINING_SCHEMA
@@ -94,10 +93,12 @@ def as_text_counts(
     wiki: str,
     language_code: str,
     prefixes: frozenset[str],
-    matcher: MentionMatcher,
+    matcher_location: str,
 ) -> pa.RecordBatch:
     """Map over `pages` rows: plain-text occurrences of candidate anchors in the prose of the
-    batch's learning articles (matched n-grams masked, longest first), summed per anchor."""
+    batch's learning articles (matched n-grams masked, longest first), summed per anchor. The
+    candidate anchors are the matcher compiled at ``matcher_location`` (a side directory)."""
+    matcher = shared_matcher(matcher_location)
     counts: Counter = Counter()
     for row in _articles(batch):
         if not is_held_out(wiki, row["title"]):
@@ -138,8 +139,11 @@ def article_sentence_rows(
 
 
 # -- training rows -----------------------------------------------------------------------------
-def training_rows_of(batch: pa.RecordBatch, *, index: LinkIndex, split: str = "train") -> pa.Table:
-    """Map over `sentences` rows: the feature rows and labels of the sentences of ``split``."""
+def training_rows_of(batch: pa.RecordBatch, *, index_location: str,
+                     split: str = "train") -> pa.Table:
+    """Map over `sentences` rows: the feature rows and labels of the sentences of ``split``,
+    with the compiled index at ``index_location`` (a side directory, shared by the workers)."""
+    index = shared_index(index_location)
     columns = batch.select(["page_title", "sentence", "split"]).to_pydict()
     pairs = [
         (title, sentence)

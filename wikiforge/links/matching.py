@@ -7,6 +7,7 @@ some anchor, so a sentence costs about one dictionary lookup per token instead o
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
+from typing import Any
 
 from wikiforge.wikitext.tokens import (
     Tokens,
@@ -25,7 +26,8 @@ MAX_NGRAM_NO_SPACE = 12
 class MentionMatcher:
     """All anchor keys and their token prefixes.
 
-    `prefixes[key]` is True when `key` is a whole anchor, False when it is only a prefix.
+    `prefixes.get(key)` is True when `key` is a whole anchor, False when it is only a prefix,
+    None otherwise (a dict here; a compiled index passes its memory-mapped trie).
     """
 
     def __init__(self, keys: Iterable[str], language_code: str | None = None) -> None:
@@ -36,6 +38,13 @@ class MentionMatcher:
             prefixes[key] = True
         self.prefixes = prefixes
         self.language_code = language_code
+
+    @classmethod
+    def from_states(cls, states: Any, language_code: str | None = None) -> MentionMatcher:
+        """A matcher over a prebuilt lookup with `states.get(key)` as `prefixes.get`."""
+        matcher = cls((), language_code)
+        matcher.prefixes = states
+        return matcher
 
     def __contains__(self, key: str) -> bool:
         return self.prefixes.get(key, False)

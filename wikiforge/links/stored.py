@@ -15,9 +15,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 from wikiforge.links.embeddings import DIMENSIONS
-from wikiforge.links.index import LinkIndex
+from wikiforge.links.index import INDEX_DIR, META_FILE, LinkIndex, compile_index
 from wikiforge.links.pipeline import PARTIAL_DUMP_SHARE
-from wikiforge.links.tables import anchors_from_table, pairs
+from wikiforge.links.tables import pairs
 from wikiforge.storage import StoredAsset
 from wikiforge.wikitext.plain import CANONICAL_NAMESPACE_PREFIXES
 
@@ -71,9 +71,35 @@ def load_titles(
 def load_vectors(embeddings: pa.Table) -> tuple[list[str], np.ndarray]:
     """Titles and a float32 matrix from an embeddings table."""
     titles = embeddings.column("title").to_pylist()
+    return titles, vector_matrix(embeddings)
+
+
+def vector_matrix(embeddings: pa.Table) -> np.ndarray:
+    """The `vector` column of an embeddings table as a float32 matrix."""
     flat = embeddings.column("vector").combine_chunks().flatten().to_numpy(zero_copy_only=False)
-    matrix = np.asarray(flat, dtype=np.float32).reshape(len(titles), DIMENSIONS)
-    return titles, matrix
+    return np.asarray(flat, dtype=np.float32).reshape(embeddings.num_rows, DIMENSIONS)
+
+
+def compile_tables(
+    directory: Path,
+    anchors: pa.Table,
+    pageids: pa.Table,
+    redirects: pa.Table,
+    embeddings: pa.Table,
+    language_code: str,
+    prefixes: frozenset[str],
+    partial: bool,
+) -> Path:
+    """Compile a wiki's published tables into a `LinkIndex` directory. On a full dump,
+    redirects to missing pages are dropped."""
+    if not partial:
+        redirects = redirects.filter(redirects.column("target_exists"))
+    return compile_index(
+        directory, anchors=anchors, pageids=pageids.select(["title", "page_id"]),
+        redirects=redirects.select(["title", "target"]),
+        vector_titles=embeddings.column("title"), vectors=vector_matrix(embeddings),
+        language_code=language_code, namespace_prefixes=prefixes, allow_unknown_targets=partial,
+    )
 
 
 def build_index(
@@ -85,22 +111,21 @@ def build_index(
     prefixes: frozenset[str],
     partial: bool,
 ) -> LinkIndex:
-    """A `LinkIndex` from the tables."""
-    anchor_map, probability = anchors_from_table(anchors)
-    ids, redirect_map = load_titles(pageids, redirects, partial)
-    titles, matrix = load_vectors(embeddings)
-    return LinkIndex(
-        anchor_map, ids, redirect_map, titles, matrix, language_code, probability, prefixes,
-        allow_unknown_targets=partial,
-    )
+    """A `LinkIndex` from the tables (compiled into a temporary directory)."""
+    return LinkIndex.temporary(lambda directory: compile_tables(
+        directory, anchors, pageids, redirects, embeddings, language_code, prefixes, partial))
 
 
 BUNDLE_FILES = ("anchors.parquet", "pageids.parquet", "redirects.parquet", "embeddings.parquet")
 
 
 def load_bundle(directory: Path) -> tuple[LinkIndex, dict]:
-    """Load the serving bundle written by `link_datasets` (`bundle/` + `bundle/meta.json`)."""
+    """Load the serving bundle written by `link_datasets` (`bundle/` + `bundle/meta.json`):
+    its compiled `index/`, mapped (a bundle published before the index existed is compiled
+    from its Parquet copies)."""
     meta = json.loads((directory / "meta.json").read_text())
+    if (directory / INDEX_DIR / META_FILE).exists():
+        return LinkIndex.open(directory / INDEX_DIR), meta
     tables = {name: pq.read_table(directory / name) for name in BUNDLE_FILES}
     index = build_index(
         tables["anchors.parquet"], tables["pageids.parquet"], tables["redirects.parquet"],
@@ -108,6 +133,25 @@ def load_bundle(directory: Path) -> tuple[LinkIndex, dict]:
         meta["partial_dump"],
     )
     return index, meta
+
+
+def compile_stored(
+    directory: Path,
+    wiki: str,
+    pages: StoredAsset,
+    pageids: StoredAsset,
+    redirects: StoredAsset,
+    links: StoredAsset,
+    anchors: StoredAsset,
+    embeddings: StoredAsset,
+) -> Path:
+    """Compile the `LinkIndex` of a wiki from its published tables into `directory`."""
+    from wikiforge.links.build import language_of
+
+    return compile_tables(
+        directory, anchors.table(), pageids.table(), redirects.table(), embeddings.table(),
+        language_of(wiki), namespace_prefixes(pages), is_partial_dump(links),
+    )
 
 
 def index_from_stored(
@@ -119,13 +163,9 @@ def index_from_stored(
     anchors: StoredAsset,
     embeddings: StoredAsset,
 ) -> LinkIndex:
-    """The `LinkIndex` of a wiki from its published tables."""
-    from wikiforge.links.build import language_of
-
-    return build_index(
-        anchors.table(), pageids.table(), redirects.table(), embeddings.table(),
-        language_of(wiki), namespace_prefixes(pages), is_partial_dump(links),
-    )
+    """The `LinkIndex` of a wiki from its published tables (in a temporary directory)."""
+    return LinkIndex.temporary(lambda directory: compile_stored(
+        directory, wiki, pages, pageids, redirects, links, anchors, embeddings))
 
 
 def sentence_pairs(sentences: StoredAsset, split: str) -> list[tuple[str, str]]:
