@@ -77,12 +77,12 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-def start_server(data: Path, port: int) -> subprocess.Popen:
-    env = {**os.environ, "WIKIFORGE_DATA": str(data), "PYTHONPATH": str(REPO)}
+def start_server(data: Path, port: int, repo: Path = REPO) -> subprocess.Popen:
+    env = {**os.environ, "WIKIFORGE_DATA": str(data), "PYTHONPATH": str(repo)}
     process = subprocess.Popen(
         [sys.executable, "-m", "uvicorn", "serving.app:create_app", "--factory", "--workers", "2",
          "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=REPO, env=env,
+        cwd=repo, env=env,
     )
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -93,6 +93,32 @@ def start_server(data: Path, port: int) -> subprocess.Popen:
             time.sleep(0.5)
     process.kill()
     raise RuntimeError("server did not start")
+
+
+def _tree(pid: int) -> list[int]:
+    try:
+        children = Path(f"/proc/{pid}/task/{pid}/children").read_text().split()
+    except OSError:
+        children = []
+    return [pid] + [p for child in children for p in _tree(int(child))]
+
+
+def _status_kib(pid: int, file: str, field: str) -> int:
+    try:
+        for line in Path(f"/proc/{pid}/{file}").read_text().splitlines():
+            if line.startswith(field):
+                return int(line.split()[1])
+    except OSError:
+        pass
+    return 0
+
+
+def server_memory(pid: int) -> tuple[float, float]:
+    """Summed PSS and RSS (MiB) of the server's process tree (master and workers)."""
+    pids = _tree(pid)
+    pss = sum(_status_kib(p, "smaps_rollup", "Pss:") for p in pids)
+    rss = sum(_status_kib(p, "status", "VmRSS:") for p in pids)
+    return pss / 1024, rss / 1024
 
 
 def post(client, port: int, wiki: str, title: str, text: str) -> float:
@@ -180,6 +206,8 @@ def main() -> None:
     parser.add_argument("--materialize", action="store_true")
     parser.add_argument("--baseline-every", type=int, default=5)
     parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--server-repo", type=Path, default=REPO,
+                        help="Checkout whose code the server runs (to compare versions).")
     args = parser.parse_args()
     print("command:", shlex.join([".venv/bin/python", "bench/links_latency.py", *sys.argv[1:]]))
     root = open_data_root(args.data)
@@ -193,9 +221,13 @@ def main() -> None:
     import httpx
 
     port = free_port()
-    server = start_server(args.data, port)
+    server = start_server(args.data, port, args.server_repo)
+    first: dict[str, float] = {}
     try:
         with httpx.Client(timeout=60) as client:
+            for wiki in wikis:  # cold: the first request loads the wiki's datasets in a worker
+                item = next(item for item in work if item[0] == wiki)
+                first[wiki] = post(client, port, *item)
             for wiki, title, text in work[:20]:  # warm both workers' catalogs
                 post(client, port, wiki, title, text)
             sequential = [post(client, port, *item) for item in work]
@@ -218,10 +250,16 @@ def main() -> None:
         for thread in threads:
             thread.join()
         throughput = len(work) / (time.perf_counter() - started)
+        pss, rss = server_memory(server.pid)
     finally:
         server.terminate()
         server.wait(timeout=30)
 
+    print(f"server code: {args.server_repo}")
+    print(f"server memory after serving every article (master + 2 workers): PSS {pss:.0f} MiB, "
+          f"summed RSS {rss:.0f} MiB")
+    print("first request per wiki (loads its datasets in one worker): "
+          + ", ".join(f"{w} {s * 1000:.0f} ms" for w, s in first.items()))
     print(f"{'path':34} {'articles':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'art/s':>8}")
     print(f"{'wikiforge HTTP, sequential':34} {len(sequential):8d} "
           f"{percentile(sequential, 50):8.1f} {percentile(sequential, 99):8.1f} "

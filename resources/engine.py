@@ -387,11 +387,11 @@ class Engine(dg.ConfigurableResource):
         return session.sql(self._text(query))
 
     @contextmanager
-    def _duckdb(self, tables: Mapping[str, Any]) -> Iterator[Any]:
+    def _duckdb(self, tables: Mapping[str, Any], memory_limit: str = "") -> Iterator[Any]:
         import duckdb
 
         scratch = tempfile.mkdtemp(prefix="wikiforge-duckdb-")
-        con = duckdb.connect(config={"memory_limit": self.duckdb_memory_limit,
+        con = duckdb.connect(config={"memory_limit": memory_limit or self.duckdb_memory_limit,
                                      "threads": self.workers, "temp_directory": scratch})
         try:
             for name, stored in tables.items():
@@ -402,9 +402,11 @@ class Engine(dg.ConfigurableResource):
             con.close()
             shutil.rmtree(scratch, ignore_errors=True)
 
-    def iter_sql(self, query: Query, schema: pa.Schema, **tables: Any) -> Iterator[pa.RecordBatch]:
+    def iter_sql(self, query: Query, schema: pa.Schema, *, duckdb_memory_limit: str = "",
+                 **tables: Any) -> Iterator[pa.RecordBatch]:
         """Stream a query's result to this process, in the query's order (for results the
-        driver writes in its own format, or small ones such as counts and stats)."""
+        driver writes in its own format, or small ones such as counts and stats). Locally,
+        ``duckdb_memory_limit`` caps DuckDB below the resource's limit (it spills beyond)."""
         if self.kind == "spark":
             with self._spark_scratch(self._spark_sql(query, tables)) as staged:
                 for path in staged.paths or []:
@@ -414,7 +416,7 @@ class Engine(dg.ConfigurableResource):
                     for uri in staged.uris:
                         yield from (_conform(b, schema) for b in _remote_batches(uri))
             return
-        with self._duckdb(tables) as con:
+        with self._duckdb(tables, duckdb_memory_limit) as con:
             for batch in con.sql(self._text(query)).to_arrow_reader(batch_size=64_000):
                 yield _conform(batch, schema)
 
@@ -428,9 +430,12 @@ class Engine(dg.ConfigurableResource):
             for value in batch.column(0).to_pylist()
         )
 
-    def sql_table(self, query: Query, schema: pa.Schema, **tables: Any) -> pa.Table:
-        """A (small) query result as one table with ``schema``."""
-        batches = list(self.iter_sql(query, schema, **tables))
+    def sql_table(self, query: Query, schema: pa.Schema, *, duckdb_memory_limit: str = "",
+                  **tables: Any) -> pa.Table:
+        """A (small) query result as one table with ``schema`` (``duckdb_memory_limit`` as
+        ``iter_sql``)."""
+        batches = list(self.iter_sql(query, schema, duckdb_memory_limit=duckdb_memory_limit,
+                                     **tables))
         return pa.Table.from_batches(batches, schema=schema).combine_chunks()
 
     def sql_to_parquet(
@@ -457,9 +462,7 @@ class Engine(dg.ConfigurableResource):
                             rows += batch.num_rows
             os.replace(tmp, path)
             return rows
-        with self._duckdb(tables) as con:
-            if duckdb_memory_limit:
-                con.execute(f"SET memory_limit='{duckdb_memory_limit}'")
+        with self._duckdb(tables, duckdb_memory_limit) as con:
             con.execute("SET preserve_insertion_order=true")
             con.execute(
                 f"COPY ({self._text(query)}) TO '{tmp.as_posix()}' "
