@@ -23,15 +23,22 @@ MAX_NGRAM = 5
 MAX_NGRAM_NO_SPACE = 12
 
 
+class _States(dict):
+    """`states[key]` is None for a string that is neither an anchor nor a prefix of one."""
+
+    def __missing__(self, key: str) -> None:
+        return None
+
+
 class MentionMatcher:
     """All anchor keys and their token prefixes.
 
-    `prefixes.get(key)` is True when `key` is a whole anchor, False when it is only a prefix,
-    None otherwise (a dict here; a compiled index passes its memory-mapped trie).
+    `prefixes[key]` is True when `key` is a whole anchor, False when it is only a prefix,
+    None otherwise (a dict here; a compiled index passes a dict over its memory-mapped trie).
     """
 
     def __init__(self, keys: Iterable[str], language_code: str | None = None) -> None:
-        prefixes: dict[str, bool] = {}
+        prefixes: dict[str, bool] = _States()
         for key in keys:
             for prefix in token_prefixes(key, language_code):
                 prefixes.setdefault(prefix, False)
@@ -41,7 +48,7 @@ class MentionMatcher:
 
     @classmethod
     def from_states(cls, states: Any, language_code: str | None = None) -> MentionMatcher:
-        """A matcher over a prebuilt lookup with `states.get(key)` as `prefixes.get`."""
+        """A matcher over a prebuilt lookup: a dict whose `states[key]` answers as `prefixes`."""
         matcher = cls((), language_code)
         matcher.prefixes = states
         return matcher
@@ -63,7 +70,7 @@ class MentionMatcher:
             key = lowered[first]
             last = first
             while True:
-                state = prefixes.get(key)
+                state = prefixes[key]
                 if state is None:
                     break
                 if state:
