@@ -20,8 +20,10 @@ import shutil
 import tempfile
 import uuid
 from collections.abc import Callable, Iterator, Mapping
+from contextlib import contextmanager
 from functools import lru_cache
 from pathlib import Path
+from typing import TypeVar
 
 import marisa_trie
 import numpy as np
@@ -36,6 +38,7 @@ from wikiforge.wikitext.plain import CANONICAL_NAMESPACE_PREFIXES
 from wikiforge.wikitext.titles import normalize_title
 from wikiforge.wikitext.tokens import token_prefixes
 
+V = TypeVar("V")
 INDEX_FORMAT = 1
 INDEX_DIR = "index"
 META_FILE = "index.json"
@@ -74,10 +77,7 @@ def compile_index(
         vector_titles: titles of the rows of `vectors` (float32, `DIMENSIONS` wide).
         Others as `LinkIndex`.
     """
-    directory = Path(directory)
-    work = directory.with_name(f".{directory.name}.{uuid.uuid4().hex}.tmp")
-    work.mkdir(parents=True)
-    try:
+    with _atomic_directory(directory) as work:
         counts = _write_index(work, anchors, pageids, redirects, vector_titles, vectors,
                               language_code)
         meta = {
@@ -89,10 +89,20 @@ def compile_index(
             "counts": counts,
         }
         (work / META_FILE).write_text(json.dumps(meta, ensure_ascii=False, indent=1))
+    return Path(directory)
+
+
+@contextmanager
+def _atomic_directory(directory: Path) -> Iterator[Path]:
+    """A scratch directory beside `directory`, renamed to it when the block succeeds."""
+    directory = Path(directory)
+    work = directory.with_name(f".{directory.name}.{uuid.uuid4().hex}.tmp")
+    work.mkdir(parents=True)
+    try:
+        yield work
         os.replace(work, directory)
     finally:
         shutil.rmtree(work, ignore_errors=True)
-    return directory
 
 
 def _write_index(work: Path, anchors: pa.Table, pageids: pa.Table, redirects: pa.Table,
@@ -174,17 +184,11 @@ def _write_mentions(work: Path, anchor_keys: list[str], language_code: str | Non
 def compile_matcher(directory: Path, keys: list[str], language_code: str | None) -> Path:
     """Write a `MentionMatcher` over `keys` to `directory` (which must not exist), atomically:
     the as-text count's workers map it instead of each unpickling the wiki's anchor keys."""
-    directory = Path(directory)
-    work = directory.with_name(f".{directory.name}.{uuid.uuid4().hex}.tmp")
-    work.mkdir(parents=True)
-    try:
+    with _atomic_directory(directory) as work:
         _write_mentions(work, list(keys), language_code)
         (work / META_FILE).write_text(json.dumps(
             {"format": INDEX_FORMAT, "language_code": language_code}))
-        os.replace(work, directory)
-    finally:
-        shutil.rmtree(work, ignore_errors=True)
-    return directory
+    return Path(directory)
 
 
 def _open_matcher(directory: Path, language_code: str | None) -> MentionMatcher:
@@ -230,68 +234,53 @@ class _Titles:
         self.title_of = self.trie.restore_key
 
 
-class ArticleIds(Mapping[str, int]):
+class _TitleColumn(Mapping[str, V]):
+    """A mapping from titles to one per-title column (-1 where a title has no value)."""
+
+    def __init__(self, titles: _Titles, column: np.ndarray) -> None:
+        self._titles = titles
+        self._column = _view(column)
+        self._size = int(np.count_nonzero(column >= 0))
+
+    def _value(self, stored: int) -> V:
+        raise NotImplementedError
+
+    def get(self, title: str, default: V | None = None) -> V | None:  # type: ignore[override]
+        found = self._titles.id_of(title) if isinstance(title, str) else None
+        if found is None:
+            return default
+        stored = self._column[found]
+        return default if stored < 0 else self._value(stored)
+
+    def __getitem__(self, title: str) -> V:
+        value = self.get(title)
+        if value is None:
+            raise KeyError(title)
+        return value
+
+    def __contains__(self, title: object) -> bool:
+        return isinstance(title, str) and self.get(title) is not None
+
+    def __iter__(self) -> Iterator[str]:
+        column = self._column
+        return (title for title, i in self._titles.trie.iteritems() if column[i] >= 0)
+
+    def __len__(self) -> int:
+        return self._size
+
+
+class ArticleIds(_TitleColumn[int]):
     """`{article title: page id}` over the compiled titles."""
 
-    def __init__(self, titles: _Titles, page_id: np.ndarray) -> None:
-        self._titles = titles
-        self._page_id = _view(page_id)
-        self._size = int(np.count_nonzero(page_id >= 0))
-
-    def get(self, title: str, default: int | None = None) -> int | None:  # type: ignore[override]
-        found = self._titles.id_of(title) if isinstance(title, str) else None
-        if found is None:
-            return default
-        value = self._page_id[found]
-        return default if value < 0 else value
-
-    def __getitem__(self, title: str) -> int:
-        value = self.get(title)
-        if value is None:
-            raise KeyError(title)
-        return value
-
-    def __contains__(self, title: object) -> bool:
-        return isinstance(title, str) and self.get(title) is not None
-
-    def __iter__(self) -> Iterator[str]:
-        page_id = self._page_id
-        return (title for title, i in self._titles.trie.iteritems() if page_id[i] >= 0)
-
-    def __len__(self) -> int:
-        return self._size
+    def _value(self, stored: int) -> int:
+        return stored
 
 
-class Redirects(Mapping[str, str]):
+class Redirects(_TitleColumn[str]):
     """`{redirect title: final article title}` over the compiled titles."""
 
-    def __init__(self, titles: _Titles, redirect: np.ndarray) -> None:
-        self._titles = titles
-        self._redirect = _view(redirect)
-        self._size = int(np.count_nonzero(redirect >= 0))
-
-    def get(self, title: str, default: str | None = None) -> str | None:  # type: ignore[override]
-        found = self._titles.id_of(title) if isinstance(title, str) else None
-        if found is None:
-            return default
-        target = self._redirect[found]
-        return default if target < 0 else self._titles.title_of(target)
-
-    def __getitem__(self, title: str) -> str:
-        value = self.get(title)
-        if value is None:
-            raise KeyError(title)
-        return value
-
-    def __contains__(self, title: object) -> bool:
-        return isinstance(title, str) and self.get(title) is not None
-
-    def __iter__(self) -> Iterator[str]:
-        redirect = self._redirect
-        return (title for title, i in self._titles.trie.iteritems() if redirect[i] >= 0)
-
-    def __len__(self) -> int:
-        return self._size
+    def _value(self, stored: int) -> str:
+        return self._titles.title_of(stored)
 
 
 class AnchorEntries(Mapping[str, AnchorEntry]):
