@@ -46,13 +46,15 @@ def link_datasets(
     compiled, memory-mapped `index/` and `meta.json`, which the server loads). Built only when the backtest check passes."""
     wiki = context.partition_key
     partial = is_partial_dump(links)
-    anchor_map, probability = anchors_from_table(anchors_filtered.table())
-    ids = pairs(pageids.table(), "title", "page_id")
-    redirect_table = redirects.table()
-    if not partial:
-        redirect_table = redirect_table.filter(redirect_table.column("target_exists"))
-    redirect_map = pairs(redirect_table, "title", "target")
-    titles, matrix = load_vectors(embeddings.table())
+    language, prefixes = language_of(wiki), namespace_prefixes(pages)
+    anchors_table, pageids_table = anchors_filtered.table(), pageids.table()
+    redirects_table, embeddings_table = redirects.table(), embeddings.table()
+    anchor_map, probability = anchors_from_table(anchors_table)
+    ids = pairs(pageids_table, "title", "page_id")
+    resolved = (redirects_table if partial
+                else redirects_table.filter(redirects_table.column("target_exists")))
+    redirect_map = pairs(resolved, "title", "target")
+    titles, matrix = load_vectors(embeddings_table)
     items = {
         "anchors": lambda: ((k, anchor_map[k]) for k in sorted(anchor_map)),
         "redirects": lambda: ((k, redirect_map[k]) for k in sorted(redirect_map)),
@@ -70,18 +72,17 @@ def link_datasets(
     published = sorted(set(store.partitions("link_datasets")) | {wiki})
     art.path("wikis.txt").write_text("".join(f"{w}\n" for w in published))
     bundle = art.path("bundle/meta.json").parent
-    pq.write_table(anchors_filtered.table(), bundle / "anchors.parquet")
-    pq.write_table(pageids.table(), bundle / "pageids.parquet")
-    pq.write_table(redirects.table(), bundle / "redirects.parquet")
-    pq.write_table(embeddings.table(), bundle / "embeddings.parquet")
+    pq.write_table(anchors_table, bundle / "anchors.parquet")
+    pq.write_table(pageids_table, bundle / "pageids.parquet")
+    pq.write_table(redirects_table, bundle / "redirects.parquet")
+    pq.write_table(embeddings_table, bundle / "embeddings.parquet")
     # The compiled index the server maps (every server process shares its pages).
-    compile_tables(bundle / INDEX_DIR, anchors_filtered.table(), pageids.table(),
-                   redirects.table(), embeddings.table(), language_of(wiki),
-                   namespace_prefixes(pages), partial)
+    compile_tables(bundle / INDEX_DIR, anchors_table, pageids_table, redirects_table,
+                   embeddings_table, language, prefixes, partial)
     meta = {
         "wiki": wiki,
-        "language_code": language_of(wiki),
-        "namespace_prefixes": sorted(namespace_prefixes(pages)),
+        "language_code": language,
+        "namespace_prefixes": sorted(prefixes),
         "partial_dump": partial,
         "dataset_checksums": checksums,
         "model": model_name,

@@ -13,8 +13,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from dataclasses import dataclass
 
-from wikiforge.links.matching import MentionMatcher, mask_longest_first, max_ngram_for
-from wikiforge.wikitext.tokens import line_spans, tokenize
+from wikiforge.links.matching import MentionMatcher, mask_longest_first, sentence_matches
 
 NUMERIC_ANCHOR = re.compile(r"^[0-9]+$|^[0-9]+[/-][0-9]+$")
 MIN_LINK_PROBABILITY = 0.065
@@ -86,12 +85,7 @@ def count_as_text(
     """
     counts = Counter() if counts is None else counts
     for chunk in chunks:
-        for start, end in line_spans(chunk):
-            sentence = chunk[start:end]
-            tokens = tokenize(sentence, language_code)
-            if not len(tokens):
-                continue
-            found = matcher.matches(tokens, max_ngram_for(sentence))
+        for _, _, found in sentence_matches(chunk, matcher, language_code):
             if mask:
                 found = mask_longest_first(found)
             for _, _, key in found:

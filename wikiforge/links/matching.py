@@ -7,7 +7,6 @@ some anchor, so a sentence costs about one dictionary lookup per token instead o
 from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
-from typing import Any
 
 from wikiforge.wikitext.tokens import (
     Tokens,
@@ -47,7 +46,8 @@ class MentionMatcher:
         self.language_code = language_code
 
     @classmethod
-    def from_states(cls, states: Any, language_code: str | None = None) -> MentionMatcher:
+    def from_states(cls, states: dict[str, bool | None],
+                    language_code: str | None = None) -> MentionMatcher:
         """A matcher over a prebuilt lookup: a dict whose `states[key]` answers as `prefixes`."""
         matcher = cls((), language_code)
         matcher.prefixes = states
@@ -87,18 +87,25 @@ def max_ngram_for(text: str) -> int:
     return MAX_NGRAM_NO_SPACE if has_no_space_script(text) else MAX_NGRAM
 
 
+def sentence_matches(
+    text: str, matcher: MentionMatcher, language_code: str | None
+) -> Iterator[tuple[int, Tokens, list[tuple[int, int, str]]]]:
+    """Per sentence of `text` that has words: its offset in `text`, its tokens and every anchor
+    match in it (`MentionMatcher.matches`, overlapping ones included)."""
+    for sentence_start, sentence_end in line_spans(text):
+        sentence = text[sentence_start:sentence_end]
+        tokens = tokenize(sentence, language_code)
+        if len(tokens):
+            yield sentence_start, tokens, matcher.matches(tokens, max_ngram_for(sentence))
+
+
 def text_mentions(
     text: str, matcher: MentionMatcher, language_code: str | None
 ) -> Iterator[tuple[int, int, int, str]]:
     """Every anchor mention of one top-level text span, as `(start, end, n_tokens, key)` with
     offsets in `text`: sentence by sentence, longest n-gram first, then leftmost (the
     reference's order). Serving and training both find their mentions here."""
-    for sentence_start, sentence_end in line_spans(text):
-        sentence = text[sentence_start:sentence_end]
-        tokens = tokenize(sentence, language_code)
-        if not len(tokens):
-            continue
-        found = matcher.matches(tokens, max_ngram_for(sentence))
+    for sentence_start, tokens, found in sentence_matches(text, matcher, language_code):
         found.sort(key=lambda m: (-m[1], m[0]))
         starts, ends = tokens.starts, tokens.ends
         for first, length, key in found:

@@ -102,20 +102,6 @@ def compile_tables(
     )
 
 
-def build_index(
-    anchors: pa.Table,
-    pageids: pa.Table,
-    redirects: pa.Table,
-    embeddings: pa.Table,
-    language_code: str,
-    prefixes: frozenset[str],
-    partial: bool,
-) -> LinkIndex:
-    """A `LinkIndex` from the tables (compiled into a temporary directory)."""
-    return LinkIndex.temporary(lambda directory: compile_tables(
-        directory, anchors, pageids, redirects, embeddings, language_code, prefixes, partial))
-
-
 BUNDLE_FILES = ("anchors.parquet", "pageids.parquet", "redirects.parquet", "embeddings.parquet")
 
 
@@ -126,12 +112,10 @@ def load_bundle(directory: Path) -> tuple[LinkIndex, dict]:
     meta = json.loads((directory / "meta.json").read_text())
     if (directory / INDEX_DIR / META_FILE).exists():
         return LinkIndex.open(directory / INDEX_DIR), meta
-    tables = {name: pq.read_table(directory / name) for name in BUNDLE_FILES}
-    index = build_index(
-        tables["anchors.parquet"], tables["pageids.parquet"], tables["redirects.parquet"],
-        tables["embeddings.parquet"], meta["language_code"], frozenset(meta["namespace_prefixes"]),
-        meta["partial_dump"],
-    )
+    tables = [pq.read_table(directory / name) for name in BUNDLE_FILES]
+    index = LinkIndex.temporary(lambda target: compile_tables(
+        target, *tables, meta["language_code"], frozenset(meta["namespace_prefixes"]),
+        meta["partial_dump"]))
     return index, meta
 
 
