@@ -50,7 +50,8 @@ def _job_assets(assets: Sequence) -> dict[str, list[dg.AssetsDefinition]]:
 
 def job_dependencies(assets: Sequence) -> dict[str, set[str]]:
     """Job name -> the jobs owning an asset that one of its assets reads. A run waits for the
-    runs of these jobs (the sensor and `wikiforge materialize` both ask this, never a list)."""
+    runs of these jobs (the sensor and `wikiforge materialize` both ask this, never a list).
+    """
     by_job = _job_assets(assets)
     owner = {key: job for job, defs in by_job.items() for asset in defs for key in asset.keys}
     return {

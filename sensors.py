@@ -45,7 +45,9 @@ def plan_runs(landing: Landing) -> list[PlannedRun]:
     for wiki, dumps in landing.wiki_dumps().items():
         latest = dumps[-1]  # only the newest dump of a wiki is materialized
         runs.append(
-            PlannedRun("wiki_job", wiki, f"wiki/{wiki}", f"{latest.date}-{fingerprint(latest.files)}")
+            PlannedRun(
+                "wiki_job", wiki, f"wiki/{wiki}", f"{latest.date}-{fingerprint(latest.files)}"
+            )
         )
     crawls = landing.crawls()
     if crawls:
@@ -69,7 +71,8 @@ DYNAMIC_BY_JOB = {
 
 def build_landing_sensor(jobs: list, needs: dict[str, set[str]]) -> dg.SensorDefinition:
     """The landing-zone sensor, targeting the partition-family jobs that exist; ``needs`` is
-    `jobs.job_dependencies` (a run is requested only once the runs it reads from are done)."""
+    `jobs.job_dependencies` (a run is requested only once the runs it reads from are done).
+    """
     job_names = {job.name for job in jobs}
 
     @dg.sensor(
@@ -77,9 +80,12 @@ def build_landing_sensor(jobs: list, needs: dict[str, set[str]]) -> dg.SensorDef
         minimum_interval_seconds=30,
         default_status=dg.DefaultSensorStatus.RUNNING,
     )
-    def landing_sensor(context: dg.SensorEvaluationContext, landing: LandingZone) -> dg.SensorResult:
+    def landing_sensor(
+        context: dg.SensorEvaluationContext, landing: LandingZone
+    ) -> dg.SensorResult:
         """Watches the landing zone; adds partitions for new wikis, Wikidata dumps and crawls,
-        and requests runs for new or newer files."""
+        and requests runs for new or newer files.
+        """
         return evaluate_landing(context, landing.landing, job_names, needs)
 
     return landing_sensor
@@ -87,8 +93,11 @@ def build_landing_sensor(jobs: list, needs: dict[str, set[str]]) -> dg.SensorDef
 
 #: Run states in which a run's outputs are not published yet.
 _IN_FLIGHT = [
-    dg.DagsterRunStatus.QUEUED, dg.DagsterRunStatus.NOT_STARTED, dg.DagsterRunStatus.STARTING,
-    dg.DagsterRunStatus.STARTED, dg.DagsterRunStatus.CANCELING,
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.STARTING,
+    dg.DagsterRunStatus.STARTED,
+    dg.DagsterRunStatus.CANCELING,
 ]
 
 
@@ -147,7 +156,8 @@ def evaluate_landing(
 
 def build_global_refresh_sensor(jobs: list) -> dg.SensorDefinition | None:
     """After any partition run succeeds, refresh the unpartitioned assets (cross-wiki image
-    suggestions, entity PageRank...) from what is now published. None when there are none."""
+    suggestions, entity PageRank...) from what is now published. None when there are none.
+    """
     by_name = {job.name: job for job in jobs}
     if "global_job" not in by_name:
         return None

@@ -33,17 +33,34 @@ def start_build(data: Path, dumps: Path, crawls: Path, log: Path) -> subprocess.
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
     with open(log, "wb") as out:
         return subprocess.Popen(
-            [sys.executable, "-c", "from cli import main; main()", "materialize", "--dumps",
-             str(dumps), "--crawls", str(crawls), "--data", str(data)],
-            cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT)
+            [
+                sys.executable,
+                "-c",
+                "from cli import main; main()",
+                "materialize",
+                "--dumps",
+                str(dumps),
+                "--crawls",
+                str(crawls),
+                "--data",
+                str(data),
+            ],
+            cwd=REPO,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--dumps", type=Path, default=REPO / "samples" / "dumps")
     parser.add_argument("--crawls", type=Path, default=REPO / "samples" / "crawls")
-    parser.add_argument("--sequential", action="store_true",
-                        help="build one after the other (default: both at once)")
+    parser.add_argument(
+        "--sequential",
+        action="store_true",
+        help="build one after the other (default: both at once)",
+    )
     parser.add_argument("--keep", action="store_true", help="keep the two data roots")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="determinism-"))
@@ -52,16 +69,19 @@ def main() -> None:
     outcomes = []
     if args.sequential:
         for root in roots:
-            outcomes.append(start_build(root, args.dumps, args.crawls,
-                                        work / f"{root.name}.log").wait())
+            outcomes.append(
+                start_build(root, args.dumps, args.crawls, work / f"{root.name}.log").wait()
+            )
     else:
         builds = [start_build(r, args.dumps, args.crawls, work / f"{r.name}.log") for r in roots]
         outcomes = [b.wait() for b in builds]
     seconds = time.monotonic() - started
     for root, code in zip(roots, outcomes, strict=True):
         if code != 0:
-            print(f"build {root.name} exited {code}; some runs failed (the comparison covers "
-                  f"what was published). Log: {work / (root.name + '.log')}")
+            print(
+                f"build {root.name} exited {code}; some runs failed (the comparison covers "
+                f"what was published). Log: {work / (root.name + '.log')}"
+            )
     first, second = (DataRoot(r).published_files() for r in roots)
     per_asset: dict[str, list[int]] = defaultdict(lambda: [0, 0, 0])  # partitions, files, diff
     differing = []
@@ -72,11 +92,16 @@ def main() -> None:
         per_asset[asset][1] += 1
         if first.get(key) != second.get(key):
             per_asset[asset][2] += 1
-            side = "" if key in first and key in second else (
-                " (only in a)" if key in first else " (only in b)")
+            side = (
+                ""
+                if key in first and key in second
+                else (" (only in a)" if key in first else " (only in b)")
+            )
             differing.append(f"{asset}/{partition}/{name}{side}")
-    print(f"two builds of {args.dumps} + {args.crawls} in {seconds:.0f} s "
-          f"({'sequential' if args.sequential else 'at once'})")
+    print(
+        f"two builds of {args.dumps} + {args.crawls} in {seconds:.0f} s "
+        f"({'sequential' if args.sequential else 'at once'})"
+    )
     header = f"{'asset':<32} {'partitions':>10} {'files':>6} {'differing':>9}"
     print(header)
     print("-" * len(header))
@@ -85,15 +110,18 @@ def main() -> None:
         print(f"{asset:<32} {len(partitions[asset]):>10} {files:>6} {diff:>9}")
     print("-" * len(header))
     total = sum(v[1] for v in per_asset.values())
-    print(f"{'all':<32} {sum(len(p) for p in partitions.values()):>10} {total:>6} "
-          f"{len(differing):>9}")
+    print(
+        f"{'all':<32} {sum(len(p) for p in partitions.values()):>10} {total:>6} {len(differing):>9}"
+    )
     for line in differing:
         print(f"DIFFERS {line}")
     print("byte-identical" if not differing else f"{len(differing)} files differ")
-    print("Reproduce: .venv/bin/python bench/determinism_check.py"
-          + ("" if args.dumps == REPO / "samples" / "dumps" else f" --dumps {args.dumps}")
-          + ("" if args.crawls == REPO / "samples" / "crawls" else f" --crawls {args.crawls}")
-          + (" --sequential" if args.sequential else ""))
+    print(
+        "Reproduce: .venv/bin/python bench/determinism_check.py"
+        + ("" if args.dumps == REPO / "samples" / "dumps" else f" --dumps {args.dumps}")
+        + ("" if args.crawls == REPO / "samples" / "crawls" else f" --crawls {args.crawls}")
+        + (" --sequential" if args.sequential else "")
+    )
     if args.keep:
         print(f"data roots kept under {work}")
     else:

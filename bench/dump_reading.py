@@ -72,9 +72,7 @@ def _run_reader(kind: str, dump: str, threads: int) -> dict:
                 pages += 1
         size = -1  # mwxml does not say how many bytes it read; the table uses stdlib's count
     elif kind.startswith("wikiforge"):
-        from wikiforge.dumps.xml_reader import read_pages
-
-        from wikiforge.dumps.xml_reader import DumpReader
+        from wikiforge.dumps.xml_reader import DumpReader, read_pages
 
         if kind == "wikiforge-1":
             reader = read_pages(dump, threads=1)

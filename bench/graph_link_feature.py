@@ -38,8 +38,13 @@ def page_rows(path: Path) -> list[dict]:
     from wikiforge.dumps.xml_reader import read_pages
 
     return [
-        {"page_id": p.page_id, "namespace": p.namespace, "title": p.title,
-         "redirect": p.redirect, "text": p.text}
+        {
+            "page_id": p.page_id,
+            "namespace": p.namespace,
+            "title": p.title,
+            "redirect": p.redirect,
+            "text": p.text,
+        }
         for p in read_pages(path)
     ]
 
@@ -54,8 +59,9 @@ def training_pagerank_feature(wiki: str, path: Path):
 
     graph = link_graph_from_xml_dump([path], language_of(wiki))
     titles = graph.title.to_pylist()
-    held = np.array([is_held_out(wiki, t.replace("_", " "), DEFAULT_HELD_OUT_SHARE)
-                     for t in titles])
+    held = np.array(
+        [is_held_out(wiki, t.replace("_", " "), DEFAULT_HELD_OUT_SHARE) for t in titles]
+    )
     keep = ~held[graph.source]
     result = pagerank(graph.node_count, graph.source[keep], graph.target[keep])
     return PageRankFeature(titles, result.scores), int(held.sum()), int((~keep).sum())
@@ -69,8 +75,7 @@ def install_pagerank_column(feature) -> None:
     features.FEATURE_SETS[WITH_PAGERANK] = features.EXTENDED_FEATURES + (FEATURE_NAME,)
     original = features.candidate_features
 
-    def with_pagerank(key, n_tokens, entry, source_vector, target_vectors,
-                      feature_set="extended"):
+    def with_pagerank(key, n_tokens, entry, source_vector, target_vectors, feature_set="extended"):
         if feature_set != WITH_PAGERANK:
             return original(key, n_tokens, entry, source_vector, target_vectors, feature_set)
         base = original(key, n_tokens, entry, source_vector, target_vectors, "extended")
@@ -87,8 +92,9 @@ def main() -> None:
     args = parser.parse_args()
     from wikiforge.links.build import build_links
 
-    print("| wiki | features | threshold | sentences | precision | recall | TP | predicted "
-          "| gold |")
+    print(
+        "| wiki | features | threshold | sentences | precision | recall | TP | predicted | gold |"
+    )
     print("|---|---|---|---|---|---|---|---|---|")
     notes = []
     for wiki in args.wikis:
@@ -102,17 +108,21 @@ def main() -> None:
             seconds = time.perf_counter() - started
             for row in backtest:
                 if row.threshold in (0.3, 0.5, 0.7):
-                    print(f"| {wiki} | {feature_set} | {row.threshold} | "
-                          f"{row.number_of_sentences} | {row.precision:.4f} | {row.recall:.4f} | "
-                          f"{row.true_positives} | {row.predicted} | {row.gold} |")
-            notes.append(f"{wiki} {feature_set}: {build.stats['training_rows']} training rows, "
-                         f"{build.stats['test_sentences']} test sentences, {seconds:.0f}s")
-        notes.append(f"{wiki}: PageRank without {held_articles} held-out articles' "
-                     f"{dropped_edges} links")
+                    print(
+                        f"| {wiki} | {feature_set} | {row.threshold} | "
+                        f"{row.number_of_sentences} | {row.precision:.4f} | {row.recall:.4f} | "
+                        f"{row.true_positives} | {row.predicted} | {row.gold} |"
+                    )
+            notes.append(
+                f"{wiki} {feature_set}: {build.stats['training_rows']} training rows, "
+                f"{build.stats['test_sentences']} test sentences, {seconds:.0f}s"
+            )
+        notes.append(
+            f"{wiki}: PageRank without {held_articles} held-out articles' {dropped_edges} links"
+        )
     print()
     print("\n".join(notes))
-    print("reproduce: .venv/bin/python bench/graph_link_feature.py --wikis "
-          + " ".join(args.wikis))
+    print("reproduce: .venv/bin/python bench/graph_link_feature.py --wikis " + " ".join(args.wikis))
 
 
 if __name__ == "__main__":

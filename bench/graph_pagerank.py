@@ -70,8 +70,10 @@ def xml_wiki_graph(path: Path):
             if link.target:
                 sources.append(page.page_id)
                 targets.append(link.target)
-    links = pl.LazyFrame({"source_page_id": sources, "target_title": targets},
-                         schema={"source_page_id": pl.Int64, "target_title": pl.String})
+    links = pl.LazyFrame(
+        {"source_page_id": sources, "target_title": targets},
+        schema={"source_page_id": pl.Int64, "target_title": pl.String},
+    )
     redirect_frame = pl.LazyFrame(
         {"title": [r[0] for r in redirects], "target_title": [r[1] for r in redirects]},
         schema={"title": pl.String, "target_title": pl.String},
@@ -86,8 +88,10 @@ def prepare_graphs(edge_sizes: list[int], seed: int) -> list[tuple[str, Path, st
     CACHE.mkdir(parents=True, exist_ok=True)
     real = [("chwiki", chwiki_sample_graph(), "real: SQL dumps 2024-05-01")]
     try:
-        for wiki, name in [("hawiki", "hawiki/20150406/hawiki-20150406-pages-articles.xml.bz2"),
-                           ("nvwiki", "nvwiki/20150602/nvwiki-20150602-pages-articles.xml.bz2")]:
+        for wiki, name in [
+            ("hawiki", "hawiki/20150406/hawiki-20150406-pages-articles.xml.bz2"),
+            ("nvwiki", "nvwiki/20150602/nvwiki-20150602-pages-articles.xml.bz2"),
+        ]:
             real.append((wiki, xml_wiki_graph(SAMPLES / name), "real: XML dump"))
     except ImportError as error:  # the links line's extractor is not in this checkout
         print(f"(XML wiki graphs skipped: {error})", file=sys.stderr)
@@ -164,13 +168,19 @@ def worker(method: str, graph_file: Path, scores_file: Path, repeat: int) -> dic
     else:
         raise SystemExit(f"unknown method {method}")
     np.save(scores_file, scores)
-    return {"seconds": min(times), "all_seconds": times, "cpu_seconds": min(cpu_times),
-            "peak_mib": peak_rss_mib(), "iterations": iterations}
+    return {
+        "seconds": min(times),
+        "all_seconds": times,
+        "cpu_seconds": min(cpu_times),
+        "peak_mib": peak_rss_mib(),
+        "iterations": iterations,
+    }
 
 
 def peak_rss_mib() -> float:
     """Peak resident memory of this process since its exec (VmHWM; ru_maxrss would include the
-    parent's memory at fork time)."""
+    parent's memory at fork time).
+    """
     with open("/proc/self/status") as status:
         for line in status:
             if line.startswith("VmHWM:"):
@@ -180,8 +190,15 @@ def peak_rss_mib() -> float:
 
 def run_worker(method: str, graph_file: Path, repeat: int) -> dict:
     scores_file = graph_file.with_suffix(f".{method}.npy")
-    command = [sys.executable, __file__, "--worker", method, str(graph_file), str(scores_file),
-               str(repeat)]
+    command = [
+        sys.executable,
+        __file__,
+        "--worker",
+        method,
+        str(graph_file),
+        str(scores_file),
+        str(repeat),
+    ]
     completed = subprocess.run(command, capture_output=True, text=True, check=False)
     if completed.returncode != 0:
         return {"error": completed.stderr.strip().splitlines()[-1:]}
@@ -195,14 +212,24 @@ def run_worker(method: str, graph_file: Path, repeat: int) -> dict:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
-    parser.add_argument("--edges", type=int, nargs="*", default=[1_000_000, 10_000_000],
-                        help="sizes of the generated graphs")
+    parser.add_argument(
+        "--edges",
+        type=int,
+        nargs="*",
+        default=[1_000_000, 10_000_000],
+        help="sizes of the generated graphs",
+    )
     parser.add_argument("--seed", type=int, default=42)
     parser.add_argument("--repeat", type=int, default=3, help="timed calls per method")
-    parser.add_argument("--networkx-max-edges", type=int, default=2_000_000,
-                        help="skip networkx on bigger graphs (its DiGraph needs GBs)")
-    parser.add_argument("--worker", nargs=4, metavar=("METHOD", "GRAPH", "SCORES", "REPEAT"),
-                        help=argparse.SUPPRESS)
+    parser.add_argument(
+        "--networkx-max-edges",
+        type=int,
+        default=2_000_000,
+        help="skip networkx on bigger graphs (its DiGraph needs GBs)",
+    )
+    parser.add_argument(
+        "--worker", nargs=4, metavar=("METHOD", "GRAPH", "SCORES", "REPEAT"), help=argparse.SUPPRESS
+    )
     args = parser.parse_args()
     if args.worker:
         method, graph_file, scores_file, repeat = args.worker
@@ -210,10 +237,12 @@ def main() -> None:
         return
 
     graphs = prepare_graphs(args.edges, args.seed)
-    header = ("| graph | origin | nodes | edges | iterations | wikiforge s (CPU s) | "
-              "igraph s (CPU s) | networkx s (CPU s) | x faster than networkx (CPU) | "
-              "wikiforge / igraph (CPU) | max abs diff vs igraph | max abs diff vs networkx | "
-              "wikiforge peak MiB | igraph peak MiB | networkx peak MiB |")
+    header = (
+        "| graph | origin | nodes | edges | iterations | wikiforge s (CPU s) | "
+        "igraph s (CPU s) | networkx s (CPU s) | x faster than networkx (CPU) | "
+        "wikiforge / igraph (CPU) | max abs diff vs igraph | max abs diff vs networkx | "
+        "wikiforge peak MiB | igraph peak MiB | networkx peak MiB |"
+    )
     rows = [header, "|" + "---|" * 15]
     for name, path, origin in graphs:
         data = np.load(path)
@@ -223,8 +252,11 @@ def main() -> None:
             repeat = max(repeat, 10)  # sub-millisecond calls: take the best of more
         ours = run_worker("wikiforge", path, repeat)
         ig = run_worker("igraph", path, repeat)
-        nx_result = (run_worker("networkx", path, 1 if m > 200_000 else repeat)
-                     if m <= args.networkx_max_edges else {"skipped": True})
+        nx_result = (
+            run_worker("networkx", path, 1 if m > 200_000 else repeat)
+            if m <= args.networkx_max_edges
+            else {"skipped": True}
+        )
 
         def seconds(result: dict) -> str:
             if "seconds" in result:
@@ -239,8 +271,10 @@ def main() -> None:
         def ratio(a: dict, b: dict) -> str:
             if "seconds" not in a or "seconds" not in b:
                 return "-"
-            return (f"{a['seconds'] / b['seconds']:.1f} "
-                    f"({a['cpu_seconds'] / max(b['cpu_seconds'], 1e-9):.1f})")
+            return (
+                f"{a['seconds'] / b['seconds']:.1f} "
+                f"({a['cpu_seconds'] / max(b['cpu_seconds'], 1e-9):.1f})"
+            )
 
         def peak(result: dict) -> str:
             return f"{result['peak_mib']:.0f}" if "peak_mib" in result else "-"
@@ -253,13 +287,16 @@ def main() -> None:
         )
         print(rows[-1], file=sys.stderr)
     print("\n".join(rows))
-    print(f"\nload average during the run (1/5/15 min): {os.getloadavg()} on {os.cpu_count()} "
-          f"cores; times are the best of {args.repeat} calls (2 on graphs over 5M edges)")
+    print(
+        f"\nload average during the run (1/5/15 min): {os.getloadavg()} on {os.cpu_count()} "
+        f"cores; times are the best of {args.repeat} calls (2 on graphs over 5M edges)"
+    )
     print("peak MiB = whole worker process (Python, libraries, the loaded edge list, the method)")
-    print("CPU s = process time of the same best call: less sensitive than wall time to the "
-          "other jobs sharing the 2 cores")
-    print("reproduce: .venv/bin/python bench/graph_pagerank.py "
-          + " ".join(sys.argv[1:]))
+    print(
+        "CPU s = process time of the same best call: less sensitive than wall time to the "
+        "other jobs sharing the 2 cores"
+    )
+    print("reproduce: .venv/bin/python bench/graph_pagerank.py " + " ".join(sys.argv[1:]))
 
 
 if __name__ == "__main__":

@@ -43,7 +43,7 @@ def generate(rows: int, seed: int) -> Path:
     header = text[:header_end]
     insert = text[header_end:].split(b"\n", 1)[0]
     # Real tuples in their exact byte form (titles with \\' escapes included).
-    values = insert[len(b"INSERT INTO `pagelinks` VALUES "):]
+    values = insert[len(b"INSERT INTO `pagelinks` VALUES ") :]
     tuples = re.findall(rb"\((?:[^'()]|'(?:[^'\\]|\\.)*')*\)", values)
     rng = np.random.default_rng(seed)
     picks = rng.integers(0, len(tuples), size=rows)
@@ -99,8 +99,12 @@ def worker(method: str, path: Path) -> dict:
     return {"seconds": time.perf_counter() - started, "rows": rows, "peak_mib": peak_rss_mib()}
 
 
-METHODS = ["decompress+lines (baseline)", "rows(pl_from, pl_target_id)", "rows(all 5 columns)",
-           "batches(pl_from, pl_target_id)"]
+METHODS = [
+    "decompress+lines (baseline)",
+    "rows(pl_from, pl_target_id)",
+    "rows(all 5 columns)",
+    "batches(pl_from, pl_target_id)",
+]
 
 
 def main() -> None:
@@ -117,20 +121,30 @@ def main() -> None:
     with gzip.open(path, "rb") as stream:
         while chunk := stream.read(1 << 24):
             uncompressed += len(chunk)
-    print(f"input: {path.name}, {path.stat().st_size / 2**20:.1f} MiB gzip, "
-          f"{uncompressed / 2**20:.1f} MiB SQL, {args.rows:,} tuples (generated, resampled from "
-          "the real chwiki pagelinks dump)\n")
+    print(
+        f"input: {path.name}, {path.stat().st_size / 2**20:.1f} MiB gzip, "
+        f"{uncompressed / 2**20:.1f} MiB SQL, {args.rows:,} tuples (generated, resampled from "
+        "the real chwiki pagelinks dump)\n"
+    )
     print("| method | seconds | rows or lines | tuples/s | uncompressed MiB/s | peak MiB |")
     print("|---|---|---|---|---|---|")
     for method in METHODS:
-        out = subprocess.run([sys.executable, __file__, "--worker", method, str(path)],
-                             capture_output=True, text=True, check=True)
+        out = subprocess.run(
+            [sys.executable, __file__, "--worker", method, str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+        )
         result = json.loads(out.stdout.strip().splitlines()[-1])
         seconds = result["seconds"]
-        print(f"| {method} | {seconds:.2f} | {result['rows']:,} | {args.rows / seconds:,.0f} "
-              f"| {uncompressed / 2**20 / seconds:.1f} | {result['peak_mib']:.0f} |")
-    print(f"\nload average (1/5/15 min): {os.getloadavg()} on {os.cpu_count()} cores: shared "
-          "machine, timings are noisy")
+        print(
+            f"| {method} | {seconds:.2f} | {result['rows']:,} | {args.rows / seconds:,.0f} "
+            f"| {uncompressed / 2**20 / seconds:.1f} | {result['peak_mib']:.0f} |"
+        )
+    print(
+        f"\nload average (1/5/15 min): {os.getloadavg()} on {os.cpu_count()} cores: shared "
+        "machine, timings are noisy"
+    )
     print("reproduce: .venv/bin/python bench/graph_sql_reader.py " + " ".join(sys.argv[1:]))
 
 

@@ -76,8 +76,11 @@ def bench_extraction(repeat: int) -> list[dict]:
             for link in mwparserfromhell.parse(text).filter_wikilinks():
                 title = str(link.title)
                 prefix, sep, name = title.partition(":")
-                if sep and not title.lstrip().startswith(":") and \
-                        prefix.replace("_", " ").strip().casefold() in folded:
+                if (
+                    sep
+                    and not title.lstrip().startswith(":")
+                    and prefix.replace("_", " ").strip().casefold() in folded
+                ):
                     if (normalised := normalize_file_name(name)) is not None:
                         found.add(normalised)
             out.append(found)
@@ -90,10 +93,16 @@ def bench_extraction(repeat: int) -> list[dict]:
             started = time.process_time()
             results[name] = fn()
             best = min(best, time.process_time() - started)
-        rows.append({"method": name, "articles": len(pages), "seconds": round(best, 3),
-                     "articles_per_s": round(len(pages) / best),
-                     "mb_per_s": round(megabytes / best, 2),
-                     "files_found": sum(len(s) for s in results[name])})
+        rows.append(
+            {
+                "method": name,
+                "articles": len(pages),
+                "seconds": round(best, 3),
+                "articles_per_s": round(len(pages) / best),
+                "mb_per_s": round(megabytes / best, 2),
+                "files_found": sum(len(s) for s in results[name]),
+            }
+        )
     ours_sets, parser_sets = results["ours (regex)"], results["baseline: mwparserfromhell"]
     missed = sum(len(p - o) for o, p in zip(ours_sets, parser_sets, strict=True))
     rows[0]["parser_links_missed"] = missed
@@ -141,8 +150,9 @@ def generate(targets: int, items: int, wikis: int, seed: int, out: Path) -> dict
     for number in range(1, items + 1):
         item = f"Q{number}"
         item_rows["item"].append(item)
-        item_rows["instance_of"].append(rng.choice(excluded) if rng.random() < 0.03
-                                        else rng.choice(classes))
+        item_rows["instance_of"].append(
+            rng.choice(excluded) if rng.random() < 0.03 else rng.choice(classes)
+        )
         pool = [name(number) for _ in range(3)]
         item_rows["image"].append(pool[:1] if rng.random() < 0.4 else [])
         item_rows["commons_category"].append([])
@@ -167,21 +177,25 @@ def run_ours(data: Path) -> list[tuple]:
 
     from wikiforge.images.suggest import suggest_images
 
-    table = suggest_images(pl.read_parquet(data / "targets.parquet"),
-                           pl.scan_parquet(data / "items.parquet"),
-                           pl.read_parquet(data / "leads.parquet")).table
+    table = suggest_images(
+        pl.read_parquet(data / "targets.parquet"),
+        pl.scan_parquet(data / "items.parquet"),
+        pl.read_parquet(data / "leads.parquet"),
+    ).table
     rows = table.filter(pl.col("image").is_not_null()).select(
-        "wiki", "page_id", "rank", "image", "source", pl.col("score").round(9))
+        "wiki", "page_id", "rank", "image", "source", pl.col("score").round(9)
+    )
     return sorted(rows.rows())
 
 
 def run_baseline(data: Path) -> list[tuple]:
     """The same rules as a Python loop over articles (no Commons listing)."""
+    import re
+
     import pyarrow.parquet as pq
 
     from wikiforge.images.files import P18_NAME_FILTERS, PICTURE_PATTERN, REFERENCE_NAME_FILTERS
     from wikiforge.images.suggest import EXCLUDED_CLASSES
-    import re
 
     picture = re.compile(PICTURE_PATTERN.replace("(?i)", ""), re.IGNORECASE)
     items = {r["item"]: r for r in pq.read_table(data / "items.parquet").to_pylist()}
@@ -193,8 +207,11 @@ def run_baseline(data: Path) -> list[tuple]:
 
     def passes(image: str, filters) -> bool:
         lower = image.lower()
-        return bool(picture.search(image)) and not any(f in lower for f in filters) and \
-            len(items_per_image.get(image, ())) <= 99
+        return (
+            bool(picture.search(image))
+            and not any(f in lower for f in filters)
+            and len(items_per_image.get(image, ())) <= 99
+        )
 
     out = []
     for target in pq.read_table(data / "targets.parquet").to_pylist():
@@ -224,7 +241,8 @@ def run_baseline(data: Path) -> list[tuple]:
 
 def _peak_rss_mb() -> float:
     """This process's peak RSS. VmHWM, not ru_maxrss: Linux carries ru_maxrss over fork+exec,
-    so a child of a big parent would report the parent's peak."""
+    so a child of a big parent would report the parent's peak.
+    """
     try:
         for line in Path("/proc/self/status").read_text().splitlines():
             if line.startswith("VmHWM:"):
@@ -256,16 +274,20 @@ def bench_suggestions(targets: int, items: int, wikis: int, seed: int) -> tuple[
         outcomes = {}
         for variant in ("ours", "baseline"):
             result = data / f"{variant}.pickle"
-            subprocess.run([sys.executable, __file__, "--child", variant, str(data), str(result)],
-                           check=True)
+            subprocess.run(
+                [sys.executable, __file__, "--child", variant, str(data), str(result)], check=True
+            )
             outcomes[variant] = pickle.loads(result.read_bytes())
     same = outcomes["ours"]["rows"] == outcomes["baseline"]["rows"]
     rows = [
-        {"method": "ours (polars)" if v == "ours" else "baseline: Python loop",
-         "seconds": round(o["seconds"], 2),
-         "targets_per_s": round(targets / o["seconds"]),
-         "peak_rss_mb": round(o["peak_mb"]), "suggestions": len(o["rows"]),
-         "identical_to_other": same}
+        {
+            "method": "ours (polars)" if v == "ours" else "baseline: Python loop",
+            "seconds": round(o["seconds"], 2),
+            "targets_per_s": round(targets / o["seconds"]),
+            "peak_rss_mb": round(o["peak_mb"]),
+            "suggestions": len(o["rows"]),
+            "identical_to_other": same,
+        }
         for v, o in outcomes.items()
     ]
     return shape, rows
@@ -297,13 +319,18 @@ def main() -> None:
     print_table("A. file uses in real wikitext (CPU seconds, best of --repeat)", extraction)
     shape, suggestions = bench_suggestions(args.targets, args.items, args.wikis, args.seed)
     print_table(f"B. suggestion step on generated inputs {shape} (wall seconds)", suggestions)
-    command = (f".venv/bin/python bench/images_suggest.py --targets {args.targets} "
-               f"--items {args.items} --wikis {args.wikis} --repeat {args.repeat} "
-               f"--seed {args.seed}")
+    command = (
+        f".venv/bin/python bench/images_suggest.py --targets {args.targets} "
+        f"--items {args.items} --wikis {args.wikis} --repeat {args.repeat} "
+        f"--seed {args.seed}"
+    )
     print(f"\nReproduce: {command}")
     if args.json:
-        args.json.write_text(json.dumps({"extraction": extraction, "shape": shape,
-                                         "suggestions": suggestions}, indent=1))
+        args.json.write_text(
+            json.dumps(
+                {"extraction": extraction, "shape": shape, "suggestions": suggestions}, indent=1
+            )
+        )
 
 
 if __name__ == "__main__":

@@ -54,13 +54,22 @@ def materialize(data: Path, wikis: list[str]) -> None:
     from resources import build_resources
     from tests.links.test_links_assets_api import LINK_ASSETS
 
-    resources = build_resources(data_root=data, dumps_dir=REPO / "samples" / "dumps",
-                                crawls_dir=REPO / "samples" / "crawls", engine="local")
+    resources = build_resources(
+        data_root=data,
+        dumps_dir=REPO / "samples" / "dumps",
+        crawls_dir=REPO / "samples" / "crawls",
+        engine="local",
+    )
     with dg.instance_for_test() as instance:
         for wiki in wikis:
             instance.add_dynamic_partitions("wiki", [wiki])
-            result = dg.materialize([pages, *LINK_ASSETS[1:]], partition_key=wiki,
-                                    instance=instance, resources=resources, raise_on_error=False)
+            result = dg.materialize(
+                [pages, *LINK_ASSETS[1:]],
+                partition_key=wiki,
+                instance=instance,
+                resources=resources,
+                raise_on_error=False,
+            )
             print(f"# materialized {wiki}: success={result.success}", flush=True)
 
 
@@ -80,9 +89,23 @@ def free_port() -> int:
 def start_server(data: Path, port: int, repo: Path = REPO) -> subprocess.Popen:
     env = {**os.environ, "WIKIFORGE_DATA": str(data), "PYTHONPATH": str(repo)}
     process = subprocess.Popen(
-        [sys.executable, "-m", "uvicorn", "serving.app:create_app", "--factory", "--workers", "2",
-         "--host", "127.0.0.1", "--port", str(port), "--log-level", "warning"],
-        cwd=repo, env=env,
+        [
+            sys.executable,
+            "-m",
+            "uvicorn",
+            "serving.app:create_app",
+            "--factory",
+            "--workers",
+            "2",
+            "--host",
+            "127.0.0.1",
+            "--port",
+            str(port),
+            "--log-level",
+            "warning",
+        ],
+        cwd=repo,
+        env=env,
     )
     deadline = time.time() + 60
     while time.time() < deadline:
@@ -141,13 +164,16 @@ class ReferenceStylePath:
     def __init__(self, directory: Path, wiki: str) -> None:
         from wikiforge.links.model import LinkModel
 
-        self.anchors = sqlite3.connect(directory / f"{wiki}.anchors.sqlite",
-                                       check_same_thread=False)
-        self.vectors = sqlite3.connect(directory / f"{wiki}.w2vfiltered.sqlite",
-                                       check_same_thread=False)
+        self.anchors = sqlite3.connect(
+            directory / f"{wiki}.anchors.sqlite", check_same_thread=False
+        )
+        self.vectors = sqlite3.connect(
+            directory / f"{wiki}.w2vfiltered.sqlite", check_same_thread=False
+        )
         self.model = LinkModel.load(directory / f"{wiki}.linkmodel.json")
         self.language = json.loads((directory / "bundle" / "meta.json").read_text())[
-            "language_code"]
+            "language_code"
+        ]
 
     def _lookup(self, db: sqlite3.Connection, cache: dict, key: str):
         if key not in cache:
@@ -187,10 +213,12 @@ class ReferenceStylePath:
                         for target in top:
                             v = self._lookup(self.vectors, vector_cache, target)
                             vectors.append(np.array(v, dtype=np.float32) if v else None)
-                        rows = candidate_features(key, n, entry, source, vectors,
-                                                  self.model.feature_set)
+                        rows = candidate_features(
+                            key, n, entry, source, vectors, self.model.feature_set
+                        )
                         scores = self.model.booster.predict(
-                            xgboost.DMatrix(rows, feature_names=self.model.booster.feature_names))
+                            xgboost.DMatrix(rows, feature_names=self.model.booster.feature_names)
+                        )
                         found += int(scores.max() >= 0.5)
         return found
 
@@ -206,8 +234,12 @@ def main() -> None:
     parser.add_argument("--materialize", action="store_true")
     parser.add_argument("--baseline-every", type=int, default=5)
     parser.add_argument("--threads", type=int, default=4)
-    parser.add_argument("--server-repo", type=Path, default=REPO,
-                        help="Checkout whose code the server runs (to compare versions).")
+    parser.add_argument(
+        "--server-repo",
+        type=Path,
+        default=REPO,
+        help="Checkout whose code the server runs (to compare versions).",
+    )
     args = parser.parse_args()
     print("command:", shlex.join([".venv/bin/python", "bench/links_latency.py", *sys.argv[1:]]))
     root = open_data_root(args.data)
@@ -256,22 +288,34 @@ def main() -> None:
         server.wait(timeout=30)
 
     print(f"server code: {args.server_repo}")
-    print(f"server memory after serving every article (master + 2 workers): PSS {pss:.0f} MiB, "
-          f"summed RSS {rss:.0f} MiB")
-    print("first request per wiki (loads its datasets in one worker): "
-          + ", ".join(f"{w} {s * 1000:.0f} ms" for w, s in first.items()))
+    print(
+        f"server memory after serving every article (master + 2 workers): PSS {pss:.0f} MiB, "
+        f"summed RSS {rss:.0f} MiB"
+    )
+    print(
+        "first request per wiki (loads its datasets in one worker): "
+        + ", ".join(f"{w} {s * 1000:.0f} ms" for w, s in first.items())
+    )
     print(f"{'path':34} {'articles':>8} {'p50 ms':>8} {'p99 ms':>8} {'max ms':>8} {'art/s':>8}")
-    print(f"{'wikiforge HTTP, sequential':34} {len(sequential):8d} "
-          f"{percentile(sequential, 50):8.1f} {percentile(sequential, 99):8.1f} "
-          f"{max(sequential) * 1000:8.1f} {len(sequential) / sum(sequential):8.1f}")
-    print(f"{'wikiforge HTTP, ' + str(args.threads) + ' clients':34} {len(work):8d} "
-          f"{'':>8} {'':>8} {'':>8} {throughput:8.1f}", flush=True)
+    print(
+        f"{'wikiforge HTTP, sequential':34} {len(sequential):8d} "
+        f"{percentile(sequential, 50):8.1f} {percentile(sequential, 99):8.1f} "
+        f"{max(sequential) * 1000:8.1f} {len(sequential) / sum(sequential):8.1f}"
+    )
+    print(
+        f"{'wikiforge HTTP, ' + str(args.threads) + ' clients':34} {len(work):8d} "
+        f"{'':>8} {'':>8} {'':>8} {throughput:8.1f}",
+        flush=True,
+    )
     by_wiki: dict[str, list[float]] = {}
     for (wiki, _, _), seconds in zip(work, sequential):
         by_wiki.setdefault(wiki, []).append(seconds)
     for wiki, values in by_wiki.items():
-        print(f"{'  of which ' + wiki:34} {len(values):8d} {percentile(values, 50):8.1f} "
-              f"{percentile(values, 99):8.1f} {max(values) * 1000:8.1f}", flush=True)
+        print(
+            f"{'  of which ' + wiki:34} {len(values):8d} {percentile(values, 50):8.1f} "
+            f"{percentile(values, 99):8.1f} {max(values) * 1000:8.1f}",
+            flush=True,
+        )
 
     baseline: list[float] = []
     for wiki in wikis:
@@ -281,10 +325,12 @@ def main() -> None:
             started = time.perf_counter()
             path.recommend(text, title)
             baseline.append(time.perf_counter() - started)
-    print(f"{'reference-style path, in-process':34} {len(baseline):8d} "
-          f"{percentile(baseline, 50):8.1f} {percentile(baseline, 99):8.1f} "
-          f"{max(baseline) * 1000 if baseline else float('nan'):8.1f} "
-          f"{len(baseline) / sum(baseline) if baseline else float('nan'):8.1f}")
+    print(
+        f"{'reference-style path, in-process':34} {len(baseline):8d} "
+        f"{percentile(baseline, 50):8.1f} {percentile(baseline, 99):8.1f} "
+        f"{max(baseline) * 1000 if baseline else float('nan'):8.1f} "
+        f"{len(baseline) / sum(baseline) if baseline else float('nan'):8.1f}"
+    )
 
 
 if __name__ == "__main__":

@@ -42,8 +42,13 @@ from wikiforge.links.build import build_links  # noqa: E402
 from wikiforge.links.model import REFERENCE_PARAMS, REFERENCE_ROUNDS  # noqa: E402
 
 CONFIGS = {
-    "reference-like": dict(feature_set="reference", mask=False, train_per_article=1,
-                           xgboost_params=REFERENCE_PARAMS, rounds=REFERENCE_ROUNDS),
+    "reference-like": dict(
+        feature_set="reference",
+        mask=False,
+        train_per_article=1,
+        xgboost_params=REFERENCE_PARAMS,
+        rounds=REFERENCE_ROUNDS,
+    ),
     "wikiforge": {},
 }
 
@@ -71,13 +76,18 @@ def main() -> None:
                 for row in build.backtest(mode):
                     if args.all_thresholds or row.threshold == 0.5:
                         results.append((wiki, name, mode, row))
-            print(f"# {wiki} {name}: built and measured in {time.perf_counter() - started:.1f} s"
-                  f" ({build.stats['train_sentences']} train sentences,"
-                  f" {build.stats['training_rows']} training rows)", flush=True)
+            print(
+                f"# {wiki} {name}: built and measured in {time.perf_counter() - started:.1f} s"
+                f" ({build.stats['train_sentences']} train sentences,"
+                f" {build.stats['training_rows']} training rows)",
+                flush=True,
+            )
     print(header)
     for wiki, name, mode, row in results:
-        print(f"{wiki:8} {name:15} {mode:10} {row.threshold:4.1f} {row.number_of_sentences:5d} "
-              f"{row.precision:6.3f} {row.recall:6.3f}")
+        print(
+            f"{wiki:8} {name:15} {mode:10} {row.threshold:4.1f} {row.number_of_sentences:5d} "
+            f"{row.precision:6.3f} {row.recall:6.3f}"
+        )
 
 
 if __name__ == "__main__":

@@ -29,8 +29,10 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--wikis", nargs="+", default=["hawiki", "nvwiki", "enwiki"])
     args = parser.parse_args()
-    print(f"{'wiki':8} {'mode':8} {'sent':>5} {'gold':>5} {'in dict':>7} {'candidate':>9} "
-          f"{'ceiling':>7} {'learning articles':>17}")
+    print(
+        f"{'wiki':8} {'mode':8} {'sent':>5} {'gold':>5} {'in dict':>7} {'candidate':>9} "
+        f"{'ceiling':>7} {'learning articles':>17}"
+    )
     for wiki in args.wikis:
         dump = next((REPO / "samples" / "dumps" / wiki).glob("*/*-pages-articles.xml.*"))
         build = build_links([asdict(p) for p in read_pages(dump)], wiki, with_vectors=False)
@@ -45,9 +47,11 @@ def main() -> None:
                     if entry is not None:
                         in_dictionary += 1
                         candidate += target in entry.targets[:MAX_CANDIDATES]
-            print(f"{wiki:8} {mode:8} {len(build.sentences[mode]):5d} {gold_links:5d} "
-                  f"{in_dictionary:7d} {candidate:9d} {candidate / max(gold_links, 1):7.3f} "
-                  f"{build.stats['learning_articles']:17d}")
+            print(
+                f"{wiki:8} {mode:8} {len(build.sentences[mode]):5d} {gold_links:5d} "
+                f"{in_dictionary:7d} {candidate:9d} {candidate / max(gold_links, 1):7.3f} "
+                f"{build.stats['learning_articles']:17d}"
+            )
 
 
 if __name__ == "__main__":

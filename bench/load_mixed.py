@@ -55,8 +55,13 @@ SAMPLES = REPO / "samples"
 CACHE = REPO / "bench" / ".cache"
 LUA = Path(__file__).with_suffix(".lua")
 # Share of the connections each request kind gets (of 64: 12, 8, 16, 12, 16).
-SHARES = {"links GET": 12, "links POST": 8, "qrank lookup": 16, "qrank download": 12,
-          "task search": 16}
+SHARES = {
+    "links GET": 12,
+    "links POST": 8,
+    "qrank lookup": 16,
+    "qrank download": 12,
+    "task search": 16,
+}
 SLICE = {"wiki": "elwiki", "crawl": "sample-warc", "year": "2018"}
 
 
@@ -79,14 +84,30 @@ def build_sample_root(target: Path) -> None:
     crawls.mkdir()
     (dumps / SLICE["wiki"]).symlink_to(SAMPLES / "dumps" / SLICE["wiki"])
     (dumps / "wikidatawiki").symlink_to(SAMPLES / "dumps" / "wikidatawiki")
-    (views / SLICE["year"]).symlink_to(SAMPLES / "dumps" / "other" / "pageview_complete"
-                                       / SLICE["year"])
+    (views / SLICE["year"]).symlink_to(
+        SAMPLES / "dumps" / "other" / "pageview_complete" / SLICE["year"]
+    )
     (crawls / SLICE["crawl"]).symlink_to(SAMPLES / "crawls" / SLICE["crawl"])
     print(f"materializing the sample slice into {target} (once; reused afterwards) ...")
     env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
-    subprocess.run([sys.executable, "-c", "from cli import main; main()", "materialize",
-                    "--dumps", str(dumps), "--crawls", str(crawls), "--data", str(target)],
-                   cwd=REPO, env=env, check=True, stdout=subprocess.DEVNULL)
+    subprocess.run(
+        [
+            sys.executable,
+            "-c",
+            "from cli import main; main()",
+            "materialize",
+            "--dumps",
+            str(dumps),
+            "--crawls",
+            str(crawls),
+            "--data",
+            str(target),
+        ],
+        cwd=REPO,
+        env=env,
+        check=True,
+        stdout=subprocess.DEVNULL,
+    )
     shutil.rmtree(landing)
 
 
@@ -103,10 +124,15 @@ def rss_bytes(pid: int) -> int:
     raise RuntimeError(f"no VmRSS for {pid}")
 
 
-def fetch(base: str, method: str, path: str, body: bytes | None = None,
-          timeout: float = 300) -> tuple[int, bytes]:
-    request = urllib.request.Request(base + path, data=body, method=method,
-                                     headers={"Content-Type": "application/json"} if body else {})
+def fetch(
+    base: str, method: str, path: str, body: bytes | None = None, timeout: float = 300
+) -> tuple[int, bytes]:
+    request = urllib.request.Request(
+        base + path,
+        data=body,
+        method=method,
+        headers={"Content-Type": "application/json"} if body else {},
+    )
     try:
         with urllib.request.urlopen(request, timeout=timeout) as response:
             return response.status, response.read()
@@ -125,32 +151,42 @@ def plan(root: DataRoot, work: Path, connections: int) -> tuple[dict[str, Kind],
     kinds = {name: Kind(name, max(1, round(share * scale))) for name, share in SHARES.items()}
     domain = wiki.removesuffix("wiki").replace("_", "-")
     pages = root.current("pages", wiki)
-    table = pq.read_table(pages.parquet_paths()[0],
-                          columns=["title", "namespace", "redirect", "text", "page_id",
-                                   "revision_id"])
-    articles = [r for r in table.to_pylist()
-                if r["namespace"] == 0 and r["redirect"] is None and r["text"]]
+    table = pq.read_table(
+        pages.parquet_paths()[0],
+        columns=["title", "namespace", "redirect", "text", "page_id", "revision_id"],
+    )
+    articles = [
+        r for r in table.to_pylist() if r["namespace"] == 0 and r["redirect"] is None and r["text"]
+    ]
     for row in articles[:60]:
         title = urllib.parse.quote(row["title"].replace(" ", "_"), safe="")
         kinds["links GET"].requests.append(
-            ("GET", f"/v1/linkrecommendations/wikipedia/{domain}/{title}", ""))
+            ("GET", f"/v1/linkrecommendations/wikipedia/{domain}/{title}", "")
+        )
     by_size = sorted(articles, key=lambda r: (len(r["text"]), r["title"]))
     # Eight articles spread over the size range (smallest to largest), as real traffic is.
     spread = [by_size[round(i * (len(by_size) - 1) / 7)] for i in range(8)]
     for n, row in enumerate(spread):
         body = work / f"post-{n}.json"
-        body.write_text(json.dumps({"wikitext": row["text"], "revid": row["revision_id"],
-                                    "pageid": row["page_id"]}))
+        body.write_text(
+            json.dumps(
+                {"wikitext": row["text"], "revid": row["revision_id"], "pageid": row["page_id"]}
+            )
+        )
         title = urllib.parse.quote(row["title"].replace(" ", "_"), safe="")
         kinds["links POST"].requests.append(
-            ("POST", f"/v1/linkrecommendations/wikipedia/{domain}/{title}", str(body)))
+            ("POST", f"/v1/linkrecommendations/wikipedia/{domain}/{title}", str(body))
+        )
     qrank = root.current("qrank", dump)
     with gzip.open(qrank.path("qrank.csv.gz"), "rt") as handle:
         entities = [line.split(",")[0] for line in list(handle)[1:]]
     kinds["qrank lookup"].requests = [("GET", f"/v1/qrank/{e}", "") for e in entities]
     kinds["qrank download"].requests = [
-        ("GET", "/download/qrank.csv.gz", ""), ("GET", "/download/qrank-stats.json", ""),
-        ("GET", "/download/qrank.csv.gz", ""), ("GET", "/download/qrank-distribution.png", "")]
+        ("GET", "/download/qrank.csv.gz", ""),
+        ("GET", "/download/qrank-stats.json", ""),
+        ("GET", "/download/qrank.csv.gz", ""),
+        ("GET", "/download/qrank-distribution.png", ""),
+    ]
     from wikiforge.tasks.index import TaskIndex
 
     index = TaskIndex.load(root.current("task_index", crawl).dir)
@@ -160,7 +196,8 @@ def plan(root: DataRoot, work: Path, connections: int) -> tuple[dict[str, Kind],
         queries.update({title, " ".join(title.split()[:2])})
     kinds["task search"].requests = [
         ("GET", "/v1/tasks/search?" + urllib.parse.urlencode({"q": q}), "")
-        for q in sorted(q for q in queries if q.strip())]
+        for q in sorted(q for q in queries if q.strip())
+    ]
     return kinds, {"wiki": wiki, "dump": dump, "crawl": crawl}
 
 
@@ -175,8 +212,10 @@ def warm_up(base: str, kinds: dict[str, Kind]) -> None:
                 kept.append((method, path, body_file))
         dropped = len(kind.requests) - len(kept)
         if dropped:
-            print(f"  {kind.name}: {dropped} of {len(kind.requests)} requests dropped "
-                  f"(not 2xx before the run)")
+            print(
+                f"  {kind.name}: {dropped} of {len(kind.requests)} requests dropped "
+                f"(not 2xx before the run)"
+            )
         if not kept:
             raise SystemExit(f"{kind.name}: no request answers 2xx")
         kind.requests = kept
@@ -195,7 +234,8 @@ def versions(root: DataRoot, scope: dict) -> dict[str, str]:
 def start_publishers(data: Path, scope: dict, start_at: float) -> list[subprocess.Popen]:
     """New versions of what the load reads: one publisher process per partition family, all
     starting at ``start_at`` (each imports Dagster before that, so the publishes start on
-    time and land while the load runs)."""
+    time and land while the load runs).
+    """
     groups = [
         f"{scope['dump']}:wikidata_dump:assets.qrank.qrank:qrank,assets.qrank.qrank:qrank_stats",
         f"{scope['wiki']}:wiki:assets.links.link_model:link_model,"
@@ -204,9 +244,21 @@ def start_publishers(data: Path, scope: dict, start_at: float) -> list[subproces
     ]
     return [
         subprocess.Popen(
-            [sys.executable, str(REPO / "bench" / "load_publish.py"), "--data", str(data),
-             "--start-at", str(start_at), "--group", group],
-            cwd=REPO, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+            [
+                sys.executable,
+                str(REPO / "bench" / "load_publish.py"),
+                "--data",
+                str(data),
+                "--start-at",
+                str(start_at),
+                "--group",
+                group,
+            ],
+            cwd=REPO,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
         for group in groups
     ]
 
@@ -228,21 +280,39 @@ class Pass:
     served: dict = field(default_factory=dict)
 
 
-def run_pass(args, data: Path, root: DataRoot, scope: dict, kinds: dict[str, Kind], work: Path,
-             label: str, heavy_concurrency: int) -> Pass:
+def run_pass(
+    args,
+    data: Path,
+    root: DataRoot,
+    scope: dict,
+    kinds: dict[str, Kind],
+    work: Path,
+    label: str,
+    heavy_concurrency: int,
+) -> Pass:
     """Serve, warm up, then load for ``args.duration`` s while the publisher runs."""
-    result = Pass(label, heavy_concurrency, {k: Kind(k, v.connections, list(v.requests))
-                                             for k, v in kinds.items()})
+    result = Pass(
+        label,
+        heavy_concurrency,
+        {k: Kind(k, v.connections, list(v.requests)) for k, v in kinds.items()},
+    )
     kinds = result.kinds
     port = free_port()
     base = f"http://127.0.0.1:{port}"
     wikiforge = Path(sys.executable).with_name("wikiforge")
-    command = [str(wikiforge)] if wikiforge.exists() else [sys.executable, "-c",
-                                                           "from cli import main; main()"]
+    command = (
+        [str(wikiforge)]
+        if wikiforge.exists()
+        else [sys.executable, "-c", "from cli import main; main()"]
+    )
     env = {**os.environ, "WIKIFORGE_HEAVY_CONCURRENCY": str(heavy_concurrency)}
-    server = subprocess.Popen([*command, "serve", "--data", str(data), "--port", str(port)],
-                              cwd=REPO, env=env, stdout=subprocess.DEVNULL,
-                              stderr=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [*command, "serve", "--data", str(data), "--port", str(port)],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     try:
         deadline = time.monotonic() + 300
         while True:
@@ -279,18 +349,35 @@ def run_pass(args, data: Path, root: DataRoot, scope: dict, kinds: dict[str, Kin
             listing.write_text("".join(f"{m}\t{p}\t{b}\n" for m, p, b in kind.requests))
             wrk_env = {**os.environ, "WRK_REQUESTS": str(listing), "WRK_OFFSET": str(offset * 7)}
             runs[kind.name] = subprocess.Popen(
-                [args.wrk, "-t1", f"-c{kind.connections}", f"-d{args.duration}s",
-                 "--timeout", "60s", "-s", str(LUA), base],
-                env=wrk_env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT, text=True)
+                [
+                    args.wrk,
+                    "-t1",
+                    f"-c{kind.connections}",
+                    f"-d{args.duration}s",
+                    "--timeout",
+                    "60s",
+                    "-s",
+                    str(LUA),
+                    base,
+                ],
+                env=wrk_env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+                text=True,
+            )
         outputs = {name: proc.communicate()[0] for name, proc in runs.items()}
         stop.set()
         sampler.join()
         for publisher in publishers:
             published, errors = publisher.communicate()
             result.publishes += [
-                {**item, "started": item["started"] - load_start,
-                 "published": item["published"] - load_start}
-                for item in (json.loads(x) for x in published.splitlines() if x.startswith("{"))]
+                {
+                    **item,
+                    "started": item["started"] - load_start,
+                    "published": item["published"] - load_start,
+                }
+                for item in (json.loads(x) for x in published.splitlines() if x.startswith("{"))
+            ]
             if publisher.returncode != 0:
                 result.publish_error += errors[-800:]
         # Wait out the catalog's one-second pointer re-check; the next requests swap versions.
@@ -322,9 +409,12 @@ def main() -> None:
     parser.add_argument("--duration", type=int, default=60)
     parser.add_argument("--connections", type=int, default=64)
     parser.add_argument("--publish-at", type=float, default=5.0)
-    parser.add_argument("--baseline", action="store_true",
-                        help="also run the same load with no admission control of CPU-heavy "
-                             "routes (WIKIFORGE_HEAVY_CONCURRENCY=0), first")
+    parser.add_argument(
+        "--baseline",
+        action="store_true",
+        help="also run the same load with no admission control of CPU-heavy "
+        "routes (WIKIFORGE_HEAVY_CONCURRENCY=0), first",
+    )
     parser.add_argument("--wrk", default=shutil.which("wrk") or "wrk")
     args = parser.parse_args()
     if not shutil.which(args.wrk):
@@ -340,18 +430,32 @@ def main() -> None:
     kinds, scope = plan(root, work, args.connections)
     passes = []
     if args.baseline:
-        passes.append(run_pass(args, data, root, scope, kinds, work,
-                               "baseline: no admission control", 0))
+        passes.append(
+            run_pass(args, data, root, scope, kinds, work, "baseline: no admission control", 0)
+        )
     from serving.app import default_heavy_concurrency
 
     limit = default_heavy_concurrency()
-    passes.append(run_pass(args, data, root, scope, kinds, work,
-                           f"wikiforge serve (CPU-heavy routes {limit} at a time)", limit))
+    passes.append(
+        run_pass(
+            args,
+            data,
+            root,
+            scope,
+            kinds,
+            work,
+            f"wikiforge serve (CPU-heavy routes {limit} at a time)",
+            limit,
+        )
+    )
     kept = [report(args, one, verdicts=(one is passes[-1])) for one in passes]
-    print("Reproduce: apt-get install -y wrk && .venv/bin/python bench/load_mixed.py "
-          f"--duration {args.duration} --connections {args.connections} "
-          f"--publish-at {args.publish_at:g}" + (" --baseline" if args.baseline else "")
-          + (f" --data {args.data}" if args.data else ""))
+    print(
+        "Reproduce: apt-get install -y wrk && .venv/bin/python bench/load_mixed.py "
+        f"--duration {args.duration} --connections {args.connections} "
+        f"--publish-at {args.publish_at:g}"
+        + (" --baseline" if args.baseline else "")
+        + (f" --data {args.data}" if args.data else "")
+    )
     shutil.rmtree(work, ignore_errors=True)
     if not kept[-1]:
         sys.exit(1)
@@ -364,13 +468,18 @@ def served_versions(base: str, kinds: dict[str, Kind], root: DataRoot, scope: di
     status, body = fetch(base, method, path)
     out["link_datasets"] = json.loads(body)["meta"]["dataset_version"] if status == 200 else None
     status, body = fetch(base, "GET", "/v1/datasets")
-    listed = {d["asset"]: {p["partition"]: p["version"] for p in d["partitions"]}
-              for d in json.loads(body)["datasets"]}
+    listed = {
+        d["asset"]: {p["partition"]: p["version"] for p in d["partitions"]}
+        for d in json.loads(body)["datasets"]
+    }
     out["qrank"] = listed.get("qrank", {}).get(scope["dump"])
     status, body = fetch(base, "GET", kinds["task search"].requests[0][1])
     checksums = json.loads(body)["checksums"] if status == 200 else {}
-    out["task_index"] = ("current" if checksums.get(scope["crawl"]) ==
-                         root.current("task_index", scope["crawl"]).checksum else "stale")
+    out["task_index"] = (
+        "current"
+        if checksums.get(scope["crawl"]) == root.current("task_index", scope["crawl"]).checksum
+        else "stale"
+    )
     return out
 
 
@@ -379,8 +488,10 @@ def report(args, run: Pass, verdicts: bool) -> bool:
     mib = 1 << 20
     print()
     print(f"== {run.label}: wrk, {args.connections} connections, {args.duration} s, 127.0.0.1")
-    header = (f"{'endpoint':<15} {'conns':>5} {'requests':>9} {'req/s':>7} {'p50 ms':>8} "
-              f"{'p90 ms':>8} {'p99 ms':>8} {'max ms':>8} {'failed':>7}")
+    header = (
+        f"{'endpoint':<15} {'conns':>5} {'requests':>9} {'req/s':>7} {'p50 ms':>8} "
+        f"{'p90 ms':>8} {'p99 ms':>8} {'max ms':>8} {'failed':>7}"
+    )
     print(header)
     print("-" * len(header))
     total_failed = total = 0
@@ -389,36 +500,49 @@ def report(args, run: Pass, verdicts: bool) -> bool:
         failed = r["connect"] + r["read"] + r["write"] + r["status"] + r["timeout"]
         total_failed += failed
         total += r["requests"]
-        print(f"{kind.name:<15} {kind.connections:>5} {r['requests']:>9} "
-              f"{r['requests'] / (r['duration_us'] / 1e6):>7.1f} {r['p50_us'] / 1e3:>8.1f} "
-              f"{r['p90_us'] / 1e3:>8.1f} {r['p99_us'] / 1e3:>8.1f} {r['max_us'] / 1e3:>8.1f} "
-              f"{failed:>7}")
+        print(
+            f"{kind.name:<15} {kind.connections:>5} {r['requests']:>9} "
+            f"{r['requests'] / (r['duration_us'] / 1e6):>7.1f} {r['p50_us'] / 1e3:>8.1f} "
+            f"{r['p90_us'] / 1e3:>8.1f} {r['p99_us'] / 1e3:>8.1f} {r['max_us'] / 1e3:>8.1f} "
+            f"{failed:>7}"
+        )
     print("-" * len(header))
-    print(f"{'all':<15} {sum(k.connections for k in run.kinds.values()):>5} {total:>9} "
-          f"{total / args.duration:>7.1f} {'':>8} {'':>8} {'':>8} {'':>8} {total_failed:>7}")
+    print(
+        f"{'all':<15} {sum(k.connections for k in run.kinds.values()):>5} {total:>9} "
+        f"{total / args.duration:>7.1f} {'':>8} {'':>8} {'':>8} {'':>8} {total_failed:>7}"
+    )
     for item in run.publishes:
-        print(f"published {item['group']} ({', '.join(a.split(':')[1] for a in item['assets'])})"
-              f": t={item['started']:.1f}s -> t={item['published']:.1f}s")
+        print(
+            f"published {item['group']} ({', '.join(a.split(':')[1] for a in item['assets'])})"
+            f": t={item['started']:.1f}s -> t={item['published']:.1f}s"
+        )
     if run.publish_error:
         print(f"publisher FAILED: {run.publish_error}")
     in_window = [p for p in run.publishes if p["published"] < args.duration]
     switched = [a for a in run.before if run.before[a] != run.after[a]]
-    fresh = (run.served.get("link_datasets") == run.after.get("link_datasets")
-             and run.served.get("qrank") == run.after.get("qrank")
-             and run.served.get("task_index") == "current")
-    print(f"new versions: {len(switched)} of {len(run.before)} datasets; "
-          f"{len(in_window)} of {len(run.publishes)} publishes landed during the load; served "
-          f"after the run: {'the new versions' if fresh else 'NOT the new versions'}")
+    fresh = (
+        run.served.get("link_datasets") == run.after.get("link_datasets")
+        and run.served.get("qrank") == run.after.get("qrank")
+        and run.served.get("task_index") == "current"
+    )
+    print(
+        f"new versions: {len(switched)} of {len(run.before)} datasets; "
+        f"{len(in_window)} of {len(run.publishes)} publishes landed during the load; served "
+        f"after the run: {'the new versions' if fresh else 'NOT the new versions'}"
+    )
     growth = (run.rss_end - run.rss_start) / run.rss_start
-    print(f"server RSS: start {run.rss_start / mib:.0f} MiB (after warm-up), end "
-          f"{run.rss_end / mib:.0f} MiB ({growth:+.1%}), peak {run.rss_peak / mib:.0f} MiB")
+    print(
+        f"server RSS: start {run.rss_start / mib:.0f} MiB (after warm-up), end "
+        f"{run.rss_end / mib:.0f} MiB ({growth:+.1%}), peak {run.rss_peak / mib:.0f} MiB"
+    )
     if not verdicts:
         return True
     promises = {
         "zero failed requests": total_failed == 0,
         "memory at the end within 10% of the start": abs(growth) <= 0.10,
-        "a new materialization published during the load, and then served":
-            bool(in_window) and len(switched) == len(run.before) and fresh,
+        "a new materialization published during the load, and then served": bool(in_window)
+        and len(switched) == len(run.before)
+        and fresh,
     }
     for promise, kept in promises.items():
         print(f"{'PASS' if kept else 'FAIL'}  {promise}")

@@ -24,7 +24,8 @@ sys.path.insert(0, str(REPO))
 
 def upstream_sources(assets: list) -> list:
     """Inputs and deps of ``assets`` that this run does not produce, as source assets (loaded
-    by the IO manager from the data root)."""
+    by the IO manager from the data root).
+    """
     import dagster as dg
 
     produced = {a.key for a in assets}
@@ -36,8 +37,9 @@ def upstream_sources(assets: list) -> list:
     return [dg.SourceAsset(key=key, partitions_def=parts) for key, parts in wanted.items()]
 
 
-def publish(data: Path, dumps: Path, crawls: Path, partition: str, family: str,
-            specs: list[str]) -> float:
+def publish(
+    data: Path, dumps: Path, crawls: Path, partition: str, family: str, specs: list[str]
+) -> float:
     """Materialize ``specs`` ("module:asset") for one partition; returns the seconds taken."""
     warnings.filterwarnings("ignore")
     import dagster as dg
@@ -49,7 +51,9 @@ def publish(data: Path, dumps: Path, crawls: Path, partition: str, family: str,
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(family, [partition])
         result = dg.materialize(
-            [*assets, *upstream_sources(assets)], partition_key=partition, instance=instance,
+            [*assets, *upstream_sources(assets)],
+            partition_key=partition,
+            instance=instance,
             resources=build_resources(data_root=data, dumps_dir=dumps, crawls_dir=crawls),
             raise_on_error=False,
         )
@@ -63,11 +67,19 @@ def main() -> None:
     parser.add_argument("--data", type=Path, required=True)
     parser.add_argument("--dumps", type=Path, default=REPO / "samples" / "dumps")
     parser.add_argument("--crawls", type=Path, default=REPO / "samples" / "crawls")
-    parser.add_argument("--group", action="append", required=True,
-                        metavar="PARTITION:FAMILY:module:asset[,module:asset...]",
-                        help="one partition's assets to publish (repeatable, run in order)")
-    parser.add_argument("--start-at", type=float, default=0.0,
-                        help="wall-clock time (epoch seconds) to start at, after the imports")
+    parser.add_argument(
+        "--group",
+        action="append",
+        required=True,
+        metavar="PARTITION:FAMILY:module:asset[,module:asset...]",
+        help="one partition's assets to publish (repeatable, run in order)",
+    )
+    parser.add_argument(
+        "--start-at",
+        type=float,
+        default=0.0,
+        help="wall-clock time (epoch seconds) to start at, after the imports",
+    )
     args = parser.parse_args()
     warnings.filterwarnings("ignore")
     import dagster  # noqa: F401 - imported before waiting, so the publish starts on time
@@ -78,10 +90,20 @@ def main() -> None:
     for group in args.group:
         partition, family, specs = group.split(":", 2)
         started = time.time()
-        seconds = publish(args.data.resolve(), args.dumps, args.crawls, partition, family,
-                          specs.split(","))
-        print(json.dumps({"group": f"{family}[{partition}]", "assets": specs.split(","),
-                          "started": started, "published": started + seconds}), flush=True)
+        seconds = publish(
+            args.data.resolve(), args.dumps, args.crawls, partition, family, specs.split(",")
+        )
+        print(
+            json.dumps(
+                {
+                    "group": f"{family}[{partition}]",
+                    "assets": specs.split(","),
+                    "started": started,
+                    "published": started + seconds,
+                }
+            ),
+            flush=True,
+        )
 
 
 if __name__ == "__main__":

@@ -132,8 +132,9 @@ def main() -> None:
     if not done.exists():
         shutil.rmtree(month_dir, ignore_errors=True)
         started = time.time()
-        generate_pageviews_month(month_dir, args.lines, args.seed, month="2018-01",
-                                 workers=args.workers)
+        generate_pageviews_month(
+            month_dir, args.lines, args.seed, month="2018-01", workers=args.workers
+        )
         done.write_text("ok\n")
         print(f"generated {month_dir} in {time.time() - started:.0f} s", flush=True)
     files = sorted(month_dir.glob("pageviews-*-user.bz2"))
@@ -144,8 +145,12 @@ def main() -> None:
         with PeakMemory() as mem:
             started, cpu_started = time.time(), cpu_seconds()
             result = pageviews.aggregate_month(
-                files, pageviews.PAGEVIEW_COMPLETE, scratch / "month.parquet", scratch,
-                workers=args.workers, memory_limit=args.memory_limit,
+                files,
+                pageviews.PAGEVIEW_COMPLETE,
+                scratch / "month.parquet",
+                scratch,
+                workers=args.workers,
+                memory_limit=args.memory_limit,
             )
             ours_seconds = time.time() - started
             ours_cpu = cpu_seconds() - cpu_started
@@ -160,8 +165,12 @@ def main() -> None:
             base_cpu = cpu_seconds() - cpu_started
         base_peak = mem.peak
         ours_subset = pageviews.aggregate_month(
-            subset, pageviews.PAGEVIEW_COMPLETE, scratch / "subset.parquet", scratch,
-            workers=args.workers, memory_limit=args.memory_limit,
+            subset,
+            pageviews.PAGEVIEW_COMPLETE,
+            scratch / "subset.parquet",
+            scratch,
+            workers=args.workers,
+            memory_limit=args.memory_limit,
         )
         ours_subset_table = dict(pl.read_parquet(scratch / "subset.parquet").iter_rows())
         identical = ours_subset_table == base_totals
@@ -171,25 +180,45 @@ def main() -> None:
 
     mib = 1024 * 1024
     print()
-    print(f"month: {len(files)} daily files, {total_lines:,} lines, {compressed / mib:,.0f} MiB "
-          f"bzip2 (GENERATED, seed {args.seed}); {result.keys:,} distinct keys")
-    print(f"{'method':<40}{'lines':>13}{'wall s':>9}{'lines/s':>11}{'CPU s':>9}"
-          f"{'lines/CPU-s':>13}{'peak RSS MiB':>14}")
+    print(
+        f"month: {len(files)} daily files, {total_lines:,} lines, {compressed / mib:,.0f} MiB "
+        f"bzip2 (GENERATED, seed {args.seed}); {result.keys:,} distinct keys"
+    )
+    print(
+        f"{'method':<40}{'lines':>13}{'wall s':>9}{'lines/s':>11}{'CPU s':>9}"
+        f"{'lines/CPU-s':>13}{'peak RSS MiB':>14}"
+    )
     for label, lines, wall, cpu, peak in (
-        (f"ours: aggregate_month, {args.workers} workers", total_lines, ours_seconds, ours_cpu,
-         ours_peak),
-        (f"baseline: bz2 + dict, 1 process, {len(subset)} days", base_lines, base_seconds,
-         base_cpu, base_peak),
+        (
+            f"ours: aggregate_month, {args.workers} workers",
+            total_lines,
+            ours_seconds,
+            ours_cpu,
+            ours_peak,
+        ),
+        (
+            f"baseline: bz2 + dict, 1 process, {len(subset)} days",
+            base_lines,
+            base_seconds,
+            base_cpu,
+            base_peak,
+        ),
     ):
-        print(f"{label:<40}{lines:>13,}{wall:>9.1f}{lines / wall:>11,.0f}{cpu:>9.1f}"
-              f"{lines / cpu:>13,.0f}{peak / mib:>14,.0f}")
+        print(
+            f"{label:<40}{lines:>13,}{wall:>9.1f}{lines / wall:>11,.0f}{cpu:>9.1f}"
+            f"{lines / cpu:>13,.0f}{peak / mib:>14,.0f}"
+        )
     print(f"load average during the run: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"baseline output identical to ours on those {len(subset)} days "
-          f"({subset_keys:,} keys): {identical}")
+    print(
+        f"baseline output identical to ours on those {len(subset)} days "
+        f"({subset_keys:,} keys): {identical}"
+    )
     print(f"target: peak < 1024 MiB -> {'met' if ours_peak < 1024 * mib else 'NOT met'}")
-    print("reproduce: .venv/bin/python bench/qrank_monthly.py "
-          f"--lines {args.lines} --seed {args.seed} --workers {args.workers} "
-          f"--memory-limit {args.memory_limit} --baseline-days {args.baseline_days}")
+    print(
+        "reproduce: .venv/bin/python bench/qrank_monthly.py "
+        f"--lines {args.lines} --seed {args.seed} --workers {args.workers} "
+        f"--memory-limit {args.memory_limit} --baseline-days {args.baseline_days}"
+    )
 
 
 if __name__ == "__main__":

@@ -111,14 +111,17 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=11)
     parser.add_argument("--workers", type=int, default=2)
     parser.add_argument("--min-seconds", type=float, default=3.0)
-    parser.add_argument("--sources", default="twenty,first100",
-                        help="comma-separated: twenty, first100")
+    parser.add_argument(
+        "--sources", default="twenty,first100", help="comma-separated: twenty, first100"
+    )
     parser.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "wikiforge-bench"))
     args = parser.parse_args()
     Path(args.work).mkdir(parents=True, exist_ok=True)
 
-    print(f"{'source':<10}{'method':<28}{'us/entity/core':>15}{'best round':>12}"
-          f"{'best vs 21.9':>14}{'identical':>11}")
+    print(
+        f"{'source':<10}{'method':<28}{'us/entity/core':>15}{'best round':>12}"
+        f"{'best vs 21.9':>14}{'identical':>11}"
+    )
     throughput = []
     chosen = set(args.sources.split(","))
     for name, source in (("twenty", SAMPLE_DUMPS[0]), ("first100", SAMPLE_DUMPS[1])):
@@ -130,9 +133,12 @@ def main() -> None:
         lines = list(iter_entities(dump))
         expected = [via_json(line) for line in lines]
         sample = lines[: min(len(lines), 200)]
-        for label, fn in (("ours", ours), ("ours + join keys", ours_with_keys),
-                          ("json.loads (whole entity)", via_json),
-                          ("orjson.loads (whole entity)", via_orjson)):
+        for label, fn in (
+            ("ours", ours),
+            ("ours + join keys", ours_with_keys),
+            ("json.loads (whole entity)", via_json),
+            ("orjson.loads (whole entity)", via_orjson),
+        ):
             if fn is ours_with_keys:
                 identical = all(
                     fn(line)[1] == [keys.sitelink_key(s, t) for s, t in exp[1]]
@@ -142,9 +148,10 @@ def main() -> None:
                 identical = all(fn(line) == exp for line, exp in zip(lines, expected, strict=True))
             us, best = _per_entity_us(fn, sample, args.min_seconds)
             ratio = best / REFERENCE_US
-            print(f"{name:<10}{label:<28}{us:>15.1f}{best:>12.1f}{ratio:>13.2f}x"
-                  f"{str(identical):>11}",
-                  flush=True)
+            print(
+                f"{name:<10}{label:<28}{us:>15.1f}{best:>12.1f}{ratio:>13.2f}x{str(identical):>11}",
+                flush=True,
+            )
         raw_bytes = sum(len(line) + 2 for line in lines)
         for workers in sorted({1, args.workers}):
             started, cpu_started = time.time(), _cpu_seconds()
@@ -154,15 +161,21 @@ def main() -> None:
             throughput.append((name, workers, n, raw_bytes, seconds, cpu))
     print()
     print("whole dump, parallel bzip2 parts + extraction (CPU = this process and its workers):")
-    print(f"{'source':<10}{'workers':>8}{'entities':>10}{'MiB JSON':>10}{'wall s':>8}"
-          f"{'entities/s':>12}{'CPU s':>8}{'MiB JSON/CPU-s':>16}")
+    print(
+        f"{'source':<10}{'workers':>8}{'entities':>10}{'MiB JSON':>10}{'wall s':>8}"
+        f"{'entities/s':>12}{'CPU s':>8}{'MiB JSON/CPU-s':>16}"
+    )
     for name, workers, n, raw, seconds, cpu in throughput:
-        print(f"{name:<10}{workers:>8}{n:>10,}{raw / 2**20:>10.1f}{seconds:>8.1f}"
-              f"{n / seconds:>12,.0f}{cpu:>8.1f}{raw / 2**20 / cpu:>16.1f}")
+        print(
+            f"{name:<10}{workers:>8}{n:>10,}{raw / 2**20:>10.1f}{seconds:>8.1f}"
+            f"{n / seconds:>12,.0f}{cpu:>8.1f}{raw / 2**20 / cpu:>16.1f}"
+        )
     print(f"load average: {os.getloadavg()[0]:.1f} on {os.cpu_count()} cores")
-    print(f"reproduce: .venv/bin/python bench/qrank_sitelinks.py --entities {args.entities} "
-          f"--seed {args.seed} --workers {args.workers} --min-seconds {args.min_seconds} "
-          f"--sources {args.sources}")
+    print(
+        f"reproduce: .venv/bin/python bench/qrank_sitelinks.py --entities {args.entities} "
+        f"--seed {args.seed} --workers {args.workers} --min-seconds {args.min_seconds} "
+        f"--sources {args.sources}"
+    )
 
 
 if __name__ == "__main__":

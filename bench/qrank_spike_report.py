@@ -38,19 +38,23 @@ def main() -> None:
         for month in qviews.window_months("20190101"):
             found = pageviews.find_month_files(DUMPS, month)
             if found.files:
-                pageviews.aggregate_month(found.files, found.fmt, w / f"{month}.parquet", w,
-                                          workers=1)
+                pageviews.aggregate_month(
+                    found.files, found.fmt, w / f"{month}.parquet", w, workers=1
+                )
                 months[month] = w / f"{month}.parquet"
         tops = {}
         for label, cap in (("plain", None), ("capped", args.cap)):
-            result = qviews.compute_qviews(w / "sl.parquet", months, w / f"{label}.parquet", w,
-                                           spike_cap=cap)
+            result = qviews.compute_qviews(
+                w / "sl.parquet", months, w / f"{label}.parquet", w, spike_cap=cap
+            )
             ranking.write_qrank(w / f"{label}.parquet", w / f"{label}.csv.gz")
             tops[label] = (ranking.top_entities(w / f"{label}.csv.gz", args.top), result)
     plain, capped = tops["plain"][0], tops["capped"][0]
     changes = ranking.top_changes(plain, capped)
-    print(f"months used: {len(months)}; ranked entities: {len(plain)}; "
-          f"entities whose months were capped: {tops['capped'][1].capped_entities}")
+    print(
+        f"months used: {len(months)}; ranked entities: {len(plain)}; "
+        f"entities whose months were capped: {tops['capped'][1].capped_entities}"
+    )
     print(f"{'':<34}{'value':>8}")
     print(f"{'top-n compared':<34}{changes['n']:>8}")
     print(f"{'left the top-n when capped':<34}{changes['left_top']:>8}")
@@ -58,10 +62,13 @@ def main() -> None:
     print("first 5 plain:  ", plain[:5])
     print("first 5 capped: ", capped[:5])
     for entity in ("Q3796", "Q433"):
-        print(f"{entity}: plain rank {plain.index(entity) + 1}, capped rank "
-              f"{capped.index(entity) + 1}")
-    print(f"reproduce: .venv/bin/python bench/qrank_spike_report.py --cap {args.cap} "
-          f"--top {args.top}")
+        print(
+            f"{entity}: plain rank {plain.index(entity) + 1}, capped rank "
+            f"{capped.index(entity) + 1}"
+        )
+    print(
+        f"reproduce: .venv/bin/python bench/qrank_spike_report.py --cap {args.cap} --top {args.top}"
+    )
 
 
 if __name__ == "__main__":

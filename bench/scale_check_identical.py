@@ -26,7 +26,8 @@ def published(root: Path) -> dict[tuple[str, str], dict[str, str]]:
             stored = data.current(asset, partition)
             if stored is not None:
                 found[(asset, partition)] = {
-                    name: meta["sha256"] for name, meta in stored.files.items()
+                    name: meta["sha256"]
+                    for name, meta in stored.files.items()
                     if name != "_manifest.json"
                 }
     return found
@@ -49,8 +50,11 @@ def main() -> int:
         elif before[key] == after[key]:
             state = "same"
         else:
-            changed = sorted(n for n in before[key].keys() | after[key].keys()
-                             if before[key].get(n) != after[key].get(n))
+            changed = sorted(
+                n
+                for n in before[key].keys() | after[key].keys()
+                if before[key].get(n) != after[key].get(n)
+            )
             state = "DIFFERENT: " + ", ".join(changed)
         differ += state != "same"
         print(f"{key[0]:<32} {key[1]:<14} {state}")

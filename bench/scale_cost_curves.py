@@ -66,8 +66,20 @@ STEPS: dict[str, tuple[str, list[str], bool]] = {
     "links": ("wiki", ["pages", "pageids", "redirects", "links"], True),
     "anchors": ("wiki", ["pages", "links", "anchors"], True),
     "sentences": ("wiki", ["pages", "sentences"], True),
-    "training_set": ("wiki", ["pages", "pageids", "redirects", "links", "anchors_filtered",
-                              "embeddings", "sentences", "training_set"], True),
+    "training_set": (
+        "wiki",
+        [
+            "pages",
+            "pageids",
+            "redirects",
+            "links",
+            "anchors_filtered",
+            "embeddings",
+            "sentences",
+            "training_set",
+        ],
+        True,
+    ),
     "link_graph": ("wiki", ["link_graph"], True),
     "sitelinks": ("wikidata", ["sitelinks"], True),
     "wikidata_p31": ("wikidata", ["wikidata_p31"], True),
@@ -77,14 +89,19 @@ STEPS: dict[str, tuple[str, list[str], bool]] = {
 #: Upstream assets published (untimed) before a step, per step.
 PREPARE = {
     "links": [["pages", "pageids"], ["pages", "redirects"]],
-    "training_set": [["pages", "links", "wikidata_p31"], ["anchors", "wikidata_p31",
-                                                          "anchors_filtered"],
-                     ["pages", "pageids", "redirects", "links", "embeddings"]],
+    "training_set": [
+        ["pages", "links", "wikidata_p31"],
+        ["anchors", "wikidata_p31", "anchors_filtered"],
+        ["pages", "pageids", "redirects", "links", "embeddings"],
+    ],
 }
 FAMILY_UNITS = {"wiki": "MB of XML", "wikidata": "entities", "views": "page-view lines"}
 #: Per family: the unit the time per input is given in, and how many input units it holds.
-PER_UNIT = {"wiki": ("s per 100 MB", 100), "wikidata": ("s per 10k entities", 10_000),
-            "views": ("s per 10M lines", 10_000_000)}
+PER_UNIT = {
+    "wiki": ("s per 100 MB", 100),
+    "wikidata": ("s per 10k entities", 10_000),
+    "views": ("s per 10M lines", 10_000_000),
+}
 
 
 # -- child: one materialization ----------------------------------------------------------------
@@ -103,7 +120,8 @@ def _assets_by_name() -> dict:
 
 def _with_upstream(chosen: list, assets: dict) -> list:
     """The chosen assets and every asset they read (Dagster needs each input's producer; only
-    the selection runs, the others are loaded from the data root)."""
+    the selection runs, the others are loaded from the data root).
+    """
     found = {id(a): a for a in chosen}
     todo = list(chosen)
     while todo:
@@ -135,9 +153,13 @@ def child(args: argparse.Namespace) -> None:
     from resources import build_resources
 
     assets = _assets_by_name()
-    resources = build_resources(data_root=args.data, dumps_dir=args.dumps,
-                                crawls_dir=CACHE / "no-crawls", engine=args.engine,
-                                spark_master="local[2]")
+    resources = build_resources(
+        data_root=args.data,
+        dumps_dir=args.dumps,
+        crawls_dir=CACHE / "no-crawls",
+        engine=args.engine,
+        spark_master="local[2]",
+    )
     session_s = 0.0
     if args.engine == "spark":
         begin = time.perf_counter()
@@ -151,20 +173,35 @@ def child(args: argparse.Namespace) -> None:
     instance.add_dynamic_partitions("wikidata_dump", [DUMP_DATE])
     rss_before = _rss_kib(os.getpid())
     begin = time.perf_counter()
-    result = dg.materialize(selected, partition_key=args.partition, instance=instance,
-                            resources=resources, selection=selection, raise_on_error=True)
+    result = dg.materialize(
+        selected,
+        partition_key=args.partition,
+        instance=instance,
+        resources=resources,
+        selection=selection,
+        raise_on_error=True,
+    )
     elapsed = time.perf_counter() - begin
     if args.engine == "spark":
         resources["engine"].stop_spark()
-    print(json.dumps({"ok": result.success, "seconds": elapsed, "session_s": session_s,
-                      "import_s": begin - started_import - session_s,
-                      "rss_before_mib": rss_before / 1024}))
+    print(
+        json.dumps(
+            {
+                "ok": result.success,
+                "seconds": elapsed,
+                "session_s": session_s,
+                "import_s": begin - started_import - session_s,
+                "rss_before_mib": rss_before / 1024,
+            }
+        )
+    )
 
 
 # -- parent: generate, prepare, measure ---------------------------------------------------------
 def _pss_kib(pid: int) -> int:
     """Proportional set size: shared pages (a fork server's preloaded modules, Spark's JVM
-    libraries) divided among the processes that share them, so a tree's sum counts them once."""
+    libraries) divided among the processes that share them, so a tree's sum counts them once.
+    """
     try:
         with open(f"/proc/{pid}/smaps_rollup") as handle:
             for line in handle:
@@ -177,7 +214,8 @@ def _pss_kib(pid: int) -> int:
 
 def _tree_pids(root: int) -> list[int]:
     """A process and all its descendants (from each thread's ``children`` list: cheaper than
-    reading every process's ``stat``, and a JVM or a pool starts processes from any thread)."""
+    reading every process's ``stat``, and a JVM or a pool starts processes from any thread).
+    """
     found, todo = [], [root]
     while todo:
         pid = todo.pop()
@@ -200,10 +238,12 @@ class TreeMemory:
     (cheap: ``/proc/<pid>/status``) and summed PSS (``/proc/<pid>/smaps_rollup``: the kernel
     walks every mapping, about 20 ms per GiB) whenever the RSS sum is within ``near`` of its
     running peak, at most ``budget`` of one core's time, so the sampler does not slow the
-    measured step much on a small machine."""
+    measured step much on a small machine.
+    """
 
-    def __init__(self, root: int, interval: float = 0.03, near: float = 0.9,
-                 budget: float = 0.1) -> None:
+    def __init__(
+        self, root: int, interval: float = 0.03, near: float = 0.9, budget: float = 0.1
+    ) -> None:
         self.root, self.interval, self.near, self.budget = root, interval, near, budget
         self.peak_pss = self.peak_rss = 0
         self.samples = self.pss_samples = 0
@@ -237,18 +277,36 @@ class TreeMemory:
             self._done.wait(self.interval)
 
 
-def run_child(names: list[str], data: Path, dumps: Path, partition: str, engine: str,
-              select: list[str] | None = None) -> dict:
+def run_child(
+    names: list[str],
+    data: Path,
+    dumps: Path,
+    partition: str,
+    engine: str,
+    select: list[str] | None = None,
+) -> dict:
     """Run one materialization in a child process; its result with the tree's peak memory."""
-    command = [sys.executable, str(Path(__file__).resolve()), "--child", ",".join(names),
-               "--data", str(data), "--dumps", str(dumps), "--partition", partition,
-               "--engine", engine]
+    command = [
+        sys.executable,
+        str(Path(__file__).resolve()),
+        "--child",
+        ",".join(names),
+        "--data",
+        str(data),
+        "--dumps",
+        str(dumps),
+        "--partition",
+        partition,
+        "--engine",
+        engine,
+    ]
     if select:
         command += ["--select", ",".join(select)]
     env = {**os.environ, "PYTHONPATH": str(REPO), "DAGSTER_HOME": str(CACHE / "dagster-home")}
     (CACHE / "dagster-home").mkdir(parents=True, exist_ok=True)
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                               text=True, env=env, cwd=REPO)
+    process = subprocess.Popen(
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO
+    )
     started = time.perf_counter()
     load = os.getloadavg()[0]
     with TreeMemory(process.pid) as memory:
@@ -306,18 +364,30 @@ def _copy_month_as_year(data: Path) -> None:
         staged = root.staging()
         for name in stored.files:
             shutil.copy2(stored.dir / name, staged / name)
-        root.publish("pageviews_month", key, staged,
-                     {k: v for k, v in stored.manifest.items() if k != "version"})
+        root.publish(
+            "pageviews_month",
+            key,
+            staged,
+            {k: v for k, v in stored.manifest.items() if k != "version"},
+        )
 
 
-def measure_family(family: str, sizes: list[float], steps: list[str], seed: int, spark: bool,
-                   results: list[dict], save) -> None:
+def measure_family(
+    family: str,
+    sizes: list[float],
+    steps: list[str],
+    seed: int,
+    spark: bool,
+    results: list[dict],
+    save,
+) -> None:
     partition = {"wiki": WIKI, "wikidata": DUMP_DATE, "views": MONTH}[family]
     for index, size in enumerate(sizes):
         begin = time.perf_counter()
         dumps = generate(family, size, seed)
-        print(f"[{family} {size:,}] inputs ready in {time.perf_counter() - begin:.0f} s",
-              flush=True)
+        print(
+            f"[{family} {size:,}] inputs ready in {time.perf_counter() - begin:.0f} s", flush=True
+        )
         data = CACHE / "data" / f"{family}-{size}"
         shutil.rmtree(data, ignore_errors=True)
         data.mkdir(parents=True)
@@ -335,16 +405,31 @@ def measure_family(family: str, sizes: list[float], steps: list[str], seed: int,
             engines = ["local"] + (["spark"] if spark and largest and on_engine else [])
             for engine in engines:
                 result = run_child(names, data, dumps, step_partition, engine)
-                row = {"family": family, "step": step, "size": size, "engine": engine,
-                       "unit": FAMILY_UNITS[family], **result}
-                results[:] = [r for r in results if (r["step"], r["size"], r["engine"])
-                              != (step, size, engine)]
+                row = {
+                    "family": family,
+                    "step": step,
+                    "size": size,
+                    "engine": engine,
+                    "unit": FAMILY_UNITS[family],
+                    **result,
+                }
+                results[:] = [
+                    r
+                    for r in results
+                    if (r["step"], r["size"], r["engine"]) != (step, size, engine)
+                ]
                 results.append(row)
                 save()
-                print(f"  {step:<16} {engine:<5} {result['seconds']:8.1f} s  peak "
-                      f"{result['peak_pss_mib']:7.0f} MiB"
-                      + (f"  (session start {result['session_s']:.1f} s)"
-                         if engine == "spark" else ""), flush=True)
+                print(
+                    f"  {step:<16} {engine:<5} {result['seconds']:8.1f} s  peak "
+                    f"{result['peak_pss_mib']:7.0f} MiB"
+                    + (
+                        f"  (session start {result['session_s']:.1f} s)"
+                        if engine == "spark"
+                        else ""
+                    ),
+                    flush=True,
+                )
 
 
 # -- report -------------------------------------------------------------------------------------
@@ -388,8 +473,10 @@ def report(results: list[dict], commands: list[str]) -> str:
     ]
     steps = [s for s in STEPS if any(r["step"] == s for r in results)]
     for step in steps:
-        local = sorted((r for r in results if r["step"] == step and r["engine"] == "local"),
-                       key=lambda r: r["size"])
+        local = sorted(
+            (r for r in results if r["step"] == step and r["engine"] == "local"),
+            key=lambda r: r["size"],
+        )
         spark = [r for r in results if r["step"] == step and r["engine"] == "spark"]
         if not local:
             continue
@@ -406,25 +493,44 @@ def report(results: list[dict], commands: list[str]) -> str:
         if spark:
             base = next((r for r in local if r["size"] == spark[-1]["size"]), None)
             ratio = f"{spark[-1]['seconds'] / base['seconds']:.2f}" if base else "-"
-            spark_text = (f"{spark[-1]['seconds']:.1f}", ratio,
-                          f"{spark[-1]['peak_pss_mib']:.0f}")
+            spark_text = (f"{spark[-1]['seconds']:.1f}", ratio, f"{spark[-1]['peak_pss_mib']:.0f}")
         else:
             spark_text = ("-", "-", "-")
-        lines.append(f"| {step} | {local[0]['unit']} | {sizes} | {times} | {fit_text} | "
-                     f"{per_unit} | {peaks} | {' | '.join(spark_text)} |")
+        lines.append(
+            f"| {step} | {local[0]['unit']} | {sizes} | {times} | {fit_text} | "
+            f"{per_unit} | {peaks} | {' | '.join(spark_text)} |"
+        )
     sessions = [r["session_s"] for r in results if r["engine"] == "spark"]
     if sessions:
-        lines += ["", f"Spark session start (not in the times above): "
-                  f"{min(sessions):.1f}-{max(sessions):.1f} s per process."]
+        lines += [
+            "",
+            f"Spark session start (not in the times above): "
+            f"{min(sessions):.1f}-{max(sessions):.1f} s per process.",
+        ]
     loads = [r[k] for r in results for k in ("load_1min_before", "load_1min_after") if k in r]
     if loads:
-        lines += ["", f"Machine load (1-minute load average on 2 cores, before and after each "
-                  f"measurement): {min(loads):.1f}-{max(loads):.1f}, median "
-                  f"{sorted(loads)[len(loads) // 2]:.1f}."]
-    lines += ["", "Plots: " + ", ".join(f"`{f}.png`" for f in ("wiki", "wikidata", "views")
-                                        if any(r["family"] == f for r in results)),
-              "", "Reproduce (the runs that made these figures, in order):", "", "```bash",
-              *commands, "```", ""]
+        lines += [
+            "",
+            f"Machine load (1-minute load average on 2 cores, before and after each "
+            f"measurement): {min(loads):.1f}-{max(loads):.1f}, median "
+            f"{sorted(loads)[len(loads) // 2]:.1f}.",
+        ]
+    lines += [
+        "",
+        "Plots: "
+        + ", ".join(
+            f"`{f}.png`"
+            for f in ("wiki", "wikidata", "views")
+            if any(r["family"] == f for r in results)
+        ),
+        "",
+        "Reproduce (the runs that made these figures, in order):",
+        "",
+        "```bash",
+        *commands,
+        "```",
+        "",
+    ]
     return "\n".join(lines)
 
 
@@ -442,25 +548,44 @@ def plot(results: list[dict], out_dir: Path) -> list[Path]:
             continue
         figure, (left, right) = plt.subplots(1, 2, figsize=(11, 4.2))
         for step in STEPS:
-            local = sorted((r for r in rows if r["step"] == step and r["engine"] == "local"),
-                           key=lambda r: r["size"])
+            local = sorted(
+                (r for r in rows if r["step"] == step and r["engine"] == "local"),
+                key=lambda r: r["size"],
+            )
             if not local:
                 continue
-            line, = left.plot([r["size"] for r in local], [r["seconds"] for r in local],
-                              marker="o", label=step)
-            right.plot([r["size"] for r in local], [r["peak_pss_mib"] for r in local],
-                       marker="o", color=line.get_color(), label=step)
+            (line,) = left.plot(
+                [r["size"] for r in local], [r["seconds"] for r in local], marker="o", label=step
+            )
+            right.plot(
+                [r["size"] for r in local],
+                [r["peak_pss_mib"] for r in local],
+                marker="o",
+                color=line.get_color(),
+                label=step,
+            )
             for r in rows:
                 if r["step"] == step and r["engine"] == "spark":
-                    left.plot([r["size"]], [r["seconds"]], marker="*", markersize=12,
-                              color=line.get_color())
-                    right.plot([r["size"]], [r["peak_pss_mib"]], marker="*", markersize=12,
-                               color=line.get_color())
+                    left.plot(
+                        [r["size"]],
+                        [r["seconds"]],
+                        marker="*",
+                        markersize=12,
+                        color=line.get_color(),
+                    )
+                    right.plot(
+                        [r["size"]],
+                        [r["peak_pss_mib"]],
+                        marker="*",
+                        markersize=12,
+                        color=line.get_color(),
+                    )
         sizes = sorted({r["size"] for r in rows})
         if len(sizes) > 1:
             first = min(r["seconds"] for r in rows if r["size"] == sizes[0])
-            left.plot([sizes[0], sizes[-1]], [first, first * sizes[-1] / sizes[0]], "k:",
-                      label="linear")
+            left.plot(
+                [sizes[0], sizes[-1]], [first, first * sizes[-1] / sizes[0]], "k:", label="linear"
+            )
         for axis, label in ((left, "time (s)"), (right, "peak PSS of process tree (MiB)")):
             axis.set_xscale("log")
             axis.set_yscale("log")
@@ -488,15 +613,24 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--families", default="wiki,wikidata,views")
     parser.add_argument("--steps", default=",".join(STEPS), help="Only these steps.")
     parser.add_argument("--wiki", default="0.5,5,50", help="Dump sizes, MB of XML.")
-    parser.add_argument("--wikidata", default="50,500,5000",
-                        help="Entities (the sample entities average about 100 kB of JSON).")
+    parser.add_argument(
+        "--wikidata",
+        default="50,500,5000",
+        help="Entities (the sample entities average about 100 kB of JSON).",
+    )
     parser.add_argument("--views", default="100000,1000000,10000000", help="Page-view lines.")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-spark", action="store_true")
-    parser.add_argument("--append", action="store_true",
-                        help="Add to the figures already in --out (e.g. a larger size).")
-    parser.add_argument("--report-only", action="store_true",
-                        help="Only redraw the plots and the table from --out/results.json.")
+    parser.add_argument(
+        "--append",
+        action="store_true",
+        help="Add to the figures already in --out (e.g. a larger size).",
+    )
+    parser.add_argument(
+        "--report-only",
+        action="store_true",
+        help="Only redraw the plots and the table from --out/results.json.",
+    )
     parser.add_argument("--out", type=Path, default=OUT)
     args = parser.parse_args(argv)
     if args.child:
@@ -506,8 +640,10 @@ def main(argv: list[str] | None = None) -> int:
     results_path = args.out / "results.json"
     results: list[dict] = []
     commands: list[str] = []
-    command = (".venv/bin/python bench/scale_cost_curves.py " + " ".join(
-        argv if argv is not None else sys.argv[1:])).strip()
+    command = (
+        ".venv/bin/python bench/scale_cost_curves.py "
+        + " ".join(argv if argv is not None else sys.argv[1:])
+    ).strip()
     if (args.append or args.report_only) and results_path.exists():
         # Add sizes to an earlier run's figures (a measurement of the same step, size and
         # engine replaces the earlier one).

@@ -61,8 +61,10 @@ def minilm_vectors(tasks, body_path: Path | None) -> np.ndarray:
         again = encoder.encode([bodies[i] for i in sample])
         agreement = float(np.min(np.sum(again * body[sample], axis=1)))
         if agreement < 0.999:
-            raise SystemExit(f"{body_path} does not hold this corpus's MiniLM vectors "
-                             f"(cosine {agreement:.4f} on re-encoded documents)")
+            raise SystemExit(
+                f"{body_path} does not hold this corpus's MiniLM vectors "
+                f"(cosine {agreement:.4f} on re-encoded documents)"
+            )
     return combine_title_body(encoder.encode([t.title for t in tasks]), body)
 
 
@@ -84,8 +86,16 @@ def main() -> None:
         index = TaskIndex.load(tmp, m2v)
         minilm_docs = minilm_vectors(tasks, args.minilm_body)
         minilm = minilm_encoder()
-        results: dict[str, list[list[int]]] = {name: [] for name in (
-            "sparse", "dense minilm", "dense model2vec", "hybrid minilm", "hybrid model2vec")}
+        results: dict[str, list[list[int]]] = {
+            name: []
+            for name in (
+                "sparse",
+                "dense minilm",
+                "dense model2vec",
+                "hybrid minilm",
+                "hybrid model2vec",
+            )
+        }
         for query, _ in queries:
             sparse = index.search_sparse(query, 100)
             dense_m2v = index.search_dense(query, 100)
@@ -95,13 +105,22 @@ def main() -> None:
             results["dense minilm"].append(dense_minilm[:10])
             results["hybrid model2vec"].append([i for i, _ in rrf([sparse, dense_m2v])[:10]])
             results["hybrid minilm"].append([i for i, _ in rrf([sparse, dense_minilm])[:10]])
-    overlap = {kind: statistics.mean(len(set(a) & set(b)) / 10 for a, b in zip(
-        results[f"{kind} model2vec"], results[f"{kind} minilm"])) for kind in ("dense", "hybrid")}
+    overlap = {
+        kind: statistics.mean(
+            len(set(a) & set(b)) / 10
+            for a, b in zip(results[f"{kind} model2vec"], results[f"{kind} minilm"])
+        )
+        for kind in ("dense", "hybrid")
+    }
     labelled = [i for i, (_, title) in enumerate(queries) if title is not None]
-    print(f"# dense encoder quality: {len(tasks)} generated tasks (seed {args.seed}), "
-          f"{len(queries)} bench queries, {len(labelled)} cut from a known title\n")
-    print(f"top-10 overlap model2vec vs MiniLM: dense {overlap['dense']:.2f}, "
-          f"hybrid {overlap['hybrid']:.2f}\n")
+    print(
+        f"# dense encoder quality: {len(tasks)} generated tasks (seed {args.seed}), "
+        f"{len(queries)} bench queries, {len(labelled)} cut from a known title\n"
+    )
+    print(
+        f"top-10 overlap model2vec vs MiniLM: dense {overlap['dense']:.2f}, "
+        f"hybrid {overlap['hybrid']:.2f}\n"
+    )
     print("| method | hit@10 | MRR@10 |")
     print("|---|---|---|")
     for method, ranked in results.items():
@@ -113,9 +132,11 @@ def main() -> None:
                     rr += 1 / rank
                     break
         print(f"| {method} | {hits / len(labelled):.3f} | {rr / len(labelled):.3f} |")
-    print(f"\nreproduce: .venv/bin/python bench/tasks_encoder_quality.py --tasks {args.tasks} "
-          f"--queries {args.queries} --seed {args.seed}"
-          + (" --minilm-body DENSE_NPY" if args.minilm_body else ""))
+    print(
+        f"\nreproduce: .venv/bin/python bench/tasks_encoder_quality.py --tasks {args.tasks} "
+        f"--queries {args.queries} --seed {args.seed}"
+        + (" --minilm-body DENSE_NPY" if args.minilm_body else "")
+    )
 
 
 if __name__ == "__main__":

@@ -36,8 +36,14 @@ def pages(data: Path):
             continue
         expected_path = html_path.with_suffix(".json")
         if not expected_path.exists():
-            fixture = REPO / "samples" / "fixtures" / "recipes" / html_path.parent.name / (
-                html_path.stem + ".json")
+            fixture = (
+                REPO
+                / "samples"
+                / "fixtures"
+                / "recipes"
+                / html_path.parent.name
+                / (html_path.stem + ".json")
+            )
             expected_path = fixture
         if expected_path.exists():
             yield html_path.parent.name, html_path, json.loads(expected_path.read_text())
@@ -70,8 +76,10 @@ def main() -> None:
     elapsed = time.perf_counter() - started
     right = sum(1 for r in results if r[3].ok)
     print(f"# tasks parse accuracy on {args.data}")
-    print(f"pages: {len(results)}  sites: {len({r[0] for r in results})}  "
-          f"parse time: {elapsed:.1f}s ({1000 * elapsed / max(1, len(results)):.0f} ms/page)")
+    print(
+        f"pages: {len(results)}  sites: {len({r[0] for r in results})}  "
+        f"parse time: {elapsed:.1f}s ({1000 * elapsed / max(1, len(results)):.0f} ms/page)"
+    )
     print(f"parsers used: {dict(parsers)}  outcomes: {dict(reasons)}")
     print()
     print("| site | page | parser | title | ingredients | instructions |")
@@ -79,10 +87,15 @@ def main() -> None:
     for site, name, result, score in results:
         if score.ok and not args.verbose:
             continue
-        title = "ok" if score.title_ok else (
-            f"got '{result.taskmap.title[:40]}'" if result.taskmap else "-")
-        print(f"| {site} | {name} | {result.parser or result.reason} | {title} | "
-              f"{score.ingredient_recall:.0%} | {score.instruction_coverage:.0%} |")
+        title = (
+            "ok"
+            if score.title_ok
+            else (f"got '{result.taskmap.title[:40]}'" if result.taskmap else "-")
+        )
+        print(
+            f"| {site} | {name} | {result.parser or result.reason} | {title} | "
+            f"{score.ingredient_recall:.0%} | {score.instruction_coverage:.0%} |"
+        )
     print()
     print("| metric | value | target |")
     print("|---|---|---|")
@@ -91,8 +104,10 @@ def main() -> None:
     print(f"| ingredients >= 90% | {sum(r[3].ingredient_recall >= 0.9 for r in results)} | |")
     print(f"| instructions >= 90% | {sum(r[3].instruction_coverage >= 0.9 for r in results)} | |")
     print()
-    print("reproduce: .venv/bin/python bench/tasks_parse_accuracy.py"
-          + (f" --data {args.data}" if args.data != default else ""))
+    print(
+        "reproduce: .venv/bin/python bench/tasks_parse_accuracy.py"
+        + (f" --data {args.data}" if args.data != default else "")
+    )
 
 
 if __name__ == "__main__":

@@ -47,7 +47,6 @@ from wikiforge.tasks.index import (  # noqa: E402
 )
 from wikiforge.tasks.pages import iter_page_folder  # noqa: E402
 from wikiforge.tasks.parsers import parse_document  # noqa: E402
-from wikiforge.tasks.parsers.model import build_taskmap  # noqa: E402
 from wikiforge.tasks.proto import TaskMap  # noqa: E402
 
 SHARED = REPO.parent / "shared" / "data" / "html"
@@ -70,7 +69,7 @@ def real_taskmaps() -> list[TaskMap]:
 
 
 def generate(real: list[TaskMap], n: int, seed: int) -> list[TaskMap]:
-    """n tasks resampled from the real ones (seeded)."""
+    """N tasks resampled from the real ones (seeded)."""
     rng = random.Random(seed)
     out = []
     for i in range(n):
@@ -79,8 +78,9 @@ def generate(real: list[TaskMap], n: int, seed: int) -> list[TaskMap]:
         task.CopyFrom(a)
         task.source_url = f"{a.source_url}#generated-{i}"
         task.taskmap_id = f"gen{i:06d}"
-        reqs = list(a.requirement_list) + rng.sample(list(b.requirement_list),
-                                                     k=min(3, len(b.requirement_list)))
+        reqs = list(a.requirement_list) + rng.sample(
+            list(b.requirement_list), k=min(3, len(b.requirement_list))
+        )
         del task.requirement_list[:]
         task.requirement_list.extend(reqs)
         steps = list(a.steps) + rng.sample(list(c.steps), k=min(2, len(c.steps)))
@@ -98,8 +98,7 @@ def make_queries(real: list[TaskMap], n: int, seed: int) -> list[str]:
     return [query for query, _ in make_labelled_queries(real, n, seed)]
 
 
-def make_labelled_queries(real: list[TaskMap], n: int,
-                          seed: int) -> list[tuple[str, str | None]]:
+def make_labelled_queries(real: list[TaskMap], n: int, seed: int) -> list[tuple[str, str | None]]:
     """The same queries, each with the title it was cut from (None: from a requirement)."""
     rng = random.Random(seed + 1)
     queries: list[tuple[str, str | None]] = []
@@ -110,8 +109,12 @@ def make_labelled_queries(real: list[TaskMap], n: int,
         words = [w for w in source.split() if w.isalpha()]
         if words:
             start = rng.randrange(len(words))
-            queries.append((" ".join(words[start:start + rng.randint(1, 4)]),
-                            task.title if from_title else None))
+            queries.append(
+                (
+                    " ".join(words[start : start + rng.randint(1, 4)]),
+                    task.title if from_title else None,
+                )
+            )
     return queries
 
 
@@ -121,8 +124,11 @@ def load_encoder(kind: str, encoder_dir: Path):
         return minilm_encoder()
     if not (encoder_dir / "model.safetensors").is_file():
         meta = distill_encoder(encoder_dir)
-        print(f"distilled the encoder into {encoder_dir} in {meta['distill_s']} s "
-              f"({meta['vocab_size']} tokens x {meta['dims']} dims)", file=sys.stderr)
+        print(
+            f"distilled the encoder into {encoder_dir} in {meta['distill_s']} s "
+            f"({meta['vocab_size']} tokens x {meta['dims']} dims)",
+            file=sys.stderr,
+        )
     return static_encoder(encoder_dir)
 
 
@@ -138,14 +144,26 @@ def main() -> None:
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=200)
     parser.add_argument("--seed", type=int, default=7)
-    parser.add_argument("--index-dir", type=Path, default=None,
-                        help="Keep the built index here and reuse it on the next run (the "
-                             "build time shown is then the one measured when it was built).")
-    parser.add_argument("--rounds", type=int, default=3,
-                        help="timed passes over the queries (percentiles pool all of them)")
+    parser.add_argument(
+        "--index-dir",
+        type=Path,
+        default=None,
+        help="Keep the built index here and reuse it on the next run (the "
+        "build time shown is then the one measured when it was built).",
+    )
+    parser.add_argument(
+        "--rounds",
+        type=int,
+        default=3,
+        help="timed passes over the queries (percentiles pool all of them)",
+    )
     parser.add_argument("--encoder", choices=("model2vec", "minilm"), default="model2vec")
-    parser.add_argument("--encoder-dir", type=Path, default=Path("/tmp/tasks_encoder"),
-                        help="where the distilled model2vec encoder is kept (made if missing)")
+    parser.add_argument(
+        "--encoder-dir",
+        type=Path,
+        default=Path("/tmp/tasks_encoder"),
+        help="where the distilled model2vec encoder is kept (made if missing)",
+    )
     args = parser.parse_args()
     encoder = load_encoder(args.encoder, args.encoder_dir)
     real = real_taskmaps()
@@ -210,44 +228,62 @@ def main() -> None:
             return top_k(np.asarray(baseline.get_scores(terms)), 10, positive_only=True)
 
         for _ in range(args.rounds):
-            for name, run in (("rank-bm25", rank_bm25_top),
-                              ("bm25s", lambda q: index.search_sparse(q, 10))):
+            for name, run in (
+                ("rank-bm25", rank_bm25_top),
+                ("bm25s", lambda q: index.search_sparse(q, 10)),
+            ):
                 for query in queries:
                     t0 = time.perf_counter()
                     run(query)
                     steady[name].append(time.perf_counter() - t0)
     speedup = statistics.mean(base_times) / statistics.mean(ours_times)
     speedup_median = statistics.median(base_times) / statistics.median(ours_times)
-    print(f"# tasks search benchmark: {meta['taskmaps']} generated tasks (resampled from "
-          f"{len(real)} real parses, seed {args.seed}), {len(queries)} queries, dense encoder "
-          f"{encoder.kind} ({encoder.dim} dims)")
+    print(
+        f"# tasks search benchmark: {meta['taskmaps']} generated tasks (resampled from "
+        f"{len(real)} real parses, seed {args.seed}), {len(queries)} queries, dense encoder "
+        f"{encoder.kind} ({encoder.dim} dims)"
+    )
     load = " / ".join(f"{x:.1f}" for x in __import__("os").getloadavg())
-    print("timings are wall-clock on a shared 2-core machine: noisy, as measured "
-          f"(load average 1/5/15 min at the end: {load})\n")
+    print(
+        "timings are wall-clock on a shared 2-core machine: noisy, as measured "
+        f"(load average 1/5/15 min at the end: {load})\n"
+    )
     print("| measure | value | target |")
     print("|---|---|---|")
-    print(f"| index build (sparse + dense + lookup; encoder already made) | {build_s:.1f} s"
-          f"{' (reused index, time of its build)' if reused else ''} | |")
+    print(
+        f"| index build (sparse + dense + lookup; encoder already made) | {build_s:.1f} s"
+        f"{' (reused index, time of its build)' if reused else ''} | |"
+    )
     for mode, times in timings.items():
         target = "p99 <= 20 ms" if mode == "hybrid" else ""
-        print(f"| {mode} query p50 / p99 ({len(times)} timed, {args.rounds} rounds; best "
-              f"round's p99) | {percentile(times, 50):.2f} / {percentile(times, 99):.2f} ms "
-              f"({best_p99[mode]:.2f} ms) | {target} |")
+        print(
+            f"| {mode} query p50 / p99 ({len(times)} timed, {args.rounds} rounds; best "
+            f"round's p99) | {percentile(times, 50):.2f} / {percentile(times, 99):.2f} ms "
+            f"({best_p99[mode]:.2f} ms) | {target} |"
+        )
     print(f"| sparse top-10 identical to rank-bm25 | {identical}/{len(queries)} | all |")
-    print(f"| interleaved per query: rank-bm25 mean / ours (bm25s) mean | "
-          f"{1000 * statistics.mean(base_times):.2f}"
-          f" / {1000 * statistics.mean(ours_times):.3f} ms = {speedup:.0f}x | >= 50x |")
-    print(f"| interleaved per query: rank-bm25 median / ours median | "
-          f"{1000 * statistics.median(base_times):.2f}"
-          f" / {1000 * statistics.median(ours_times):.3f} ms = {speedup_median:.0f}x | |")
+    print(
+        f"| interleaved per query: rank-bm25 mean / ours (bm25s) mean | "
+        f"{1000 * statistics.mean(base_times):.2f}"
+        f" / {1000 * statistics.mean(ours_times):.3f} ms = {speedup:.0f}x | >= 50x |"
+    )
+    print(
+        f"| interleaved per query: rank-bm25 median / ours median | "
+        f"{1000 * statistics.median(base_times):.2f}"
+        f" / {1000 * statistics.median(ours_times):.3f} ms = {speedup_median:.0f}x | |"
+    )
     for stat in (statistics.mean, statistics.median):
         base, ours = stat(steady["rank-bm25"]), stat(steady["bm25s"])
-        print(f"| steady state ({args.rounds} rounds each): rank-bm25 {stat.__name__} / ours | "
-              f"{1000 * base:.2f} / {1000 * ours:.3f} ms = {base / ours:.0f}x | >= 50x |")
+        print(
+            f"| steady state ({args.rounds} rounds each): rank-bm25 {stat.__name__} / ours | "
+            f"{1000 * base:.2f} / {1000 * ours:.3f} ms = {base / ours:.0f}x | >= 50x |"
+        )
     print(f"| rank-bm25 build | {baseline_build_s:.1f} s | |")
-    print(f"\nreproduce: .venv/bin/python bench/tasks_search.py --tasks {args.tasks} "
-          f"--queries {args.queries} --seed {args.seed} --rounds {args.rounds} "
-          f"--encoder {args.encoder}")
+    print(
+        f"\nreproduce: .venv/bin/python bench/tasks_search.py --tasks {args.tasks} "
+        f"--queries {args.queries} --seed {args.seed} --rounds {args.rounds} "
+        f"--encoder {args.encoder}"
+    )
 
 
 if __name__ == "__main__":

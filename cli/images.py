@@ -8,8 +8,14 @@ from pathlib import Path
 
 import click
 
-DATA = click.option("--data", "data_dir", default="data", show_default=True,
-                    type=click.Path(path_type=Path), help="The data root to read.")
+DATA = click.option(
+    "--data",
+    "data_dir",
+    default="data",
+    show_default=True,
+    type=click.Path(path_type=Path),
+    help="The data root to read.",
+)
 
 
 @click.group()
@@ -22,8 +28,10 @@ def _stored(data_dir: Path, asset: str):
 
     stored = DataRoot(data_dir).current(asset, None)
     if stored is None:
-        raise click.ClickException(f"{asset} is not published under {data_dir} "
-                                   "(run `wikiforge demo` or `wikiforge materialize` first)")
+        raise click.ClickException(
+            f"{asset} is not published under {data_dir} "
+            "(run `wikiforge demo` or `wikiforge materialize` first)"
+        )
     return stored
 
 
@@ -34,21 +42,35 @@ def _stored(data_dir: Path, asset: str):
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
 def suggest(wiki: str, title: str | None, data_dir: Path, limit: int) -> None:
     """Print the suggestions for one article (TITLE), or the wiki's best LIMIT articles, as
-    JSON lines. Exit code 1 when there is none."""
+    JSON lines. Exit code 1 when there is none.
+    """
     from wikiforge.images.lookup import COLUMNS, SuggestionIndex
 
     index = SuggestionIndex.from_table(_stored(data_dir, "image_suggestions").table(COLUMNS))
     found = [index.article(wiki, title)] if title else index.best(wiki, limit)
     found = [a for a in found if a is not None]
     for article in found:
-        click.echo(json.dumps({
-            "wiki": article.wiki, "page_title": article.page_title, "item": article.item,
-            "suggestions": [
-                {"rank": s.rank, "image": s.image, "confidence": s.confidence,
-                 "score": round(s.score, 4), "source": s.source, "found_on": list(s.found_on)}
-                for s in article.suggestions
-            ],
-        }, ensure_ascii=False))
+        click.echo(
+            json.dumps(
+                {
+                    "wiki": article.wiki,
+                    "page_title": article.page_title,
+                    "item": article.item,
+                    "suggestions": [
+                        {
+                            "rank": s.rank,
+                            "image": s.image,
+                            "confidence": s.confidence,
+                            "score": round(s.score, 4),
+                            "source": s.source,
+                            "found_on": list(s.found_on),
+                        }
+                        for s in article.suggestions
+                    ],
+                },
+                ensure_ascii=False,
+            )
+        )
     if not found:
         click.echo(f"no suggestions for {wiki}" + (f":{title}" if title else ""), err=True)
         sys.exit(1)
@@ -58,7 +80,8 @@ def suggest(wiki: str, title: str | None, data_dir: Path, limit: int) -> None:
 @DATA
 def coverage(data_dir: Path) -> None:
     """Print the coverage table of the published suggestions (per wiki, as the reference
-    reported it) as Markdown, with the inputs it was computed from."""
+    reported it) as Markdown, with the inputs it was computed from.
+    """
     from wikiforge.images.evaluate import coverage_markdown
 
     stats = _stored(data_dir, "image_suggestions").manifest.get("stats", {})

@@ -18,7 +18,8 @@ SAMPLES = REPO / "samples"
 
 def open_instance(data_root: Path | str):
     """The Dagster instance: ``$DAGSTER_HOME`` when set (production: PostgreSQL in its
-    dagster.yaml), else SQLite under a local data root, so `dg dev` shows the same runs."""
+    dagster.yaml), else SQLite under a local data root, so `dg dev` shows the same runs.
+    """
     if os.environ.get("DAGSTER_HOME") and (
         isinstance(data_root, str) or os.environ.get("WIKIFORGE_USE_DAGSTER_HOME")
     ):
@@ -70,7 +71,10 @@ def materialize_landing(
 
     defs = build_defs(
         loggers={"console": dg.default_loggers()["console"], "progress": step_progress},
-        data_root=data_root, dumps_dir=dumps_dir, crawls_dir=crawls_dir, engine=engine,
+        data_root=data_root,
+        dumps_dir=dumps_dir,
+        crawls_dir=crawls_dir,
+        engine=engine,
     )
     job_names = {job.name for job in defs.jobs or []}
     plan = [run for run in plan_runs(Landing(dumps_dir, crawls_dir)) if run.job in job_names]
@@ -91,8 +95,12 @@ def materialize_landing(
     if "global_job" in job_names:
         steps.append(("global_job", None))
     return run_plan(
-        steps, defs, instance, workers=default_parallel_runs() if parallel is None else parallel,
-        worker_setup=(data_root, dumps_dir, crawls_dir, engine), echo=echo,
+        steps,
+        defs,
+        instance,
+        workers=default_parallel_runs() if parallel is None else parallel,
+        worker_setup=(data_root, dumps_dir, crawls_dir, engine),
+        echo=echo,
     )
 
 
@@ -119,17 +127,26 @@ def print_summary(outcomes: list[RunOutcome], data_root: Path | str, echo=click.
     passed = sum(o.checks_passed for o in outcomes)
     failed = [c for o in outcomes for c in o.checks_failed]
     runs_failed = [o for o in outcomes if not o.success]
-    echo(f"Asset checks: {passed} passed, {len(failed)} failed" + (f" ({', '.join(failed)})" if failed else ""))
+    echo(
+        f"Asset checks: {passed} passed, {len(failed)} failed"
+        + (f" ({', '.join(failed)})" if failed else "")
+    )
     echo(f"Runs: {len(outcomes) - len(runs_failed)} succeeded, {len(runs_failed)} failed")
     echo(f"See them in the UI:  DAGSTER_HOME={data_root}/.dagster .venv/bin/dg dev --no-check-yaml")
     echo(f"Serve the API:       .venv/bin/wikiforge serve --data {data_root}")
 
 
 @click.command()
-@click.option("--data", "data_dir", default="data", show_default=True, type=click.Path(path_type=Path))
+@click.option(
+    "--data", "data_dir", default="data", show_default=True, type=click.Path(path_type=Path)
+)
 @click.option("--engine", type=click.Choice(["local", "spark"]), default=None)
-@click.option("--parallel", type=int, default=None,
-              help="Independent runs at once (default: one per core, at most 2; 1 = one by one).")
+@click.option(
+    "--parallel",
+    type=int,
+    default=None,
+    help="Independent runs at once (default: one per core, at most 2; 1 = one by one).",
+)
 def demo(data_dir: Path, engine: str | None, parallel: int | None) -> None:
     """Materialize the whole asset graph on the bundled sample data (samples/)."""
     outcomes = materialize_landing(
@@ -140,22 +157,45 @@ def demo(data_dir: Path, engine: str | None, parallel: int | None) -> None:
 
 
 @click.command()
-@click.option("--dumps", "dumps_dir", default="dumps", show_default=True, type=click.Path(path_type=Path))
-@click.option("--crawls", "crawls_dir", default="crawls", show_default=True, type=click.Path(path_type=Path))
-@click.option("--data", "data_dir", default="data", show_default=True,
-              help="Data root: a directory, or a URL fsspec reaches (s3://..., hdfs://...).")
+@click.option(
+    "--dumps", "dumps_dir", default="dumps", show_default=True, type=click.Path(path_type=Path)
+)
+@click.option(
+    "--crawls", "crawls_dir", default="crawls", show_default=True, type=click.Path(path_type=Path)
+)
+@click.option(
+    "--data",
+    "data_dir",
+    default="data",
+    show_default=True,
+    help="Data root: a directory, or a URL fsspec reaches (s3://..., hdfs://...).",
+)
 @click.option("--wiki", "wikis", multiple=True, help="Only these wikis (repeatable).")
 @click.option("--engine", type=click.Choice(["local", "spark"]), default=None)
-@click.option("--parallel", type=int, default=None,
-              help="Independent runs at once (default: one per core, at most 2; 1 = one by one).")
-def materialize(dumps_dir: Path, crawls_dir: Path, data_dir: str, wikis: tuple[str, ...], engine,
-                parallel: int | None):
+@click.option(
+    "--parallel",
+    type=int,
+    default=None,
+    help="Independent runs at once (default: one per core, at most 2; 1 = one by one).",
+)
+def materialize(
+    dumps_dir: Path,
+    crawls_dir: Path,
+    data_dir: str,
+    wikis: tuple[str, ...],
+    engine,
+    parallel: int | None,
+):
     """Materialize everything the landing zone holds, or the named wikis."""
     if not dumps_dir.is_dir():
         raise click.BadParameter(f"{dumps_dir} is not a directory", param_hint="--dumps")
     data: Path | str = data_dir if "://" in data_dir else Path(data_dir).resolve()
     outcomes = materialize_landing(
-        data, dumps_dir.resolve(), crawls_dir.resolve(), wikis=wikis, engine=engine,
+        data,
+        dumps_dir.resolve(),
+        crawls_dir.resolve(),
+        wikis=wikis,
+        engine=engine,
         parallel=parallel,
     )
     print_summary(outcomes, data)
@@ -163,8 +203,12 @@ def materialize(dumps_dir: Path, crawls_dir: Path, data_dir: str, wikis: tuple[s
 
 
 @click.command()
-@click.option("--data", "data_dir", default="data", show_default=True, type=click.Path(path_type=Path))
-@click.option("--host", default="127.0.0.1", show_default=True, help="Loopback unless told otherwise.")
+@click.option(
+    "--data", "data_dir", default="data", show_default=True, type=click.Path(path_type=Path)
+)
+@click.option(
+    "--host", default="127.0.0.1", show_default=True, help="Loopback unless told otherwise."
+)
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int)
 def serve(data_dir: Path, host: str, port: int, workers: int) -> None:
@@ -173,6 +217,11 @@ def serve(data_dir: Path, host: str, port: int, workers: int) -> None:
 
     os.environ["WIKIFORGE_DATA"] = str(data_dir.resolve())
     uvicorn.run(
-        "serving.app:create_app", factory=True, host=host, port=port, workers=workers,
-        log_level="info", access_log=False,
+        "serving.app:create_app",
+        factory=True,
+        host=host,
+        port=port,
+        workers=workers,
+        log_level="info",
+        access_log=False,
     )

@@ -17,8 +17,13 @@ def qrank() -> None:
 
 @qrank.command("rank")
 @click.argument("qids", nargs=-1, required=True)
-@click.option("--data", "data_root", type=click.Path(path_type=Path), default=None,
-              help="Data root (default $WIKIFORGE_DATA or ./data).")
+@click.option(
+    "--data",
+    "data_root",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Data root (default $WIKIFORGE_DATA or ./data).",
+)
 def rank(qids: tuple[str, ...], data_root: Path | None) -> None:
     """Print rank, views and dump date of each Q-id as JSON lines (the API's /v1/qrank/{qid})."""
     from wikiforge.qrank.lookup import QRankIndex, parse_entity
@@ -40,6 +45,9 @@ def rank(qids: tuple[str, ...], data_root: Path | None) -> None:
             reason = "not a Wikidata item id" if number is None else "not ranked"
             click.echo(json.dumps({"entity": qid, "error": reason}))
             continue
-        click.echo(json.dumps({"entity": qid, "rank": found.rank, "views": found.views,
-                               "dump_date": dates[-1]}))
+        click.echo(
+            json.dumps(
+                {"entity": qid, "rank": found.rank, "views": found.views, "dump_date": dates[-1]}
+            )
+        )
     sys.exit(1 if failed else 0)

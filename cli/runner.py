@@ -61,7 +61,9 @@ def run_job(defs, instance, job_name: str, partition: str | None) -> RunOutcome:
         run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}, "progress": {}}},
     )
     outcome = RunOutcome(
-        job=job_name, partition=partition or "", success=result.success,
+        job=job_name,
+        partition=partition or "",
+        success=result.success,
         seconds=time.monotonic() - started,
     )
     outcome.materialized = sorted(
@@ -76,11 +78,14 @@ def run_job(defs, instance, job_name: str, partition: str | None) -> RunOutcome:
             )
     if not result.success:
         failures = [e for e in result.all_events if e.is_step_failure]
-        outcome.error = "; ".join(
-            f"{e.step_key}: {e.step_failure_data.error.message.strip().splitlines()[0]}"
-            for e in failures
-            if e.step_failure_data and e.step_failure_data.error
-        ) or "run failed"
+        outcome.error = (
+            "; ".join(
+                f"{e.step_key}: {e.step_failure_data.error.message.strip().splitlines()[0]}"
+                for e in failures
+                if e.step_failure_data and e.step_failure_data.error
+            )
+            or "run failed"
+        )
     return outcome
 
 
@@ -94,7 +99,8 @@ def run_plan(
     echo: Callable[[str], None],
 ) -> list[RunOutcome]:
     """Every step's outcome, in plan order. ``workers`` > 1 runs independent steps at once in
-    worker processes built by ``worker_setup`` (the arguments of `_init_worker`)."""
+    worker processes built by ``worker_setup`` (the arguments of `_init_worker`).
+    """
     total = len(steps)
     if workers <= 1 or total <= 1:
         outcomes = []
@@ -115,8 +121,9 @@ def run_plan(
     started = 0
     # Spawned, not forked: the parent holds Dagster's threads and open SQLite handles.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(workers, mp_context=context, initializer=_init_worker,
-                             initargs=worker_setup) as pool:
+    with ProcessPoolExecutor(
+        workers, mp_context=context, initializer=_init_worker, initargs=worker_setup
+    ) as pool:
         while waiting or running:
             for entry in [e for e in waiting if _ready(e[1][0], needs, unfinished)]:
                 if len(running) >= workers:
@@ -148,8 +155,9 @@ def _ready(job_name: str, needs: dict[str, set[str]], unfinished: dict[str, int]
 _WORKER: dict = {}
 
 
-def _init_worker(data_root: Path | str, dumps_dir: Path, crawls_dir: Path,
-                 engine: str | None) -> None:
+def _init_worker(
+    data_root: Path | str, dumps_dir: Path, crawls_dir: Path, engine: str | None
+) -> None:
     """Build the definitions and open the instance once per worker process."""
     import warnings
 
@@ -164,7 +172,10 @@ def _init_worker(data_root: Path | str, dumps_dir: Path, crawls_dir: Path,
     _WORKER["instance"] = open_instance(data_root)
     _WORKER["defs"] = build_defs(
         loggers={"console": dg.default_loggers()["console"], "progress": step_progress},
-        data_root=data_root, dumps_dir=dumps_dir, crawls_dir=crawls_dir, engine=engine,
+        data_root=data_root,
+        dumps_dir=dumps_dir,
+        crawls_dir=crawls_dir,
+        engine=engine,
     )
 
 

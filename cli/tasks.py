@@ -41,7 +41,8 @@ def parse(files: tuple[str, ...], url: str | None) -> None:
 @click.option("--limit", type=int, default=0, help="Stop after this many TaskMaps (0: all).")
 def dump(stream: str, limit: int) -> None:
     """Print the TaskMaps of a length-delimited stream file (e.g. a published taskmaps.bin)
-    as JSON, one per line."""
+    as JSON, one per line.
+    """
     from wikiforge.errors import InputError
     from wikiforge.tasks.proto import TaskMap
     from wikiforge.tasks.stream import read_file, to_json

@@ -28,7 +28,9 @@ def build_resources(
     data_text = str(data_root or env.get("WIKIFORGE_DATA", "data"))
     remote = "://" in data_text and not data_text.startswith("file://")
     # A remote data root (s3://, hdfs://...) is used as a URL; a local one as an absolute path.
-    data = data_text.rstrip("/") if remote else str(Path(data_text.removeprefix("file://")).resolve())
+    data = (
+        data_text.rstrip("/") if remote else str(Path(data_text.removeprefix("file://")).resolve())
+    )
     dumps = Path(dumps_dir or env.get("WIKIFORGE_DUMPS", "dumps")).resolve()
     crawls = Path(crawls_dir or env.get("WIKIFORGE_CRAWLS", "crawls")).resolve()
     spark_config = {"spark.master": spark_master or env.get("WIKIFORGE_SPARK_MASTER", "local[2]")}

@@ -41,10 +41,10 @@ from pathlib import Path
 from typing import Any, Literal
 
 import dagster as dg
-from pydantic import PrivateAttr
 import pyarrow as pa
 import pyarrow.parquet as pq
 from dagster_pyspark import LazyPySparkResource
+from pydantic import PrivateAttr
 
 from resources.storage import Artifacts, TableStream
 from wikiforge import mapreduce
@@ -111,7 +111,8 @@ class Staged:
         self, batch_size: int = 64_000, columns: list[str] | None = None
     ) -> Iterator[pa.RecordBatch]:
         """Record batches in file order (local files only; not pre-buffered, which would keep
-        every chunk read until the end, see ``StoredAsset.iter_batches``)."""
+        every chunk read until the end, see ``StoredAsset.iter_batches``).
+        """
         for path in self.paths:
             yield from pq.ParquetFile(path, pre_buffer=False).iter_batches(
                 batch_size=batch_size, columns=columns
@@ -128,7 +129,8 @@ def _task_batches(tasks: pa.Table) -> Iterator[pa.RecordBatch]:
 def _main_script_hidden() -> Iterator[None]:
     """Hide the main script's path while workers start: a fork-server or spawned worker would
     otherwise run the whole script again (the Dagster or pytest command: seconds of imports in
-    every worker). Workers import map functions by module name and never need the script."""
+    every worker). Workers import map functions by module name and never need the script.
+    """
     main = sys.modules.get("__main__")
     path = getattr(main, "__file__", None)
     if main is None or path is None or getattr(main, "__spec__", None) is not None:
@@ -162,15 +164,21 @@ def _fork_server_pool(fn: BatchFn, schema: pa.Schema | None, workers: int) -> It
     context = multiprocessing.get_context("forkserver")
     # (pyarrow imports pandas on first use; polars is what most maps use)
     context.set_forkserver_preload(["wikiforge.mapreduce", "pyarrow.parquet", "pandas", "polars"])
-    with _main_script_hidden(), ProcessPoolExecutor(
-        max_workers=workers, mp_context=context, initializer=mapreduce.init_worker,
-        initargs=(fn, schema),
-    ) as pool:
+    with (
+        _main_script_hidden(),
+        ProcessPoolExecutor(
+            max_workers=workers,
+            mp_context=context,
+            initializer=mapreduce.init_worker,
+            initargs=(fn, schema),
+        ) as pool,
+    ):
         yield pool
 
 
-def _in_order(pool: Any, task: Callable[[Any], Any], items: Iterable[Any],
-              workers: int) -> Iterator[Any]:
+def _in_order(
+    pool: Any, task: Callable[[Any], Any], items: Iterable[Any], workers: int
+) -> Iterator[Any]:
     """``task`` over ``items`` in the pool, results in input order, ``2 * workers`` in flight."""
     window: collections.deque[Future] = collections.deque()
     for item in items:
@@ -199,7 +207,9 @@ class Engine(dg.ConfigurableResource):
     def spark(self) -> LazyPySparkResource:
         """dagster-pyspark's resource; the session starts on first use (never for ``local``)."""
         if self._spark is None:
-            self._spark = LazyPySparkResource(spark_config={**DEFAULT_SPARK_CONFIG, **self.spark_config})
+            self._spark = LazyPySparkResource(
+                spark_config={**DEFAULT_SPARK_CONFIG, **self.spark_config}
+            )
         return self._spark
 
     def stop_spark(self) -> None:
@@ -213,7 +223,8 @@ class Engine(dg.ConfigurableResource):
         """A location for map functions to find a read-only directory this process wrote
         (``wikiforge.mapreduce.side_directory`` resolves it in the worker): its path locally;
         on Spark the directory is shipped to every executor (``SparkContext.addFile``), so its
-        name must be unique in the session."""
+        name must be unique in the session.
+        """
         if self.kind != "spark":
             return str(directory)
         self.spark.spark_session.sparkContext.addFile(str(directory), recursive=True)
@@ -236,7 +247,11 @@ class Engine(dg.ConfigurableResource):
         return TableStream(schema=schema, batches=_empty_tolerant(results, schema))
 
     def _spark_map(
-        self, fn: BatchFn, source: StoredAsset, schema: pa.Schema, columns: list[str] | None,
+        self,
+        fn: BatchFn,
+        source: StoredAsset,
+        schema: pa.Schema,
+        columns: list[str] | None,
         batch_size: int,
     ) -> Artifacts:
         from pyspark.sql.pandas.types import from_arrow_schema
@@ -299,7 +314,11 @@ class Engine(dg.ConfigurableResource):
 
     @contextmanager
     def _spark_stage(
-        self, fn: BatchFn, source: Any, schema: pa.Schema, columns: list[str] | None,
+        self,
+        fn: BatchFn,
+        source: Any,
+        schema: pa.Schema,
+        columns: list[str] | None,
         batch_size: int,
     ) -> Iterator[Staged]:
         from pyspark.sql.pandas.types import from_arrow_schema
@@ -322,7 +341,8 @@ class Engine(dg.ConfigurableResource):
 
     def _spark_read(self, source: Any, columns: list[str] | None, batch_size: int) -> Any:
         """A stored or staged table as a Spark frame spread over the cluster's cores: Spark
-        splits Parquet by row group (64k rows), too coarse for CPU-heavy maps over pages."""
+        splits Parquet by row group (64k rows), too coarse for CPU-heavy maps over pages.
+        """
         session = self.spark.spark_session
         frame = session.read.parquet(*source.parquet_uris())
         if columns:
@@ -344,9 +364,7 @@ class Engine(dg.ConfigurableResource):
         try:
             target = work / "part-00000.parquet"
             with self._duckdb(tables) as con:
-                con.execute(
-                    f"COPY ({self._text(query)}) TO '{target.as_posix()}' (FORMAT parquet)"
-                )
+                con.execute(f"COPY ({self._text(query)}) TO '{target.as_posix()}' (FORMAT parquet)")
             yield Staged(paths=[target])
         finally:
             shutil.rmtree(work, ignore_errors=True)
@@ -391,8 +409,13 @@ class Engine(dg.ConfigurableResource):
         import duckdb
 
         scratch = tempfile.mkdtemp(prefix="wikiforge-duckdb-")
-        con = duckdb.connect(config={"memory_limit": memory_limit or self.duckdb_memory_limit,
-                                     "threads": self.workers, "temp_directory": scratch})
+        con = duckdb.connect(
+            config={
+                "memory_limit": memory_limit or self.duckdb_memory_limit,
+                "threads": self.workers,
+                "temp_directory": scratch,
+            }
+        )
         try:
             for name, stored in tables.items():
                 files = ", ".join(f"'{p}'" for p in stored.parquet_paths())
@@ -402,11 +425,13 @@ class Engine(dg.ConfigurableResource):
             con.close()
             shutil.rmtree(scratch, ignore_errors=True)
 
-    def iter_sql(self, query: Query, schema: pa.Schema, *, duckdb_memory_limit: str = "",
-                 **tables: Any) -> Iterator[pa.RecordBatch]:
+    def iter_sql(
+        self, query: Query, schema: pa.Schema, *, duckdb_memory_limit: str = "", **tables: Any
+    ) -> Iterator[pa.RecordBatch]:
         """Stream a query's result to this process, in the query's order (for results the
         driver writes in its own format, or small ones such as counts and stats). Locally,
-        ``duckdb_memory_limit`` caps DuckDB below the resource's limit (it spills beyond)."""
+        ``duckdb_memory_limit`` caps DuckDB below the resource's limit (it spills beyond).
+        """
         if self.kind == "spark":
             with self._spark_scratch(self._spark_sql(query, tables)) as staged:
                 for path in staged.paths or []:
@@ -426,20 +451,29 @@ class Engine(dg.ConfigurableResource):
         column = mapreduce.STATS_COLUMN
         query = f"SELECT {column} FROM staged WHERE {column} IS NOT NULL"
         return mapreduce.read_stats(
-            value for batch in self.iter_sql(query, schema, staged=staged)
+            value
+            for batch in self.iter_sql(query, schema, staged=staged)
             for value in batch.column(0).to_pylist()
         )
 
-    def sql_table(self, query: Query, schema: pa.Schema, *, duckdb_memory_limit: str = "",
-                  **tables: Any) -> pa.Table:
+    def sql_table(
+        self, query: Query, schema: pa.Schema, *, duckdb_memory_limit: str = "", **tables: Any
+    ) -> pa.Table:
         """A (small) query result as one table with ``schema`` (``duckdb_memory_limit`` as
-        ``iter_sql``)."""
-        batches = list(self.iter_sql(query, schema, duckdb_memory_limit=duckdb_memory_limit,
-                                     **tables))
+        ``iter_sql``).
+        """
+        batches = list(
+            self.iter_sql(query, schema, duckdb_memory_limit=duckdb_memory_limit, **tables)
+        )
         return pa.Table.from_batches(batches, schema=schema).combine_chunks()
 
     def sql_to_parquet(
-        self, query: Query, schema: pa.Schema, path: Path, *, duckdb_memory_limit: str = "",
+        self,
+        query: Query,
+        schema: pa.Schema,
+        path: Path,
+        *,
+        duckdb_memory_limit: str = "",
         **tables: Any,
     ) -> int:
         """Write a query's result, in its order, as one zstd Parquet file; returns its rows.
@@ -455,8 +489,11 @@ class Engine(dg.ConfigurableResource):
                 with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
                     sources = staged.paths or staged.uris
                     for source in sources:
-                        batches = (pq.ParquetFile(source).iter_batches(batch_size=64_000)
-                                   if isinstance(source, Path) else _remote_batches(source))
+                        batches = (
+                            pq.ParquetFile(source).iter_batches(batch_size=64_000)
+                            if isinstance(source, Path)
+                            else _remote_batches(source)
+                        )
                         for batch in batches:
                             writer.write_batch(_conform(batch, schema))
                             rows += batch.num_rows
@@ -479,7 +516,9 @@ class Engine(dg.ConfigurableResource):
             return self._spark_write(self._spark_sql(query, tables), schema)
         import duckdb
 
-        con = duckdb.connect(config={"memory_limit": self.duckdb_memory_limit, "threads": self.workers})
+        con = duckdb.connect(
+            config={"memory_limit": self.duckdb_memory_limit, "threads": self.workers}
+        )
         for name, stored in tables.items():
             files = ", ".join(f"'{p}'" for p in stored.parquet_paths())
             con.execute(f'CREATE VIEW "{name}" AS SELECT * FROM read_parquet([{files}])')

@@ -28,10 +28,10 @@ import pyarrow as pa
 from wikiforge.storage import (
     PARQUET_FILE,
     DataRoot,
-    open_data_root,
     StoredAsset,
     WriteResult,
     describe_files,
+    open_data_root,
     write_parquet,
 )
 
@@ -56,7 +56,11 @@ def table_schema(schema: pa.Schema, **extra: Any) -> dict[str, Any]:
         )
         for f in schema
     ]
-    return {ARROW_SCHEMA_KEY: schema, "dagster/column_schema": dg.TableSchema(columns=columns), **extra}
+    return {
+        ARROW_SCHEMA_KEY: schema,
+        "dagster/column_schema": dg.TableSchema(columns=columns),
+        **extra,
+    }
 
 
 @dataclass
@@ -136,7 +140,8 @@ def _step_started_at(context: dg.OutputContext) -> float | None:
 
 class DataStore(dg.ConfigurableResource):
     """Read access to the data root for checks and for assets that read across partitions
-    (e.g. a wiki's asset reading the newest Wikidata dump's table). Same root as the IO manager."""
+    (e.g. a wiki's asset reading the newest Wikidata dump's table). Same root as the IO manager.
+    """
 
     data_root: str
 
@@ -191,7 +196,9 @@ class ParquetIOManager(dg.ConfigurableIOManager):
         try:
             result = self._write(context, obj, staged, what)
             inputs = _LOADED.get((context.run_id, context.step_key), [])
-            sources = _merge_sources(_sources_of(context), *(i.manifest.get("sources", []) for i in inputs))
+            sources = _merge_sources(
+                _sources_of(context), *(i.manifest.get("sources", []) for i in inputs)
+            )
             manifest = {
                 "asset": "/".join(asset),
                 "partition": partition,
@@ -201,8 +208,11 @@ class ParquetIOManager(dg.ConfigurableIOManager):
                 "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime()),
                 "sources": sources,
                 "inputs": [
-                    {"asset": i.manifest.get("asset"), "partition": i.manifest.get("partition"),
-                     "version": i.version}
+                    {
+                        "asset": i.manifest.get("asset"),
+                        "partition": i.manifest.get("partition"),
+                        "version": i.version,
+                    }
                     for i in inputs
                 ],
                 "stats": result.stats,
@@ -255,7 +265,9 @@ class ParquetIOManager(dg.ConfigurableIOManager):
     # -- input ---------------------------------------------------------------------------
     def load_input(self, context: dg.InputContext) -> StoredAsset | dict[str, StoredAsset]:
         asset = context.asset_key.path
-        loaded = _LOADED.setdefault((context.step_context.run_id, context.step_context.step.key), [])
+        loaded = _LOADED.setdefault(
+            (context.step_context.run_id, context.step_context.step.key), []
+        )
         if context.has_asset_partitions and len(context.asset_partition_keys) != 1:
             found = {
                 key: stored
@@ -286,8 +298,9 @@ def _as_arrow(obj: Any, what: str) -> pa.Table:
             return obj.to_arrow()
     except ImportError:  # pragma: no cover
         pass
-    raise TypeError(f"{what}: cannot store a {type(obj).__name__} (return a table, TableStream "
-                    "or Artifacts)")
+    raise TypeError(
+        f"{what}: cannot store a {type(obj).__name__} (return a table, TableStream or Artifacts)"
+    )
 
 
 def _cast_to(table: pa.Table, schema: pa.Schema, what: str) -> pa.Table:

@@ -48,8 +48,9 @@ class RequestLineLimit(ASGIMiddleware):
 
     scopes = (ScopeType.HTTP,)
 
-    def __init__(self, max_query_bytes: int = MAX_QUERY_BYTES,
-                 max_path_bytes: int = MAX_PATH_BYTES) -> None:
+    def __init__(
+        self, max_query_bytes: int = MAX_QUERY_BYTES, max_path_bytes: int = MAX_PATH_BYTES
+    ) -> None:
         self.max_query_bytes = max_query_bytes
         self.max_path_bytes = max_path_bytes
 
@@ -165,8 +166,9 @@ def create_app(
         exception_handlers={HTTPException: _http_error, Exception: _internal_error},
         middleware=[
             RequestLineLimit(),
-            HeavyRouteAdmission(default_heavy_concurrency() if heavy_concurrency is None
-                                else heavy_concurrency),
+            HeavyRouteAdmission(
+                default_heavy_concurrency() if heavy_concurrency is None else heavy_concurrency
+            ),
         ],
         request_max_body_size=MAX_BODY_BYTES,
         debug=False,
@@ -183,8 +185,10 @@ def _document_error_bodies(app: Litestar) -> None:
     exception handlers above render ``ErrorBody``: declare that for every error status of every
     operation, so clients (and schema-driven tests) can rely on the schema for errors too.
     """
-    errors = {code: ResponseSpec(ErrorBody, description=text, generate_examples=False)
-              for code, text in DOCUMENTED_ERRORS.items()}
+    errors = {
+        code: ResponseSpec(ErrorBody, description=text, generate_examples=False)
+        for code, text in DOCUMENTED_ERRORS.items()
+    }
     for route in app.routes:
         for handler in getattr(route, "route_handlers", ()):
             if isinstance(handler, HTTPRouteHandler) and handler.include_in_schema:

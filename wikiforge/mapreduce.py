@@ -68,7 +68,7 @@ def side_directory(location: str) -> str:
     if location.startswith(SPARK_FILES):
         from pyspark import SparkFiles
 
-        return SparkFiles.get(location[len(SPARK_FILES):])
+        return SparkFiles.get(location[len(SPARK_FILES) :])
     return location
 
 
@@ -79,7 +79,8 @@ def nullable(schema: pa.Schema) -> pa.Schema:
 
 def read_stats(rows: Iterable[str | None]) -> list[dict[str, Any]]:
     """The stats objects of a map's stats rows, ordered by their ``task`` number when they have
-    one (engines return rows in no particular order)."""
+    one (engines return rows in no particular order).
+    """
     found = [json.loads(r) for r in rows if r]
     return sorted(found, key=lambda s: (s.get("task", 0), json.dumps(s, sort_keys=True)))
 
@@ -120,7 +121,8 @@ def as_batches(result: Any) -> Iterator[pa.RecordBatch]:
 
 def write_map_part(fn: Any, schema: pa.Schema, batch: pa.RecordBatch, path: str) -> int:
     """Apply ``fn`` to ``batch`` and write the output as one Parquet file (always written, maybe
-    empty, so a reader always finds every part). Returns the rows written."""
+    empty, so a reader always finds every part). Returns the rows written.
+    """
     rows = 0
     target = Path(path)
     tmp = target.with_name(target.name + ".tmp")

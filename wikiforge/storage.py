@@ -150,7 +150,9 @@ class StoredAsset:
         """Where a cluster reads the Parquet files: remote URLs, or local paths."""
         if self.remote_dir is None:
             return [str(p) for p in self.parquet_paths()]
-        return [f"{self.remote_dir}/{name}" for name in sorted(self.files) if name.endswith(".parquet")]
+        return [
+            f"{self.remote_dir}/{name}" for name in sorted(self.files) if name.endswith(".parquet")
+        ]
 
     def table(self, columns: list[str] | None = None) -> pa.Table:
         """The whole table (for small assets; use scan() or iter_batches() for large ones)."""
@@ -224,7 +226,8 @@ def describe_files(directory: Path) -> dict[str, dict[str, Any]]:
 
 def open_data_root(root: str | os.PathLike[str], cache_dir: str | None = None) -> DataRoot:
     """A data root on the local filesystem, or on any filesystem fsspec reaches (``s3://``,
-    ``hdfs://``, ``gs://``, ``memory://``...), chosen by the URL's protocol."""
+    ``hdfs://``, ``gs://``, ``memory://``...), chosen by the URL's protocol.
+    """
     text = os.fspath(root)
     if "://" in text and not text.startswith("file://"):
         return RemoteDataRoot(text, cache_dir=cache_dir)
@@ -253,7 +256,8 @@ class DataRoot:
     # -- reading ---------------------------------------------------------------------------
     def current(self, asset: str | Iterable[str], partition: str | None) -> StoredAsset | None:
         """The published version of a partition, or None when none was ever published (a name
-        that could not be a partition, such as ``../x`` from a request, was never published)."""
+        that could not be a partition, such as ``../x`` from a request, was never published).
+        """
         try:
             pdir = self.partition_dir(asset, partition)
             manifest = json.loads((pdir / POINTER).read_text())
@@ -281,7 +285,8 @@ class DataRoot:
 
     def published_files(self) -> dict[tuple[str, str, str], str]:
         """sha256 of every file of every published asset partition, by (asset, partition,
-        file name), as the manifests record them: what two builds are compared by."""
+        file name), as the manifests record them: what two builds are compared by.
+        """
         out = {}
         for asset in self.assets():
             for partition in self.partitions(asset):
@@ -362,7 +367,8 @@ class DataRoot:
         """Keep the new version and the one it replaced (a server may still be reading it);
         remove older ones and what interrupted writes left (a version renamed into place but
         never published, a temporary pointer). Runs under the partition's publish lock, so
-        nothing it removes can belong to a writer that is still alive."""
+        nothing it removes can belong to a writer that is still alive.
+        """
         versions = sorted(p.name for p in pdir.iterdir() if p.is_dir() and p.name.startswith("v"))
         for name in versions:
             if name not in keep:
@@ -412,7 +418,9 @@ class RemoteDataRoot(DataRoot):
         self.fs, self.base = fsspec.core.url_to_fs(url)
         self._url = url.rstrip("/")
         digest = hashlib.sha256(self._url.encode()).hexdigest()[:12]
-        cache = Path(cache_dir or os.environ.get("WIKIFORGE_CACHE", Path.home() / ".cache" / "wikiforge"))
+        cache = Path(
+            cache_dir or os.environ.get("WIKIFORGE_CACHE", Path.home() / ".cache" / "wikiforge")
+        )
         super().__init__(cache / digest)
         self.root.mkdir(parents=True, exist_ok=True)
 
@@ -441,7 +449,12 @@ class RemoteDataRoot(DataRoot):
 
     def _download(self, remote: str, local: Path) -> None:
         """Copy a version into the cache, atomically (a temp dir renamed into place)."""
-        temp = Path(tempfile.mkdtemp(prefix=".download-", dir=local.parent if local.parent.exists() else self._mkdir(local.parent)))
+        temp = Path(
+            tempfile.mkdtemp(
+                prefix=".download-",
+                dir=local.parent if local.parent.exists() else self._mkdir(local.parent),
+            )
+        )
         try:
             for path in self.fs.find(remote):
                 rel = path[len(remote.rstrip("/")) + 1 :]
@@ -502,7 +515,9 @@ class RemoteDataRoot(DataRoot):
         pdir.mkdir(parents=True, exist_ok=True)
         os.replace(staged, pdir / version)  # the cache already holds it
         self._collect_remote_garbage(pdir, keep=version)
-        return StoredAsset(dir=pdir / version, manifest=full, remote_dir=self._remote_url(pdir / version))
+        return StoredAsset(
+            dir=pdir / version, manifest=full, remote_dir=self._remote_url(pdir / version)
+        )
 
     def _collect_remote_garbage(self, pdir: Path, keep: str) -> None:
         remote = self._remote(pdir)

@@ -19,6 +19,7 @@ from wikiforge.storage import StoredAsset
 )
 def degrees(link_graph: StoredAsset) -> dg.Output[pa.Table]:
     """In- and out-degree of every article in node (page id) order; the metadata holds nodes,
-    edges, mean degree, the largest in/out degree and the dangling, orphan and isolated counts."""
+    edges, mean degree, the largest in/out degree and the dangling, orphan and isolated counts.
+    """
     graph = load_link_graph(link_graph)
     return dg.Output(degrees_table(graph), metadata=degree_properties(graph))

@@ -1,5 +1,6 @@
 """entity_pagerank and entity_views_smeared: page scores carried to Wikidata entities, and QRank's
-planned signal smearing along the entity link graph (rules: wikiforge/graph/entity.py)."""
+planned signal smearing along the entity link graph (rules: wikiforge/graph/entity.py).
+"""
 
 from collections.abc import Iterator
 
@@ -12,10 +13,12 @@ from resources.storage import DataStore, table_schema
 from wikiforge.graph.entity import (
     DEFAULT_SMEARING_SHARE,
     entity_links,
-    entity_pagerank as combine_entity_pagerank,
     page_entities_from_page_props,
     rank_correlation,
     smear_views,
+)
+from wikiforge.graph.entity import (
+    entity_pagerank as combine_entity_pagerank,
 )
 from wikiforge.graph.tables import ENTITY_PAGERANK_SCHEMA, SMEARED_VIEWS_SCHEMA
 from wikiforge.qrank.keys import sitelink_key
@@ -55,7 +58,8 @@ def page_entities(
         return None, "no page_props dump and no published sitelinks"
     date, stored = newest
     keyed = titles.with_columns(
-        pl.col("title").map_elements(lambda t: sitelink_key(wiki, t), return_dtype=pl.String)
+        pl.col("title")
+        .map_elements(lambda t: sitelink_key(wiki, t), return_dtype=pl.String)
         .alias("key")
     )
     sitelinks = stored.scan().select("key", "qid")  # type: ignore[attr-defined]
@@ -107,8 +111,12 @@ def entity_pagerank(
             continue
         scores.append(table.select(pl.lit(wiki).alias("wiki"), "page_id", "score"))
         links.append(mapping.with_columns(pl.lit(wiki).alias("wiki")))
-        used[wiki] = {"pagerank_version": stored.version, "entities_from": source,
-                      "mapped_articles": mapping.height, "articles": table.height}
+        used[wiki] = {
+            "pagerank_version": stored.version,
+            "entities_from": source,
+            "mapped_articles": mapping.height,
+            "articles": table.height,
+        }
     if not scores:
         context.log.info(f"no wiki with both a pagerank and an entity mapping: {left_out}")
         return
@@ -166,14 +174,20 @@ def entity_views_smeared(
         mapping, _ = page_entities(wiki, titles, landing, store)
         if mapping is None or mapping.height == 0:
             continue
-        edges.append(pl.DataFrame({"wiki": wiki, "source_page_id": graph.page_id[graph.source],
-                                   "target_page_id": graph.page_id[graph.target]}))
+        edges.append(
+            pl.DataFrame(
+                {
+                    "wiki": wiki,
+                    "source_page_id": graph.page_id[graph.source],
+                    "target_page_id": graph.page_id[graph.target],
+                }
+            )
+        )
         entities.append(mapping.with_columns(pl.lit(wiki).alias("wiki")))
     if edges:
         entity_graph = entity_links(pl.concat(edges), pl.concat(entities))
     else:
-        entity_graph = pl.DataFrame(schema={"source_entity": pl.String,
-                                            "target_entity": pl.String})
+        entity_graph = pl.DataFrame(schema={"source_entity": pl.String, "target_entity": pl.String})
     smeared = smear_views(views, entity_graph, share=DEFAULT_SMEARING_SHARE)
     change = smeared.with_columns(
         (pl.col("smeared_views") - pl.col("views")).alias("change"),
@@ -181,12 +195,16 @@ def entity_views_smeared(
         pl.col("smeared_views").rank("min", descending=True).alias("rank_smeared"),
     )
     columns = ["entity", "views", "smeared_views", "rank_views", "rank_smeared"]
-    gainers = change.filter(pl.col("change") > 0).sort(["change", "entity"],
-                                                       descending=[True, False]).head(5)
+    gainers = (
+        change.filter(pl.col("change") > 0)
+        .sort(["change", "entity"], descending=[True, False])
+        .head(5)
+    )
     losers = change.filter(pl.col("change") < 0).sort(["change", "entity"]).head(5)
     correlation = (
         rank_correlation(smeared["views"].to_numpy(), smeared["smeared_views"].to_numpy())
-        if smeared.height > 1 else 1.0
+        if smeared.height > 1
+        else 1.0
     )
     yield dg.Output(
         smeared,

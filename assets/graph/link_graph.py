@@ -109,8 +109,10 @@ def link_graph(
     else:
         context.log.info(f"{wiki}: neither SQL link tables nor an XML dump in the landing zone")
         return
-    art = Artifacts(rows=graph.edge_count,
-                    stats={"built_from": built_from, "engine": engine.kind, **graph.stats})
+    art = Artifacts(
+        rows=graph.edge_count,
+        stats={"built_from": built_from, "engine": engine.kind, **graph.stats},
+    )
     write_link_graph(graph, art.path(NODES_FILE), art.path(EDGES_FILE))
     yield dg.Output(
         art,
@@ -119,8 +121,11 @@ def link_graph(
     )
 
 
-@dg.asset_check(asset=link_graph, blocking=True,
-                description="Edges join existing nodes; no self-links, no duplicates.")
+@dg.asset_check(
+    asset=link_graph,
+    blocking=True,
+    description="Edges join existing nodes; no self-links, no duplicates.",
+)
 def link_graph_is_simple(
     context: dg.AssetCheckExecutionContext, store: DataStore
 ) -> dg.AssetCheckResult:
@@ -133,8 +138,10 @@ def link_graph_is_simple(
     self_links = int(np.count_nonzero(graph.source == graph.target))
     return dg.AssetCheckResult(
         passed=sorted_distinct and self_links == 0,
-        metadata={"nodes": graph.node_count, "edges": graph.edge_count,
-                  "sorted_and_distinct": sorted_distinct, "self_links": self_links},
+        metadata={
+            "nodes": graph.node_count,
+            "edges": graph.edge_count,
+            "sorted_and_distinct": sorted_distinct,
+            "self_links": self_links,
+        },
     )
-
-

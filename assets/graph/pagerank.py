@@ -6,7 +6,8 @@ import pyarrow as pa
 from assets.graph.link_graph import load_link_graph
 from partitions import wiki_partitions
 from resources.storage import DataStore, table_schema
-from wikiforge.graph.scores import DEFAULT_DAMPING, DEFAULT_TOLERANCE, pagerank as compute_pagerank
+from wikiforge.graph.scores import DEFAULT_DAMPING, DEFAULT_TOLERANCE
+from wikiforge.graph.scores import pagerank as compute_pagerank
 from wikiforge.graph.tables import PAGERANK_SCHEMA, pagerank_table
 from wikiforge.storage import StoredAsset
 
@@ -28,7 +29,10 @@ def pagerank(link_graph: StoredAsset) -> dg.Output[pa.Table]:
     """
     graph = load_link_graph(link_graph)
     result = compute_pagerank(
-        graph.node_count, graph.source, graph.target, damping=DEFAULT_DAMPING,
+        graph.node_count,
+        graph.source,
+        graph.target,
+        damping=DEFAULT_DAMPING,
         tol=DEFAULT_TOLERANCE,
     )
     table = pagerank_table(graph, result)
@@ -44,8 +48,11 @@ def pagerank(link_graph: StoredAsset) -> dg.Output[pa.Table]:
     )
 
 
-@dg.asset_check(asset=pagerank, blocking=True,
-                description="Scores sum to 1, the iteration converged, ranks are 1..n.")
+@dg.asset_check(
+    asset=pagerank,
+    blocking=True,
+    description="Scores sum to 1, the iteration converged, ranks are 1..n.",
+)
 def pagerank_is_a_distribution(
     context: dg.AssetCheckExecutionContext, store: DataStore
 ) -> dg.AssetCheckResult:

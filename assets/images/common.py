@@ -41,7 +41,8 @@ def newest(store: DataStore, asset: str) -> tuple[str, StoredAsset] | None:
 
 def table_with_stats(table: pa.Table, stats: dict[str, Any]) -> TableStream:
     """A table as a one-batch stream, so that ``stats`` also land in the stored manifest
-    (downstream steps and the server read them from there, not from Dagster's event log)."""
+    (downstream steps and the server read them from there, not from Dagster's event log).
+    """
     return TableStream(table.schema, [table], stats)
 
 
@@ -50,7 +51,8 @@ def table_with_stats(table: pa.Table, stats: dict[str, Any]) -> TableStream:
 
 def wiki_frame(store: DataStore, asset: str, columns: list[str]) -> tuple[Any, dict[str, str]]:
     """Every wiki's published partition of a per-wiki asset, with a ``wiki`` column, and the
-    version used of each (for the metadata)."""
+    version used of each (for the metadata).
+    """
     import polars as pl
 
     frames, versions = [], {}
@@ -60,8 +62,11 @@ def wiki_frame(store: DataStore, asset: str, columns: list[str]) -> tuple[Any, d
             continue
         versions[wiki] = stored.version
         frames.append(
-            stored.scan().select(columns).with_columns(pl.lit(wiki).alias("wiki"))
-            .select(["wiki", *columns]).collect()
+            stored.scan()
+            .select(columns)
+            .with_columns(pl.lit(wiki).alias("wiki"))
+            .select(["wiki", *columns])
+            .collect()
         )
     if not frames:
         return None, versions
@@ -94,8 +99,6 @@ def newest_items(store: DataStore) -> tuple[Any, str | None, str]:
 
 def commons_listing(landing, targets, items, leads, log) -> tuple[Any, str]:
     """Read the Commons category listing of the landing zone, if any, for these targets."""
-    import polars as pl
-
     from wikiforge.images.commons import read_commons_listing
 
     dump = landing.landing.latest_wiki_dump(COMMONS_WIKI)
@@ -103,12 +106,20 @@ def commons_listing(landing, targets, items, leads, log) -> tuple[Any, str]:
         return None, "none in the landing zone (dumps/commonswiki/<date>/ categorylinks + page)"
     wanted = targets.select("item").unique()
     categories = (
-        items.join(wanted.lazy(), on="item", how="semi").select("commons_category")
-        .explode("commons_category").drop_nulls().unique().collect()["commons_category"].to_list()
+        items.join(wanted.lazy(), on="item", how="semi")
+        .select("commons_category")
+        .explode("commons_category")
+        .drop_nulls()
+        .unique()
+        .collect()["commons_category"]
+        .to_list()
     )
     names = leads.join(wanted, on="item", how="semi")["image"].unique().to_list()
     listing = read_commons_listing(
-        dump.sql["categorylinks"], dump.sql["page"], categories=categories, file_names=names,
+        dump.sql["categorylinks"],
+        dump.sql["page"],
+        categories=categories,
+        file_names=names,
         linktarget=dump.sql.get("linktarget"),
     )
     log.info(f"commons listing {dump.date}: {listing.stats}")

@@ -26,8 +26,13 @@ def icon_images(image_articles: StoredAsset, image_links: StoredAsset) -> dg.Out
     articles = image_articles.rows or 0
     table = find_icons(image_links.scan(), articles)
     threshold = icon_threshold(articles)
-    stats = {"articles": articles, "threshold": round(threshold, 3), "icons": table.num_rows,
-             "dump_date": image_articles.manifest.get("stats", {}).get("dump_date")}
+    stats = {
+        "articles": articles,
+        "threshold": round(threshold, 3),
+        "icons": table.num_rows,
+        "dump_date": image_articles.manifest.get("stats", {}).get("dump_date"),
+    }
     top = table.slice(0, 10).to_pylist()
-    return dg.Output(table_with_stats(table, stats),
-                     metadata={"top_icons": dg.MetadataValue.json(top)})
+    return dg.Output(
+        table_with_stats(table, stats), metadata={"top_icons": dg.MetadataValue.json(top)}
+    )

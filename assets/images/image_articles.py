@@ -78,8 +78,10 @@ def image_articles(
         props, props_stats = read_page_props(dump.sql["page_props"])
         sources.append(dump.sql["page_props"])
         stats["page_props"] = {
-            "rows": props_stats.rows, "wikibase_item": props_stats.wikibase_item,
-            "page_image": props_stats.page_image, "page_image_free": props_stats.page_image_free,
+            "rows": props_stats.rows,
+            "wikibase_item": props_stats.wikibase_item,
+            "page_image": props_stats.page_image,
+            "page_image_free": props_stats.page_image_free,
             "malformed_skipped": props_stats.malformed,
         }
     sitelink_items = None
@@ -107,11 +109,16 @@ def image_articles_unique(
 ) -> dg.AssetCheckResult:
     """Page ids are unique and every item id looks like Q<number>."""
     frame = store.require("image_articles", context.partition_key).scan()
-    duplicates, bad_items = frame.select(
-        (pl.len() - pl.col("page_id").n_unique()).alias("d"),
-        (pl.col("item").is_not_null() & ~pl.col("item").str.contains(r"^Q[1-9][0-9]*$"))
-        .sum().alias("b"),
-    ).collect().row(0)
+    duplicates, bad_items = (
+        frame.select(
+            (pl.len() - pl.col("page_id").n_unique()).alias("d"),
+            (pl.col("item").is_not_null() & ~pl.col("item").str.contains(r"^Q[1-9][0-9]*$"))
+            .sum()
+            .alias("b"),
+        )
+        .collect()
+        .row(0)
+    )
     return dg.AssetCheckResult(
         passed=duplicates == 0 and bad_items == 0,
         metadata={"duplicate_page_ids": duplicates, "malformed_items": bad_items},

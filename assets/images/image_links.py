@@ -66,8 +66,10 @@ def image_links(
         table, read = read_imagelinks(dump.sql["imagelinks"], articles, dump.sql.get("linktarget"))
         stats = {"built_from": f"imagelinks SQL dump ({read.schema})", **vars(read)}
         files = [dump.sql[t] for t in ("imagelinks", "page", "linktarget") if t in dump.sql]
-        yield dg.Output(table_with_stats(table, stats),
-                        metadata={**meta, **source_metadata(*((p, dump.date) for p in files))})
+        yield dg.Output(
+            table_with_stats(table, stats),
+            metadata={**meta, **source_metadata(*((p, dump.date) for p in files))},
+        )
         return
     pages = published_pages(store, wiki, dump.date)
     if pages is not None:
@@ -75,7 +77,10 @@ def image_links(
         prefixes = file_prefixes(namespaces, language_of_wiki(wiki))
         output = engine.map_batches(
             functools.partial(file_uses_batch, prefixes=tuple(prefixes)),
-            pages, IMAGE_LINKS_SCHEMA, columns=PAGE_COLUMNS, batch_size=500,
+            pages,
+            IMAGE_LINKS_SCHEMA,
+            columns=PAGE_COLUMNS,
+            batch_size=500,
         )
         output.stats.update(built_from=f"pages {pages.version} wikitext", prefixes=prefixes)
         files = list(dump.pages)
@@ -92,8 +97,11 @@ def image_links(
     yield dg.Output(output, metadata={**meta, **source_metadata(*((p, dump.date) for p in files))})
 
 
-@dg.asset_check(asset=image_links, blocking=True,
-                description="One row per article and file; names in database form.")
+@dg.asset_check(
+    asset=image_links,
+    blocking=True,
+    description="One row per article and file; names in database form.",
+)
 def image_links_distinct(
     context: dg.AssetCheckExecutionContext, store: DataStore
 ) -> dg.AssetCheckResult:
@@ -101,11 +109,15 @@ def image_links_distinct(
     import polars as pl
 
     frame = store.require("image_links", context.partition_key).scan()
-    rows, distinct, spaced = frame.select(
-        pl.len(),
-        pl.struct("page_id", "image").n_unique(),
-        pl.col("image").str.contains(" ").sum(),
-    ).collect().row(0)
+    rows, distinct, spaced = (
+        frame.select(
+            pl.len(),
+            pl.struct("page_id", "image").n_unique(),
+            pl.col("image").str.contains(" ").sum(),
+        )
+        .collect()
+        .row(0)
+    )
     return dg.AssetCheckResult(
         passed=rows == distinct and spaced == 0,
         metadata={"rows": rows, "duplicates": rows - distinct, "names_with_spaces": spaced},

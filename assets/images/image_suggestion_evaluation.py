@@ -1,5 +1,6 @@
 """image_suggestion_evaluation: recall at 3 of the suggestions on articles whose pictures are
-hidden (an offline evaluation the reference never had)."""
+hidden (an offline evaluation the reference never had).
+"""
 
 from collections.abc import Iterator
 
@@ -24,16 +25,22 @@ def _hidden_files(store: DataStore) -> tuple[pl.DataFrame | None, dict[str, str]
     for wiki in store.partitions("image_articles"):
         if wiki == COMMONS_WIKI:
             continue
-        parts = [store.current(name, wiki) for name in ("image_articles", "image_links",
-                                                          "icon_images")]
+        parts = [
+            store.current(name, wiki) for name in ("image_articles", "image_links", "icon_images")
+        ]
         if any(part is None for part in parts):
             continue
         articles, links, icons = parts
         versions[wiki] = articles.version
         files = illustrated_files(articles.scan(), links.scan(), icons.scan())
         frames.append(
-            files.join(articles.scan().filter(pl.col("item").is_not_null())
-                       .select("page_id", "page_title", "item"), on="page_id", how="inner")
+            files.join(
+                articles.scan()
+                .filter(pl.col("item").is_not_null())
+                .select("page_id", "page_title", "item"),
+                on="page_id",
+                how="inner",
+            )
             .select(pl.lit(wiki).alias("wiki"), "page_id", "page_title", "item", "image")
             .collect()
         )
@@ -61,8 +68,9 @@ def image_suggestion_evaluation(
     if hidden is None or hidden.height == 0:
         context.log.info("no illustrated article with a Wikidata item published yet")
         return
-    (_, _, leads, lead_versions, items, _, items_used,
-     category_counts) = build_suggestions(context, landing, store)
+    (_, _, leads, lead_versions, items, _, items_used, category_counts) = build_suggestions(
+        context, landing, store
+    )
     commons, commons_used = commons_listing(landing, hidden, items, leads, context.log)
     frame = evaluate_hidden(hidden, items, leads, commons, category_counts=category_counts)
     summary = recall_summary(frame)
@@ -75,7 +83,8 @@ def image_suggestion_evaluation(
             "summary": dg.MetadataValue.json(summary),
             "wikidata": items_used,
             "commons_listing": commons_used,
-            "input_versions": dg.MetadataValue.json({"image_articles": versions,
-                                                     "lead_image": lead_versions}),
+            "input_versions": dg.MetadataValue.json(
+                {"image_articles": versions, "lead_image": lead_versions}
+            ),
         },
     )

@@ -56,8 +56,12 @@ def item_images_unique(
 ) -> dg.AssetCheckResult:
     """Suggestions join on the item: a repeated item would repeat its candidates."""
     rows, distinct = (
-        store.require("item_images", context.partition_key).scan()
-        .select(pl.len(), pl.col("item").n_unique()).collect().row(0)
+        store.require("item_images", context.partition_key)
+        .scan()
+        .select(pl.len(), pl.col("item").n_unique())
+        .collect()
+        .row(0)
     )
-    return dg.AssetCheckResult(passed=rows == distinct,
-                               metadata={"rows": rows, "duplicates": rows - distinct})
+    return dg.AssetCheckResult(
+        passed=rows == distinct, metadata={"rows": rows, "duplicates": rows - distinct}
+    )

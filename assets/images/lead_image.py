@@ -26,9 +26,11 @@ def lead_image(
     article uses. Other wikis' image suggestions read these.
     """
     table = lead_images(image_articles.scan(), image_links.scan(), icon_images.scan())
-    by_source = dict(
-        pl.from_arrow(table).group_by("source").len().sort("source").iter_rows()
-    ) if table.num_rows else {}
+    by_source = (
+        dict(pl.from_arrow(table).group_by("source").len().sort("source").iter_rows())
+        if table.num_rows
+        else {}
+    )
     stats = {
         "articles": image_articles.rows,
         "with_lead_image": table.num_rows,
@@ -44,8 +46,12 @@ def lead_image_one_per_article(
 ) -> dg.AssetCheckResult:
     """Suggestions count wikis per file: two lead images for one article would count twice."""
     rows, distinct = (
-        store.require("lead_image", context.partition_key).scan()
-        .select(pl.len(), pl.col("page_id").n_unique()).collect().row(0)
+        store.require("lead_image", context.partition_key)
+        .scan()
+        .select(pl.len(), pl.col("page_id").n_unique())
+        .collect()
+        .row(0)
     )
-    return dg.AssetCheckResult(passed=rows == distinct,
-                               metadata={"rows": rows, "duplicates": rows - distinct})
+    return dg.AssetCheckResult(
+        passed=rows == distinct, metadata={"rows": rows, "duplicates": rows - distinct}
+    )

@@ -42,7 +42,9 @@ def _stream_pages(paths: list, stats: dict[str, Any]) -> Iterator:
     output_required=False,
     code_version="1",
 )
-def pages(context: dg.AssetExecutionContext, landing: LandingZone) -> Iterator[dg.Output[TableStream]]:
+def pages(
+    context: dg.AssetExecutionContext, landing: LandingZone
+) -> Iterator[dg.Output[TableStream]]:
     """Every page (id, namespace, title, redirect target, revision, timestamp, wikitext) of the
     wiki's newest pages-articles dump in the landing zone.
 

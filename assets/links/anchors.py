@@ -1,5 +1,6 @@
 """anchors: anchor text to {target: number of distinct source articles}, filtered as the
-reference filters it, with as-text counts that mask matched n-grams."""
+reference filters it, with as-text counts that mask matched n-grams.
+"""
 
 import functools
 import tempfile
@@ -19,6 +20,7 @@ from wikiforge.links.anchors import (
     link_probabilities,
 )
 from wikiforge.links.build import language_of
+from wikiforge.links.index import compile_matcher
 from wikiforge.links.mapped import (
     ANCHOR_TARGET_SCHEMA,
     ANCHOR_TARGET_SQL,
@@ -29,7 +31,6 @@ from wikiforge.links.mapped import (
     as_text_counts,
     learning_links,
 )
-from wikiforge.links.index import compile_matcher
 from wikiforge.links.sentences import DEFAULT_HELD_OUT_SHARE
 from wikiforge.links.stored import PAGE_COLUMNS, is_partial_dump, namespace_prefixes
 from wikiforge.links.tables import ANCHORS_SCHEMA, anchors_table
@@ -62,8 +63,13 @@ def anchors(
     language = language_of(wiki)
     partial = is_partial_dump(links)
     keep = functools.partial(learning_links, wiki=wiki, partial=partial)
-    with engine.stage(keep, links, LEARNING_LINKS_SCHEMA, batch_size=50_000,
-                      columns=["source", "anchor_key", "target", "target_exists"]) as learning:
+    with engine.stage(
+        keep,
+        links,
+        LEARNING_LINKS_SCHEMA,
+        batch_size=50_000,
+        columns=["source", "anchor_key", "target", "target_exists"],
+    ) as learning:
         counts = anchor_counts(
             engine.iter_sql(ANCHOR_TARGET_SQL, ANCHOR_TARGET_SCHEMA, learning_links=learning)
         )
@@ -71,13 +77,19 @@ def anchors(
     with tempfile.TemporaryDirectory(prefix="wikiforge-anchors-") as work:
         # Compiled once, mapped by every worker (shipped to executors on Spark); the name is
         # unique because Spark registers shipped directories for the session's lifetime.
-        matcher = compile_matcher(Path(work) / f"matcher-{uuid.uuid4().hex}",
-                                  candidate_anchor_keys(counts), language)
-        count_text = functools.partial(as_text_counts, wiki=wiki, language_code=language,
-                                       prefixes=namespace_prefixes(pages),
-                                       matcher_location=engine.side_directory(matcher))
-        with engine.stage(count_text, pages, AS_TEXT_SCHEMA, columns=PAGE_COLUMNS,
-                          batch_size=200) as found:
+        matcher = compile_matcher(
+            Path(work) / f"matcher-{uuid.uuid4().hex}", candidate_anchor_keys(counts), language
+        )
+        count_text = functools.partial(
+            as_text_counts,
+            wiki=wiki,
+            language_code=language,
+            prefixes=namespace_prefixes(pages),
+            matcher_location=engine.side_directory(matcher),
+        )
+        with engine.stage(
+            count_text, pages, AS_TEXT_SCHEMA, columns=PAGE_COLUMNS, batch_size=200
+        ) as found:
             for batch in engine.iter_sql(AS_TEXT_SQL, AS_TEXT_SCHEMA, as_text=found):
                 as_text.update(dict(zip(*batch.to_pydict().values(), strict=True)))
     kept, stats = build_anchor_dictionary(counts, as_text)
@@ -92,10 +104,10 @@ def anchors(
             "engine": engine.kind,
             "held_out_share": DEFAULT_HELD_OUT_SHARE,
             "most_linked": dg.MetadataValue.json(
-                [{"anchor": k, "as_link": counts.as_link[k], "as_text": as_text.get(k, 0)}
-                 for k in top]
+                [
+                    {"anchor": k, "as_link": counts.as_link[k], "as_text": as_text.get(k, 0)}
+                    for k in top
+                ]
             ),
         },
     )
-
-

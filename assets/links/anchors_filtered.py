@@ -36,15 +36,14 @@ def anchors_filtered(
     excluded class (the reference's list: disambiguation and list pages, dates, units, given
     names; countries and continents on enwiki) or when the wiki's never-link list names them;
     anchors left without candidates are dropped. Without a Wikidata dump the P31 filter is
-    skipped and the metadata says so."""
+    skipped and the metadata says so.
+    """
     wiki = context.partition_key
     anchor_map, probability = anchors_from_table(anchors.table())
     dump = _wikidata_dump_date(wikidata_p31)
     p31 = None
     if wikidata_p31.rows or dump is not None:
-        p31 = group_p31(
-            zip(*wikidata_p31.table(["title", "p31"]).to_pydict().values())
-        )
+        p31 = group_p31(zip(*wikidata_p31.table(["title", "p31"]).to_pydict().values()))
     excluded = excluded_classes(wiki, config.p31_groups)
     kept, stats = filter_anchors(anchor_map, p31, excluded, config.never_link)
     return dg.Output(
@@ -61,7 +60,8 @@ def anchors_filtered(
 
 def _wikidata_dump_date(stored: StoredAsset) -> str | None:
     """The date of the Wikidata dump a wikidata_p31 version was built from (None: no dump; an
-    empty table may still come from a dump that has no sitelinks to this wiki)."""
+    empty table may still come from a dump that has no sitelinks to this wiki).
+    """
     for source in stored.manifest.get("sources") or []:
         if "wikidata" in str(source.get("path", "")):
             return source.get("date") or "unknown"

@@ -1,5 +1,6 @@
 """backtest: micro precision and recall at thresholds 0.0-0.9, reference-style and held-out,
-and the blocking check that gates publishing."""
+and the blocking check that gates publishing.
+"""
 
 import base64
 
@@ -69,7 +70,9 @@ def backtest(
     svg = precision_recall_svg(results, f"{wiki} backtest")
     art.path("backtest.svg").write_text(svg)
     encoded = base64.b64encode(svg.encode()).decode()
-    metadata = {"plot": dg.MetadataValue.md(f"![precision/recall](data:image/svg+xml;base64,{encoded})")}
+    metadata = {
+        "plot": dg.MetadataValue.md(f"![precision/recall](data:image/svg+xml;base64,{encoded})")
+    }
     for mode, rows in results.items():
         at_gate = next(r for r in rows if r.threshold == GATE_THRESHOLD)
         metadata[f"{mode}_precision_at_0.5"] = round(at_gate.precision, 4)
@@ -79,7 +82,8 @@ def backtest(
         "| mode | threshold | sentences | precision | recall |\n|---|---|---|---|---|\n"
         + "\n".join(
             f"| {m} | {r.threshold} | {r.number_of_sentences} | {r.precision:.3f} | {r.recall:.3f} |"
-            for m, rows in results.items() for r in rows
+            for m, rows in results.items()
+            for r in rows
         )
     )
     return dg.Output(art, metadata=metadata)
@@ -95,7 +99,8 @@ def backtest_meets_bar(
 ) -> dg.AssetCheckResult:
     """The reference publishes a wiki's model only above this bar, measured by its own protocol
     (the `reference` mode); `link_datasets` is built only when it holds. The held-out figures are
-    reported beside it."""
+    reported beside it.
+    """
     stored = store.require("backtest", context.partition_key)
     rows = pq.read_table(stored.path("backtest.parquet")).to_pylist()
     at = {r["mode"]: r for r in rows if r["threshold"] == GATE_THRESHOLD}

@@ -34,15 +34,22 @@ def embeddings(
     """Article vectors (word2vec, 50 dimensions) learned as wikipedia2vec does: each link is an
     entity token in the running text, plus a link-graph line per article. Seeded, one worker,
     a stable hash: the same vectors on every run. The corpus is streamed through a temporary
-    file; held-out articles are left out of it."""
+    file; held-out articles are left out of it.
+    """
     wiki = context.partition_key
     partial = is_partial_dump(links)
     ids, redirect_map = load_titles(pageids.table(), redirects.table(), partial)
     learning = (row for row in iter_articles(pages) if not is_held_out(wiki, row["title"]))
     with tempfile.TemporaryDirectory(prefix="links-corpus-") as work:
         vectors, lines = build_vectors(
-            learning, ids, redirect_map, language_of(wiki), namespace_prefixes(pages),
-            Path(work) / "corpus.txt", seed=DEFAULT_SEED, allow_unknown_targets=partial,
+            learning,
+            ids,
+            redirect_map,
+            language_of(wiki),
+            namespace_prefixes(pages),
+            Path(work) / "corpus.txt",
+            seed=DEFAULT_SEED,
+            allow_unknown_targets=partial,
         )
     titles, matrix = vectors_matrix(vectors)
     vector_column = pa.FixedSizeListArray.from_arrays(
@@ -51,6 +58,10 @@ def embeddings(
     table = pa.table({"title": titles, "vector": vector_column}, schema=EMBEDDINGS_SCHEMA)
     return dg.Output(
         table,
-        metadata={"corpus_lines": lines, "vectors": len(titles), "seed": DEFAULT_SEED,
-                  "articles": len(ids)},
+        metadata={
+            "corpus_lines": lines,
+            "vectors": len(titles),
+            "seed": DEFAULT_SEED,
+            "articles": len(ids),
+        },
     )

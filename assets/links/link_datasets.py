@@ -9,8 +9,8 @@ import pyarrow.parquet as pq
 from partitions import wiki_partitions
 from resources.storage import Artifacts, DataStore
 from wikiforge.links.build import language_of
-from wikiforge.links.publish import DATASETS, write_checksum, write_mysql_dump, write_sqlite_store
 from wikiforge.links.index import INDEX_DIR
+from wikiforge.links.publish import DATASETS, write_checksum, write_mysql_dump, write_sqlite_store
 from wikiforge.links.stored import (
     compile_tables,
     is_partial_dump,
@@ -43,7 +43,8 @@ def link_datasets(
     (anchors, redirects, pageids, w2vfiltered) a SQLite store with `.gz` and `.checksum`, the
     `lr_<wiki>_<dataset>.sql.gz` MySQL/MariaDB dump with its checksum, the model JSON with its
     checksum, `wikis.txt` (the index of published wikis) and `bundle/` (Parquet copies, the
-    compiled, memory-mapped `index/` and `meta.json`, which the server loads). Built only when the backtest check passes."""
+    compiled, memory-mapped `index/` and `meta.json`, which the server loads). Built only when the backtest check passes.
+    """
     wiki = context.partition_key
     partial = is_partial_dump(links)
     language, prefixes = language_of(wiki), namespace_prefixes(pages)
@@ -51,8 +52,11 @@ def link_datasets(
     redirects_table, embeddings_table = redirects.table(), embeddings.table()
     anchor_map, probability = anchors_from_table(anchors_table)
     ids = pairs(pageids_table, "title", "page_id")
-    resolved = (redirects_table if partial
-                else redirects_table.filter(redirects_table.column("target_exists")))
+    resolved = (
+        redirects_table
+        if partial
+        else redirects_table.filter(redirects_table.column("target_exists"))
+    )
     redirect_map = pairs(resolved, "title", "target")
     titles, matrix = load_vectors(embeddings_table)
     items = {
@@ -77,8 +81,16 @@ def link_datasets(
     pq.write_table(redirects_table, bundle / "redirects.parquet")
     pq.write_table(embeddings_table, bundle / "embeddings.parquet")
     # The compiled index the server maps (every server process shares its pages).
-    compile_tables(bundle / INDEX_DIR, anchors_table, pageids_table, redirects_table,
-                   embeddings_table, language, prefixes, partial)
+    compile_tables(
+        bundle / INDEX_DIR,
+        anchors_table,
+        pageids_table,
+        redirects_table,
+        embeddings_table,
+        language,
+        prefixes,
+        partial,
+    )
     meta = {
         "wiki": wiki,
         "language_code": language,
@@ -91,7 +103,12 @@ def link_datasets(
         "pages_checksum": pages.checksum,
     }
     (bundle / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1))
-    art.stats = {"anchors": len(anchor_map), "pageids": len(ids), "redirects": len(redirect_map),
-                 "vectors": len(titles), "published_wikis": published,
-                 "dataset_checksums": checksums}
+    art.stats = {
+        "anchors": len(anchor_map),
+        "pageids": len(ids),
+        "redirects": len(redirect_map),
+        "vectors": len(titles),
+        "published_wikis": published,
+        "dataset_checksums": checksums,
+    }
     return dg.Output(art)

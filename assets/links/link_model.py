@@ -16,10 +16,13 @@ from wikiforge.storage import StoredAsset
     kinds={"xgboost", "json"},
     code_version="1",
 )
-def link_model(context: dg.AssetExecutionContext, training_set: StoredAsset) -> dg.Output[Artifacts]:
+def link_model(
+    context: dg.AssetExecutionContext, training_set: StoredAsset
+) -> dg.Output[Artifacts]:
     """XGBoost classifier over the training set (the reference's default hyper-parameters,
     single-threaded so the file is reproducible), written as `<wiki>.linkmodel.json` with a
-    `.checksum` file in `shasum -a 256` format."""
+    `.checksum` file in `shasum -a 256` format.
+    """
     wiki = context.partition_key
     table = training_set.table()
     features = np.column_stack(
@@ -36,6 +39,10 @@ def link_model(context: dg.AssetExecutionContext, training_set: StoredAsset) -> 
     name = f"{wiki}.linkmodel.json"
     digest = model.save(art.path(name))
     art.path(f"{name}.checksum").write_text(f"{digest}  {name}\n")
-    art.stats = {"model_sha256": digest, "features": list(EXTENDED_FEATURES),
-                 "rounds": NUM_BOOST_ROUNDS, "params": dict(XGBOOST_PARAMS)}
+    art.stats = {
+        "model_sha256": digest,
+        "features": list(EXTENDED_FEATURES),
+        "rounds": NUM_BOOST_ROUNDS,
+        "params": dict(XGBOOST_PARAMS),
+    }
     return dg.Output(art)

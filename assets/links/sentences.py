@@ -39,31 +39,51 @@ def sentences(
     import pyarrow.parquet as pq
 
     wiki = context.partition_key
-    find = functools.partial(article_sentence_rows, wiki=wiki, prefixes=namespace_prefixes(pages),
-                             held_out_share=DEFAULT_HELD_OUT_SHARE, seed=DEFAULT_SPLIT_SEED)
+    find = functools.partial(
+        article_sentence_rows,
+        wiki=wiki,
+        prefixes=namespace_prefixes(pages),
+        held_out_share=DEFAULT_HELD_OUT_SHARE,
+        seed=DEFAULT_SPLIT_SEED,
+    )
     art = Artifacts()
-    with engine.stage(find, pages, SENTENCES_MAP_SCHEMA, columns=PAGE_COLUMNS,
-                      batch_size=200) as found:
+    with engine.stage(
+        find, pages, SENTENCES_MAP_SCHEMA, columns=PAGE_COLUMNS, batch_size=200
+    ) as found:
         # DuckDB sorts within a small cap, spilling beyond it, so memory stays flat.
-        art.rows = engine.sql_to_parquet(SENTENCES_SQL, SENTENCES_SCHEMA,
-                                         art.path("sentences.parquet"),
-                                         duckdb_memory_limit="256MB", found=found)
+        art.rows = engine.sql_to_parquet(
+            SENTENCES_SQL,
+            SENTENCES_SCHEMA,
+            art.path("sentences.parquet"),
+            duckdb_memory_limit="256MB",
+            found=found,
+        )
         articles = merge_stats(engine.stats_of(found)).get("articles", 0)
     # The reference's per-split files, streamed from the sorted table.
     counts = dict.fromkeys(("train", "test", "heldout"), 0)
     with contextlib.ExitStack() as files:
-        outs = {split: files.enter_context(
-                    open(art.path(f"sentences_{split}.csv"), "w", encoding="utf-8"))
-                for split in counts}
+        outs = {
+            split: files.enter_context(
+                open(art.path(f"sentences_{split}.csv"), "w", encoding="utf-8")
+            )
+            for split in counts
+        }
         parquet = pq.ParquetFile(art.path("sentences.parquet"))
-        for batch in parquet.iter_batches(batch_size=10_000,
-                                          columns=["page_title", "sentence", "split"]):
+        for batch in parquet.iter_batches(
+            batch_size=10_000, columns=["page_title", "sentence", "split"]
+        ):
             columns = batch.to_pydict()
-            for title, sentence, split in zip(columns["page_title"], columns["sentence"],
-                                              columns["split"], strict=True):
+            for title, sentence, split in zip(
+                columns["page_title"], columns["sentence"], columns["split"], strict=True
+            ):
                 outs[split].write(f"{title}\t{sentence}\n")
                 counts[split] += 1
-    art.stats = {"articles": articles, "sentences": art.rows, "engine": engine.kind,
-                 **counts,
-                 "held_out_share": DEFAULT_HELD_OUT_SHARE, "split_seed": DEFAULT_SPLIT_SEED}
+    art.stats = {
+        "articles": articles,
+        "sentences": art.rows,
+        "engine": engine.kind,
+        **counts,
+        "held_out_share": DEFAULT_HELD_OUT_SHARE,
+        "split_seed": DEFAULT_SPLIT_SEED,
+    }
     return dg.Output(art)

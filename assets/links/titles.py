@@ -44,16 +44,12 @@ def redirects(context: dg.AssetExecutionContext, pages: StoredAsset) -> dg.Outpu
     """Every main-namespace redirect resolved to its final page, following chains (the
     reference follows one hop) with a cycle guard; cycles, over-long chains and invalid targets
     are left out and counted. `target_exists` says whether the dump holds the final page (a
-    partial dump keeps redirects to pages it does not hold)."""
+    partial dump keeps redirects to pages it does not hold).
+    """
     import polars as pl
 
     language = language_of(context.partition_key)
-    frame = (
-        pages.scan()
-        .filter(pl.col("namespace") == 0)
-        .select("title", "redirect")
-        .collect()
-    )
+    frame = pages.scan().filter(pl.col("namespace") == 0).select("title", "redirect").collect()
     raw: dict[str, str] = {}
     articles: set[str] = set()
     invalid = 0

@@ -1,5 +1,6 @@
 """training_set: the six reference features (and three more) and the label of every
-(mention, candidate) of the training sentences."""
+(mention, candidate) of the training sentences.
+"""
 
 import functools
 import tempfile
@@ -45,24 +46,44 @@ def training_set(
     The rows are made by a map over the sentences on the engine resource. The wiki's index is
     compiled once into memory-mapped files that every worker opens (shipped to executors on
     Spark), so workers share one copy of it; the rows go to Parquet without passing through
-    this process."""
+    this process.
+    """
     wiki = context.partition_key
     out = Artifacts()
     with tempfile.TemporaryDirectory(prefix="wikiforge-training-") as work:
         # Unique: Spark registers shipped directories by name for the session's lifetime.
-        index_dir = compile_stored(Path(work) / f"index-{uuid.uuid4().hex}", wiki, pages,
-                                   pageids, redirects, links, anchors_filtered, embeddings)
-        rows_of = functools.partial(training_rows_of,
-                                    index_location=engine.side_directory(index_dir))
-        with engine.stage(rows_of, sentences, TRAINING_SCHEMA, batch_size=500,
-                          columns=["page_title", "sentence", "split"]) as training:
-            out.rows = engine.sql_to_parquet(TRAINING_SQL, TRAINING_SCHEMA,
-                                             out.path(PARQUET_FILE), training=training)
+        index_dir = compile_stored(
+            Path(work) / f"index-{uuid.uuid4().hex}",
+            wiki,
+            pages,
+            pageids,
+            redirects,
+            links,
+            anchors_filtered,
+            embeddings,
+        )
+        rows_of = functools.partial(
+            training_rows_of, index_location=engine.side_directory(index_dir)
+        )
+        with engine.stage(
+            rows_of,
+            sentences,
+            TRAINING_SCHEMA,
+            batch_size=500,
+            columns=["page_title", "sentence", "split"],
+        ) as training:
+            out.rows = engine.sql_to_parquet(
+                TRAINING_SQL, TRAINING_SCHEMA, out.path(PARQUET_FILE), training=training
+            )
     labels = pq.read_table(out.path(PARQUET_FILE), columns=["label"]).column("label")
     positives = int(pc.sum(labels).as_py() or 0)
     train = pc.sum(pc.equal(sentences.table(["split"]).column("split"), "train")).as_py() or 0
     return dg.Output(
         out,
-        metadata={"sentences": train, "positives": positives,
-                  "negatives": out.rows - positives, "engine": engine.kind},
+        metadata={
+            "sentences": train,
+            "positives": positives,
+            "negatives": out.rows - positives,
+            "engine": engine.kind,
+        },
     )

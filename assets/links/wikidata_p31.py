@@ -36,7 +36,8 @@ def wikidata_p31(
     the newest Wikidata JSON dump in the landing zone (main-snak values, deprecated statements
     left out). Without a dump the table is empty and `wikidata_dump` is None in the metadata:
     the P31 filter of `anchors_filtered` is then skipped. The dump is read in parts by a map on
-    the engine resource; SQL keeps the distinct rows, sorted, straight to Parquet."""
+    the engine resource; SQL keeps the distinct rows, sorted, straight to Parquet.
+    """
     wiki = context.partition_key
     dump = landing.landing.latest_wikidata_dump()
     out = Artifacts()
@@ -48,14 +49,20 @@ def wikidata_p31(
     parts = max(engine.workers * PARTS_PER_WORKER, -(-size // MAX_PART_BYTES))
     tasks = task_table(dump_part_tasks(dump.path, parts))
     claims_of = functools.partial(p31_of_tasks, wiki=wiki)
-    with engine.stage(claims_of, tasks, P31_MAP_SCHEMA,
-                      parallel=size >= MIN_PARALLEL_BYTES) as claims:
-        out.rows = engine.sql_to_parquet(P31_SQL, P31_SCHEMA, out.path(PARQUET_FILE),
-                                         duckdb_memory_limit="256MB", claims=claims)
+    with engine.stage(
+        claims_of, tasks, P31_MAP_SCHEMA, parallel=size >= MIN_PARALLEL_BYTES
+    ) as claims:
+        out.rows = engine.sql_to_parquet(
+            P31_SQL, P31_SCHEMA, out.path(PARQUET_FILE), duckdb_memory_limit="256MB", claims=claims
+        )
         found = merge_stats(engine.stats_of(claims))
     stats = {name: found.get(name, 0) for name in ("entities", "sitelinks", "skipped_entities")}
     return dg.Output(
         out,
-        metadata={"wikidata_dump": dump.date, **stats, "engine": engine.kind,
-                  **source_metadata((dump.path, dump.date))},
+        metadata={
+            "wikidata_dump": dump.date,
+            **stats,
+            "engine": engine.kind,
+            **source_metadata((dump.path, dump.date)),
+        },
     )

@@ -36,11 +36,18 @@ def _missing(month_key: str, fmt: str, files) -> list[str]:
     days = calendar.monthrange(year, mon)[1]
     if fmt == PAGEVIEW_COMPLETE:
         have = {p.name.split("-")[1] for p in files}
-        return [f"{year:04d}{mon:02d}{d:02d}" for d in range(1, days + 1)
-                if f"{year:04d}{mon:02d}{d:02d}" not in have]
+        return [
+            f"{year:04d}{mon:02d}{d:02d}"
+            for d in range(1, days + 1)
+            if f"{year:04d}{mon:02d}{d:02d}" not in have
+        ]
     have = {"-".join(p.name.split("-")[1:3])[:11] for p in files}
-    return [f"{year:04d}{mon:02d}{d:02d}-{h:02d}" for d in range(1, days + 1) for h in range(24)
-            if f"{year:04d}{mon:02d}{d:02d}-{h:02d}" not in have]
+    return [
+        f"{year:04d}{mon:02d}{d:02d}-{h:02d}"
+        for d in range(1, days + 1)
+        for h in range(24)
+        if f"{year:04d}{mon:02d}{d:02d}-{h:02d}" not in have
+    ]
 
 
 @dg.asset(
@@ -74,8 +81,13 @@ def pageviews_month(
     tasks = task_table(view_file_tasks(files, fmt))
     parallel = sum(os.path.getsize(f) for f in files) >= MIN_PARALLEL_BYTES
     with engine.stage(view_counts_of_tasks, tasks, MONTH_MAP_SCHEMA, parallel=parallel) as counts:
-        keys = engine.sql_to_parquet(MONTH_SUM_SQL, MONTH_SCHEMA, art.path(PARQUET_FILE),
-                                     duckdb_memory_limit="384MB", view_counts=counts)
+        keys = engine.sql_to_parquet(
+            MONTH_SUM_SQL,
+            MONTH_SCHEMA,
+            art.path(PARQUET_FILE),
+            duckdb_memory_limit="384MB",
+            view_counts=counts,
+        )
         stats = view_file_stats(engine.stats_of(counts))
     views = sum(
         int(pc.sum(batch.column(0)).as_py() or 0)

@@ -36,27 +36,41 @@ def qrank(context: dg.AssetExecutionContext, qviews: StoredAsset) -> dg.Output[A
     art = Artifacts()
     stats = write_qrank(qviews.path(PARQUET_FILE), art.path(QRANK_FILE))
     art.rows = stats.entities
-    art.stats = {"sha256": stats.sha256, "entities": stats.entities,
-                 "spike_cap": qviews.manifest.get("stats", {}).get("spike_cap", 0.0)}
-    top = [f"{entity} {views:,}" for entity, _, views in stats.samples[:10]]
-    return dg.Output(art, metadata={
-        "dump_date": context.partition_key,
+    art.stats = {
         "sha256": stats.sha256,
-        "median_rank": stats.median_rank,
-        "median_views": stats.median_views,
-        "top10": dg.MetadataValue.json(top),
-    })
+        "entities": stats.entities,
+        "spike_cap": qviews.manifest.get("stats", {}).get("spike_cap", 0.0),
+    }
+    top = [f"{entity} {views:,}" for entity, _, views in stats.samples[:10]]
+    return dg.Output(
+        art,
+        metadata={
+            "dump_date": context.partition_key,
+            "sha256": stats.sha256,
+            "median_rank": stats.median_rank,
+            "median_views": stats.median_views,
+            "top10": dg.MetadataValue.json(top),
+        },
+    )
 
 
-@dg.asset_check(asset=qrank, blocking=True,
-                description="Non-empty, sorted as specified, no duplicate entity, valid Q-ids.")
+@dg.asset_check(
+    asset=qrank,
+    blocking=True,
+    description="Non-empty, sorted as specified, no duplicate entity, valid Q-ids.",
+)
 def qrank_valid(context: dg.AssetCheckExecutionContext, store: DataStore) -> dg.AssetCheckResult:
     """Reads the published file once: rows > 0, order views desc then id asc, every entity a
-    `Q<positive integer>` with an integer value, and each entity once."""
+    `Q<positive integer>` with an integer value, and each entity once.
+    """
     stored = store.require("qrank", context.partition_key)
     found = validate_qrank(stored.path(QRANK_FILE))
-    passed = (found["rows"] > 0 and found["invalid_ids"] == 0 and found["unsorted_at"] == 0
-              and found["duplicates"] == 0)
+    passed = (
+        found["rows"] > 0
+        and found["invalid_ids"] == 0
+        and found["unsorted_at"] == 0
+        and found["duplicates"] == 0
+    )
     return dg.AssetCheckResult(passed=passed, metadata=found)
 
 
@@ -79,25 +93,34 @@ def qrank_stats(context: dg.AssetExecutionContext, qrank: StoredAsset) -> dg.Out
     art.path(PLOT_FILE).write_bytes(png)
     art.rows = len(stats.samples)
     picture = base64.b64encode(png).decode("ascii")
-    return dg.Output(art, metadata={
-        "dump_date": context.partition_key,
-        "sha256": stats.sha256,
-        "lines": stats.lines,
-        "median_rank": stats.median_rank,
-        "median_views": stats.median_views,
-        "samples": len(stats.samples),
-        "distribution": dg.MetadataValue.md(f"![distribution](data:image/png;base64,{picture})"),
-    })
+    return dg.Output(
+        art,
+        metadata={
+            "dump_date": context.partition_key,
+            "sha256": stats.sha256,
+            "lines": stats.lines,
+            "median_rank": stats.median_rank,
+            "median_views": stats.median_views,
+            "samples": len(stats.samples),
+            "distribution": dg.MetadataValue.md(
+                f"![distribution](data:image/png;base64,{picture})"
+            ),
+        },
+    )
 
 
-@dg.asset_check(asset=qrank_stats, blocking=True,
-                description="The stats describe the published file (same sha256 and lines).")
+@dg.asset_check(
+    asset=qrank_stats,
+    blocking=True,
+    description="The stats describe the published file (same sha256 and lines).",
+)
 def qrank_stats_match_file(
     context: dg.AssetCheckExecutionContext, store: DataStore
 ) -> dg.AssetCheckResult:
     """The stats JSON must name the sha256 of the qrank file it sits beside."""
-    stats = json.loads(store.require("qrank_stats", context.partition_key).path(STATS_FILE)
-                       .read_text())
+    stats = json.loads(
+        store.require("qrank_stats", context.partition_key).path(STATS_FILE).read_text()
+    )
     published = store.require("qrank", context.partition_key).files[QRANK_FILE]["sha256"]
     return dg.AssetCheckResult(
         passed=stats["Sha256"] == published and stats["Entities"] > 0,

@@ -63,14 +63,23 @@ def qviews(
     cap = config.spike_cap if config.spike_cap and config.spike_cap > 0 else None
     art = Artifacts()
     tables = {month_table(m): stored for m, stored in found.items()}
-    with engine.staged_sql(qviews_sql(sorted(found), cap), QVIEWS_CAPPED_SCHEMA,
-                           sitelinks=sitelinks, **tables) as qv:
-        engine.sql_to_parquet(QVIEWS_ORDER_SQL, QVIEWS_SCHEMA, art.path(PARQUET_FILE),
-                              duckdb_memory_limit="384MB", qv=qv)
+    with engine.staged_sql(
+        qviews_sql(sorted(found), cap), QVIEWS_CAPPED_SCHEMA, sitelinks=sitelinks, **tables
+    ) as qv:
+        engine.sql_to_parquet(
+            QVIEWS_ORDER_SQL,
+            QVIEWS_SCHEMA,
+            art.path(PARQUET_FILE),
+            duckdb_memory_limit="384MB",
+            qv=qv,
+        )
         totals = engine.sql_table(QVIEWS_TOTALS_SQL, QVIEWS_TOTALS_SCHEMA, qv=qv).to_pylist()[0]
     art.rows = totals["entities"]
-    art.stats = {"views": totals["views"], "spike_cap": cap or 0.0,
-                 "capped_entities": totals["capped"]}
+    art.stats = {
+        "views": totals["views"],
+        "spike_cap": cap or 0.0,
+        "capped_entities": totals["capped"],
+    }
     return dg.Output(
         art,
         metadata={

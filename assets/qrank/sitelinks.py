@@ -57,14 +57,21 @@ def sitelinks(
     size = os.path.getsize(dump.path)
     parts = max(engine.workers * PARTS_PER_WORKER, -(-size // MAX_PART_BYTES))
     tasks = task_table(dump_part_tasks(dump.path, parts))
-    with engine.stage(sitelinks_of_tasks, tasks, SITELINKS_MAP_SCHEMA,
-                      parallel=size >= MIN_PARALLEL_BYTES) as rows:
-        written = engine.sql_to_parquet(SITELINKS_SQL, SITELINKS_SCHEMA, art.path(PARQUET_FILE),
-                                        duckdb_memory_limit="384MB", sitelink_rows=rows)
+    with engine.stage(
+        sitelinks_of_tasks, tasks, SITELINKS_MAP_SCHEMA, parallel=size >= MIN_PARALLEL_BYTES
+    ) as rows:
+        written = engine.sql_to_parquet(
+            SITELINKS_SQL,
+            SITELINKS_SCHEMA,
+            art.path(PARQUET_FILE),
+            duckdb_memory_limit="384MB",
+            sitelink_rows=rows,
+        )
         # Capped as the table's query: uncapped, this count's hash table was the step's peak
         # (893 MiB in the step's process at 50,000 entities).
-        ambiguous = engine.sql_table(AMBIGUOUS_SQL, AMBIGUOUS_SCHEMA, sitelink_rows=rows,
-                                     duckdb_memory_limit="384MB")
+        ambiguous = engine.sql_table(
+            AMBIGUOUS_SQL, AMBIGUOUS_SCHEMA, sitelink_rows=rows, duckdb_memory_limit="384MB"
+        )
         stats = sitelink_stats(engine.stats_of(rows))
     art.rows = written
     art.stats = {
@@ -80,6 +87,9 @@ def sitelinks(
     yield dg.Output(
         art,
         data_version=dg.DataVersion(dump.date),
-        metadata={"dump_date": dump.date, "engine": engine.kind,
-                  **source_metadata((dump.path, dump.date))},
+        metadata={
+            "dump_date": dump.date,
+            "engine": engine.kind,
+            **source_metadata((dump.path, dump.date)),
+        },
     )

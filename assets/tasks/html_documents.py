@@ -38,8 +38,7 @@ def html_documents(
     if crawl is None:
         context.log.info(f"{context.partition_key}: crawl not in the landing zone")
         return
-    fetch = FetchConfig(base_url=os.environ.get("WIKIFORGE_CC_BASE_URL",
-                                                FetchConfig.base_url))
+    fetch = FetchConfig(base_url=os.environ.get("WIKIFORGE_CC_BASE_URL", FetchConfig.base_url))
     stats: dict[str, Any] = {}
     documents = crawl_documents(
         crawl.name,
@@ -56,8 +55,9 @@ def html_documents(
     )
 
 
-@dg.asset_check(asset=html_documents, blocking=True,
-                description="Every document has a URL and non-empty HTML.")
+@dg.asset_check(
+    asset=html_documents, blocking=True, description="Every document has a URL and non-empty HTML."
+)
 def html_documents_complete(
     context: dg.AssetCheckExecutionContext, store: DataStore
 ) -> dg.AssetCheckResult:
@@ -70,5 +70,7 @@ def html_documents_complete(
     with duckdb.connect() as con:
         rows, empty = con.execute(
             "SELECT count(*), count(*) FILTER (WHERE url = '' OR length(html) = 0) "
-            "FROM read_parquet($files)", {"files": files}).fetchone()
+            "FROM read_parquet($files)",
+            {"files": files},
+        ).fetchone()
     return dg.AssetCheckResult(passed=empty == 0, metadata={"rows": rows, "empty": empty})

@@ -16,6 +16,7 @@ SANITY_TRIPLES = [
     ("marinate pork", "marinate the pork overnight", "knit a wool scarf"),
 ]
 
+
 @dg.asset(
     partitions_def=encoder_partitions,
     group_name="tasks",
@@ -32,26 +33,32 @@ def task_encoder(context: dg.AssetExecutionContext) -> dg.Output[Artifacts]:
     """
     art = Artifacts()
     meta = distill_encoder(art.dir)
-    context.log.info(f"distilled {meta['vocab_size']} tokens x {meta['dims']} dims in "
-                     f"{meta['distill_s']} s")
+    context.log.info(
+        f"distilled {meta['vocab_size']} tokens x {meta['dims']} dims in {meta['distill_s']} s"
+    )
     art.rows = meta["vocab_size"]
     art.stats = {k: v for k, v in meta.items() if k != "distill_s"}
     return dg.Output(art, metadata=meta)
 
 
-@dg.asset_check(asset=task_encoder, blocking=True,
-                description="The published encoder loads and ranks texts sharing words "
-                            "above unrelated ones.")
+@dg.asset_check(
+    asset=task_encoder,
+    blocking=True,
+    description="The published encoder loads and ranks texts sharing words above unrelated ones.",
+)
 def task_encoder_sane(
     context: dg.AssetCheckExecutionContext, store: DataStore
 ) -> dg.AssetCheckResult:
     """Loads the published files (what the index and the server load) and checks that they map
-    tokens to their vectors (finite, normalised, lexical neighbours closer)."""
+    tokens to their vectors (finite, normalised, lexical neighbours closer).
+    """
     encoder = StaticEncoder(store.require("task_encoder", context.partition_key).dir)
     margins = []
     for query, related, unrelated in SANITY_TRIPLES:
         q, r, u = encoder.encode([query, related, unrelated])
         margins.append(float(q @ r - q @ u))
     finite = all(np.isfinite(m) for m in margins)
-    return dg.AssetCheckResult(passed=finite and min(margins) > 0.1,
-                               metadata={"dims": encoder.dim, "min_margin": min(margins)})
+    return dg.AssetCheckResult(
+        passed=finite and min(margins) > 0.1,
+        metadata={"dims": encoder.dim, "min_margin": min(margins)},
+    )

@@ -22,7 +22,8 @@ ENCODER_ENV = "WIKIFORGE_TASK_ENCODER"
     ins={
         "taskmaps_augmented": dg.AssetIn(),
         "task_encoder": dg.AssetIn(
-            partition_mapping=dg.SpecificPartitionsPartitionMapping([DEFAULT_ENCODER_KEY])),
+            partition_mapping=dg.SpecificPartitionsPartitionMapping([DEFAULT_ENCODER_KEY])
+        ),
     },
     group_name="tasks",
     kinds={"python", "numpy"},
@@ -44,19 +45,26 @@ def task_index(taskmaps_augmented: StoredAsset, task_encoder: StoredAsset) -> dg
     else:
         raise ValueError(f"{ENCODER_ENV}={kind!r}: expected model2vec or minilm")
     art = Artifacts()
-    meta = build_index(read_file(taskmaps_augmented.path(TASKMAPS_FILE), TaskMap), art.dir,
-                       encoder)
+    meta = build_index(read_file(taskmaps_augmented.path(TASKMAPS_FILE), TaskMap), art.dir, encoder)
     art.rows = meta["taskmaps"]
     art.stats = {k: v for k, v in meta.items() if isinstance(v, (int, str))}
-    return dg.Output(art, metadata={"taskmaps": meta["taskmaps"],
-                                    "vocabulary": meta["vocabulary"],
-                                    "encoder": meta["encoder"]["kind"],
-                                    "encoder_fingerprint": meta["encoder"]["fingerprint"],
-                                    "dense_dim": meta["dense_dim"]})
+    return dg.Output(
+        art,
+        metadata={
+            "taskmaps": meta["taskmaps"],
+            "vocabulary": meta["vocabulary"],
+            "encoder": meta["encoder"]["kind"],
+            "encoder_fingerprint": meta["encoder"]["fingerprint"],
+            "dense_dim": meta["dense_dim"],
+        },
+    )
 
 
-@dg.asset_check(asset=task_index, blocking=True,
-                description="Every indexed id is found by lookup and its TaskMap matches.")
+@dg.asset_check(
+    asset=task_index,
+    blocking=True,
+    description="Every indexed id is found by lookup and its TaskMap matches.",
+)
 def task_index_lookup(
     context: dg.AssetCheckExecutionContext, store: DataStore
 ) -> dg.AssetCheckResult:

@@ -45,13 +45,15 @@ def check_chains(path) -> tuple[int, int]:
     return total, broken
 
 
-@dg.asset_check(asset=taskmaps, blocking=True,
-                description="Every TaskMap's steps form one chain in execution order.")
+@dg.asset_check(
+    asset=taskmaps,
+    blocking=True,
+    description="Every TaskMap's steps form one chain in execution order.",
+)
 def taskmaps_chained(
     context: dg.AssetCheckExecutionContext, store: DataStore
 ) -> dg.AssetCheckResult:
     """The execution order lives in connection_list; a gap would lose steps at serving time."""
     stored = store.require("taskmaps", context.partition_key)
     total, broken = check_chains(stored.path(TASKMAPS_FILE))
-    return dg.AssetCheckResult(passed=broken == 0, metadata={"taskmaps": total,
-                                                             "broken": broken})
+    return dg.AssetCheckResult(passed=broken == 0, metadata={"taskmaps": total, "broken": broken})

@@ -11,11 +11,13 @@ from wikiforge.tasks.pipeline import filter_file
 
 TASKMAPS_FILE = "taskmaps.bin"
 STATS_FILE = "filter_stats.json"
-FILTER_STATS_SCHEMA = pa.schema([
-    pa.field("domain", pa.string()),
-    pa.field("passed", pa.int64()),
-    pa.field("failed", pa.int64()),
-])
+FILTER_STATS_SCHEMA = pa.schema(
+    [
+        pa.field("domain", pa.string()),
+        pa.field("passed", pa.int64()),
+        pa.field("failed", pa.int64()),
+    ]
+)
 
 
 @dg.asset(
@@ -31,8 +33,7 @@ def taskmaps_filtered(taskmaps: StoredAsset) -> dg.Output[Artifacts]:
     filter's counts per domain and example failures.
     """
     art = Artifacts()
-    stats = filter_file(taskmaps.path(TASKMAPS_FILE), art.path(TASKMAPS_FILE),
-                        art.path(STATS_FILE))
+    stats = filter_file(taskmaps.path(TASKMAPS_FILE), art.path(TASKMAPS_FILE), art.path(STATS_FILE))
     art.rows = stats["kept"]
     art.stats = stats
     return dg.Output(art, metadata=stats)
@@ -54,15 +55,22 @@ def _filter_stats_asset(filter_name: str):
     def stats_asset(taskmaps_filtered: StoredAsset) -> dg.Output[pa.Table]:
         stats = json.loads(taskmaps_filtered.path(STATS_FILE).read_text())[filter_name]
         domains = sorted(stats["by_domain"])
-        table = pa.table({
-            "domain": domains,
-            "passed": [stats["by_domain"][d].get("passed", 0) for d in domains],
-            "failed": [stats["by_domain"][d].get("failed", 0) for d in domains],
-        }, schema=FILTER_STATS_SCHEMA)
-        return dg.Output(table, metadata={
-            "passed": stats["passed"], "failed": stats["failed"],
-            "examples": dg.MetadataValue.json(stats["examples"][:20]),
-        })
+        table = pa.table(
+            {
+                "domain": domains,
+                "passed": [stats["by_domain"][d].get("passed", 0) for d in domains],
+                "failed": [stats["by_domain"][d].get("failed", 0) for d in domains],
+            },
+            schema=FILTER_STATS_SCHEMA,
+        )
+        return dg.Output(
+            table,
+            metadata={
+                "passed": stats["passed"],
+                "failed": stats["failed"],
+                "examples": dg.MetadataValue.json(stats["examples"][:20]),
+            },
+        )
 
     return stats_asset
 

@@ -29,12 +29,22 @@ def load_suggestions(stored: StoredAsset) -> SuggestionIndex:
 
 def _article(found: ArticleSuggestions) -> ArticleImageSuggestions:
     return ArticleImageSuggestions(
-        wiki=found.wiki, page_id=found.page_id, page_title=found.page_title, item=found.item,
-        instance_of=list(found.instance_of), dump_date=found.dump_date,
+        wiki=found.wiki,
+        page_id=found.page_id,
+        page_title=found.page_title,
+        item=found.item,
+        instance_of=list(found.instance_of),
+        dump_date=found.dump_date,
         wikidata_dump_date=found.wikidata_dump_date,
         suggestions=[
-            ImageSuggestion(rank=s.rank, image=s.image, confidence=s.confidence, score=s.score,
-                            source=s.source, found_on=list(s.found_on))
+            ImageSuggestion(
+                rank=s.rank,
+                image=s.image,
+                confidence=s.confidence,
+                score=s.score,
+                source=s.source,
+                found_on=list(s.found_on),
+            )
             for s in found.suggestions
         ],
     )
@@ -45,8 +55,10 @@ def _index(state: State, wiki: str):
     if loaded is None:
         raise NotFoundException(detail="no image suggestions have been published yet")
     if wiki not in loaded.value.wikis:
-        raise NotFoundException(detail=f"no image suggestions for wiki {wiki!r}",
-                                extra={"wikis": sorted(loaded.value.wikis)})
+        raise NotFoundException(
+            detail=f"no image suggestions for wiki {wiki!r}",
+            extra={"wikis": sorted(loaded.value.wikis)},
+        )
     return loaded
 
 
@@ -54,8 +66,12 @@ class ImagesController(Controller):
     path = "/v1/images"
     tags = ["images"]
 
-    @get("/{wiki:str}/{title:path}", operation_id="getArticleImageSuggestions",
-         summary="Image suggestions for one article", sync_to_thread=True)
+    @get(
+        "/{wiki:str}/{title:path}",
+        operation_id="getArticleImageSuggestions",
+        summary="Image suggestions for one article",
+        sync_to_thread=True,
+    )
     def article(
         self,
         state: State,
@@ -64,7 +80,8 @@ class ImagesController(Controller):
     ) -> ArticleImageSuggestionsResponse:
         """Up to three pictures for an unillustrated article, best first, with confidence
         (high: the item's P18, medium: other wikis' lead image, low: its Commons category),
-        a 0-1 score and the wikis that use the file. 404 when the article has none."""
+        a 0-1 score and the wikis that use the file. 404 when the article has none.
+        """
         title = title.lstrip("/")
         if not title.strip() or len(title) > MAX_TITLE_CHARS:
             raise ValidationException(detail=f"title must be 1-{MAX_TITLE_CHARS} characters")
@@ -73,11 +90,15 @@ class ImagesController(Controller):
         if found is None:
             raise NotFoundException(detail=f"no image suggestions for {wiki}:{title}")
         return ArticleImageSuggestionsResponse(
-            article=_article(found), dataset_version=loaded.version, checksum=loaded.checksum)
+            article=_article(found), dataset_version=loaded.version, checksum=loaded.checksum
+        )
 
-    @get("/{wiki:str}", operation_id="listWikiImageSuggestions",
-         summary="A wiki's unillustrated articles with suggestions, best first",
-         sync_to_thread=True)
+    @get(
+        "/{wiki:str}",
+        operation_id="listWikiImageSuggestions",
+        summary="A wiki's unillustrated articles with suggestions, best first",
+        sync_to_thread=True,
+    )
     def wiki(
         self,
         state: State,
@@ -85,9 +106,14 @@ class ImagesController(Controller):
         limit: Annotated[int, Parameter(description="Articles wanted", ge=1, le=1000)] = 20,
     ) -> WikiImageSuggestionsResponse:
         """The wiki's unillustrated articles that have suggestions, ordered by their best
-        suggestion's score (then by how many they have). 404 for a wiki not in the dataset."""
+        suggestion's score (then by how many they have). 404 for a wiki not in the dataset.
+        """
         loaded = _index(state, wiki)
         best = loaded.value.best(wiki, limit)
         return WikiImageSuggestionsResponse(
-            wiki=wiki, total=loaded.value.count(wiki), articles=[_article(a) for a in best],
-            dataset_version=loaded.version, checksum=loaded.checksum)
+            wiki=wiki,
+            total=loaded.value.count(wiki),
+            articles=[_article(a) for a in best],
+            dataset_version=loaded.version,
+            checksum=loaded.checksum,
+        )

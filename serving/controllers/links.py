@@ -108,7 +108,8 @@ def page_from_dump(
     catalog: DatasetCatalog, wiki: str, title: str, language_code: str
 ) -> tuple[str, int, int, str]:
     """`(wikitext, page_id, revision_id, title)` of a page in the latest materialized dump,
-    following redirects; 404 when there is no such page."""
+    following redirects; 404 when there is no such page.
+    """
     import duckdb
 
     from wikiforge.wikitext.titles import normalize_title
@@ -144,23 +145,29 @@ def max_wikitext_chars() -> int:
     try:
         limit = int(value)
     except ValueError:
-        log.error("WIKIFORGE_LINKS_MAX_WIKITEXT_CHARS=%r is not an integer; using %d",
-                  value, DEFAULT_MAX_WIKITEXT_CHARS)
+        log.error(
+            "WIKIFORGE_LINKS_MAX_WIKITEXT_CHARS=%r is not an integer; using %d",
+            value,
+            DEFAULT_MAX_WIKITEXT_CHARS,
+        )
         return DEFAULT_MAX_WIKITEXT_CHARS
     return max(limit, 0)
 
 
-def _check_parameters(threshold: float, max_recommendations: int, sections: list[str],
-                      language_code: str | None, title: str) -> None:
+def _check_parameters(
+    threshold: float,
+    max_recommendations: int,
+    sections: list[str],
+    language_code: str | None,
+    title: str,
+) -> None:
     if not 0.0 <= threshold <= 1.0:
         raise ValidationException(detail="threshold must be between 0 and 1")
     if not 1 <= max_recommendations <= MAX_RECOMMENDATIONS:
         raise ValidationException(
             detail=f"max_recommendations must be between 1 and {MAX_RECOMMENDATIONS}"
         )
-    if len(sections) > MAX_SECTIONS_TO_EXCLUDE or any(
-        len(s) > MAX_SECTION_CHARS for s in sections
-    ):
+    if len(sections) > MAX_SECTIONS_TO_EXCLUDE or any(len(s) > MAX_SECTION_CHARS for s in sections):
         raise ValidationException(
             detail=f"at most {MAX_SECTIONS_TO_EXCLUDE} sections_to_exclude of at most "
             f"{MAX_SECTION_CHARS} characters"
@@ -184,12 +191,22 @@ def recommendations(
 ) -> LinkRecommendationResponse:
     """Run the recommender and shape the reference's response."""
     try:
-        found = recommend(service.index, service.model, wikitext, page_title, threshold,
-                          max_recommendations, sections_to_exclude, language_code)
+        found = recommend(
+            service.index,
+            service.model,
+            wikitext,
+            page_title,
+            threshold,
+            max_recommendations,
+            sections_to_exclude,
+            language_code,
+        )
     except RecursionError as exc:  # pathological nesting: a client error, not a server one
         raise HTTPException(status_code=422, detail="wikitext nested too deeply") from exc
-    links = [LinkRecommendation(**{f: getattr(r, f) for f in LinkRecommendation.__struct_fields__})
-             for r in found]
+    links = [
+        LinkRecommendation(**{f: getattr(r, f) for f in LinkRecommendation.__struct_fields__})
+        for r in found
+    ]
     checksums = service.meta["dataset_checksums"]
     return LinkRecommendationResponse(
         links=links,
@@ -199,8 +216,9 @@ def recommendations(
         revid=revid,
         meta=LinkRecommendationMeta(
             format_version=1,
-            dataset_checksums=DatasetChecksums(**{k: checksums[k] for k in
-                                                  DatasetChecksums.__struct_fields__}),
+            dataset_checksums=DatasetChecksums(
+                **{k: checksums[k] for k in DatasetChecksums.__struct_fields__}
+            ),
             application_version=APPLICATION_VERSION,
             dataset_version=service.meta.get("version", ""),
         ),
@@ -230,8 +248,17 @@ def get_recommendations(
             detail=f"Revision {revision} of {title} is not in the materialized dump "
             f"(it has {revision_id})"
         )
-    return recommendations(service, wikitext, page_title, page_id, revision_id, threshold,
-                           max_recommendations, sections, language_code)
+    return recommendations(
+        service,
+        wikitext,
+        page_title,
+        page_id,
+        revision_id,
+        threshold,
+        max_recommendations,
+        sections,
+        language_code,
+    )
 
 
 def post_recommendations(
@@ -264,18 +291,22 @@ def post_recommendations(
         page_title = service.index.normalize_in(title, language_code) or title
     else:
         page_title = service.index.normalize(title) or title
-    return recommendations(service, request.wikitext, page_title, request.pageid,
-                           request.revid, threshold, max_recommendations, sections,
-                           language_code)
+    return recommendations(
+        service,
+        request.wikitext,
+        page_title,
+        request.pageid,
+        request.revid,
+        threshold,
+        max_recommendations,
+        sections,
+        language_code,
+    )
 
 
 Threshold = Annotated[float, QueryParameter(name="threshold", required=False)]
-MaxRecommendations = Annotated[
-    int, QueryParameter(name="max_recommendations", required=False)
-]
-Sections = Annotated[
-    list[str] | None, QueryParameter(name="sections_to_exclude", required=False)
-]
+MaxRecommendations = Annotated[int, QueryParameter(name="max_recommendations", required=False)]
+Sections = Annotated[list[str] | None, QueryParameter(name="sections_to_exclude", required=False)]
 LanguageCode = Annotated[str | None, QueryParameter(name="language_code", required=False)]
 
 
@@ -304,9 +335,17 @@ class LinkRecommendationsController(Controller):
         revision: Annotated[int | None, QueryParameter(name="revision", required=False)] = None,
     ) -> LinkRecommendationResponse:
         """Suggested links for a page, its wikitext taken from the latest materialized dump."""
-        return get_recommendations(state.catalog, project, domain, title.lstrip("/"), threshold,
-                                   max_recommendations, sections_to_exclude, language_code,
-                                   revision)
+        return get_recommendations(
+            state.catalog,
+            project,
+            domain,
+            title.lstrip("/"),
+            threshold,
+            max_recommendations,
+            sections_to_exclude,
+            language_code,
+            revision,
+        )
 
     @post(
         "/{project:str}/{domain:str}/{title:path}",
@@ -328,6 +367,14 @@ class LinkRecommendationsController(Controller):
         language_code: LanguageCode = None,
     ) -> LinkRecommendationResponse:
         """Suggested links for the posted `{wikitext, revid, pageid, sections_to_exclude?}`."""
-        return post_recommendations(state.catalog, project, domain, title.lstrip("/"), body,
-                                    threshold, max_recommendations, sections_to_exclude,
-                                    language_code)
+        return post_recommendations(
+            state.catalog,
+            project,
+            domain,
+            title.lstrip("/"),
+            body,
+            threshold,
+            max_recommendations,
+            sections_to_exclude,
+            language_code,
+        )

@@ -148,18 +148,21 @@ def _download(request: Request, state: State, name: str, *, body: bool) -> Respo
         wanted = _byte_range(range_header, size)
         if wanted is False:
             handle.close()
-            return Response(content=b"", status_code=416,
-                            headers={**headers, "Content-Range": f"bytes */{size}"})
+            return Response(
+                content=b"",
+                status_code=416,
+                headers={**headers, "Content-Range": f"bytes */{size}"},
+            )
         if wanted is not None:
             status, first, length = 206, wanted[0], wanted[1] - wanted[0] + 1
             headers["Content-Range"] = f"bytes {wanted[0]}-{wanted[1]}/{size}"
     headers["Content-Length"] = str(length)
     if not body:
         handle.close()
-        return Response(content=b"", status_code=status, headers=headers,
-                        media_type=content_type)
-    return Stream(_read(handle, first, length), status_code=status, headers=headers,
-                  media_type=content_type)
+        return Response(content=b"", status_code=status, headers=headers, media_type=content_type)
+    return Stream(
+        _read(handle, first, length), status_code=status, headers=headers, media_type=content_type
+    )
 
 
 def _load_index(stored: StoredAsset) -> QRankIndex:
@@ -172,36 +175,64 @@ class QRankController(Controller):
 
     # Litestar registers a controller's handlers sorted by qualified name and adds its own
     # OPTIONS answer to a path unless an OPTIONS handler comes first: hence this name.
-    @route("/download/{name:str}", http_method=HttpMethod.OPTIONS, operation_id="preflightQRank",
-           summary="CORS preflight", sync_to_thread=False, include_in_schema=False)
+    @route(
+        "/download/{name:str}",
+        http_method=HttpMethod.OPTIONS,
+        operation_id="preflightQRank",
+        summary="CORS preflight",
+        sync_to_thread=False,
+        include_in_schema=False,
+    )
     def cors_preflight(self, name: Annotated[str, Parameter()]) -> Response:
         """Answers a CORS preflight: any origin may GET or HEAD the downloads."""
         return Response(content=b"", status_code=204, headers=PREFLIGHT_HEADERS)
 
-    @get("/download/{name:str}", operation_id="downloadQRank", summary="Download the ranking",
-         sync_to_thread=True)
-    def download(self, request: Request, state: State,
-                 name: Annotated[str, Parameter(description="qrank.csv.gz, qrank-stats.json "
-                                                "or qrank-distribution.png")]) -> Response:
+    @get(
+        "/download/{name:str}",
+        operation_id="downloadQRank",
+        summary="Download the ranking",
+        sync_to_thread=True,
+    )
+    def download(
+        self,
+        request: Request,
+        state: State,
+        name: Annotated[
+            str, Parameter(description="qrank.csv.gz, qrank-stats.json or qrank-distribution.png")
+        ],
+    ) -> Response:
         """The newest `qrank.csv.gz` (header `Entity,QRank`, views descending), its stats JSON
-        or its distribution plot, with ETag/Last-Modified validators, Range and CORS."""
+        or its distribution plot, with ETag/Last-Modified validators, Range and CORS.
+        """
         return _download(request, state, name, body=True)
 
-    @head("/download/{name:str}", operation_id="headQRank", summary="Download headers",
-          sync_to_thread=True)
-    def download_head(self, request: Request, state: State,
-                      name: Annotated[str, Parameter()]) -> Response[None]:
+    @head(
+        "/download/{name:str}",
+        operation_id="headQRank",
+        summary="Download headers",
+        sync_to_thread=True,
+    )
+    def download_head(
+        self, request: Request, state: State, name: Annotated[str, Parameter()]
+    ) -> Response[None]:
         """The headers a GET of the same download would send, without the body."""
         return _download(request, state, name, body=False)
 
-    @get("/v1/qrank/{qid:str}", operation_id="getQRank", summary="One entity's rank",
-         sync_to_thread=True)
-    def entity_rank(self, state: State,
-                    qid: Annotated[str, Parameter(description="A Wikidata item id, e.g. Q42")]
-                    ) -> QRankEntry:
+    @get(
+        "/v1/qrank/{qid:str}",
+        operation_id="getQRank",
+        summary="One entity's rank",
+        sync_to_thread=True,
+    )
+    def entity_rank(
+        self,
+        state: State,
+        qid: Annotated[str, Parameter(description="A Wikidata item id, e.g. Q42")],
+    ) -> QRankEntry:
         """The rank and 12-month views of one entity in the newest ranking, with the Wikidata
         dump date it was built from. 404 if the entity is not ranked (no views), 400 if the id
-        is not an item id."""
+        is not an item id.
+        """
         number = parse_entity(qid)
         if number is None:
             raise ValidationException(f"{qid!r} is not a Wikidata item id like Q42")
@@ -216,7 +247,10 @@ class QRankController(Controller):
         if found is None:
             raise NotFoundException(f"{qid} is not ranked in the {dump_date} ranking")
         return QRankEntry(
-            entity=qid, rank=found.rank, views=found.views, dump_date=dump_date,
+            entity=qid,
+            rank=found.rank,
+            views=found.views,
+            dump_date=dump_date,
             ranked_entities=len(loaded.value),
             checksum=loaded.stored.files["qrank.csv.gz"]["sha256"],
         )

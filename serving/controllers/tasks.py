@@ -32,7 +32,8 @@ def load_encoder(stored) -> StaticEncoder:
 
 def _encoder(state: State, index: TaskIndex) -> StaticEncoder | None:
     """The query encoder an index needs: the published task_encoder for a model2vec index
-    (None for a MiniLM-built index, which embeds queries with the packaged MiniLM)."""
+    (None for a MiniLM-built index, which embeds queries with the packaged MiniLM).
+    """
     if index.encoder_kind != StaticEncoder.kind:
         return None
     loaded = state.catalog.get(ENCODER_ASSET, DEFAULT_ENCODER_KEY, load_encoder)
@@ -66,14 +67,18 @@ class TasksController(Controller):
         crawl: Annotated[str | None, Parameter(description="Only this crawl")] = None,
     ) -> TaskSearchResponse:
         """Hybrid search (reciprocal rank fusion, k = 60, of BM25 and dense cosine) over every
-        published crawl's index, or one mode alone with `mode=sparse|dense`."""
+        published crawl's index, or one mode alone with `mode=sparse|dense`.
+        """
         if mode not in ("hybrid", "sparse", "dense"):
             raise ValidationException(detail="mode must be hybrid, sparse or dense")
         if not q.strip():
             raise ValidationException(detail=f"q must be 1-{MAX_QUERY_CHARS} characters")
         if len(q) > MAX_QUERY_CHARS:  # a size limit: 422, as for every oversized parameter
-            raise HTTPException(status_code=422, detail=f"q is longer than {MAX_QUERY_CHARS} "
-                                "characters", extra={"limit_chars": MAX_QUERY_CHARS})
+            raise HTTPException(
+                status_code=422,
+                detail=f"q is longer than {MAX_QUERY_CHARS} characters",
+                extra={"limit_chars": MAX_QUERY_CHARS},
+            )
         indexes = _indexes(state, crawl)
         if crawl and not indexes:
             raise NotFoundException(detail=f"no published task index for crawl {crawl!r}")
@@ -100,19 +105,32 @@ class TasksController(Controller):
             taskmap = index.get(hit.taskmap_id)
             if taskmap is None:
                 continue
-            hits.append(TaskHit(
-                taskmap_id=hit.taskmap_id, title=taskmap.title, source_url=taskmap.source_url,
-                thumbnail_url=taskmap.thumbnail_url, domain_name=taskmap.domain_name,
-                steps=len(taskmap.steps), score=hit.score, rank=rank, crawl=partition,
-            ))
-        return TaskSearchResponse(query=q, mode=mode, k=k, hits=hits,
-                                  checksums={p: loaded.checksum for p, loaded in indexes})
+            hits.append(
+                TaskHit(
+                    taskmap_id=hit.taskmap_id,
+                    title=taskmap.title,
+                    source_url=taskmap.source_url,
+                    thumbnail_url=taskmap.thumbnail_url,
+                    domain_name=taskmap.domain_name,
+                    steps=len(taskmap.steps),
+                    score=hit.score,
+                    rank=rank,
+                    crawl=partition,
+                )
+            )
+        return TaskSearchResponse(
+            query=q,
+            mode=mode,
+            k=k,
+            hits=hits,
+            checksums={p: loaded.checksum for p, loaded in indexes},
+        )
 
-    @get("/{taskmap_id:str}", operation_id="getTaskMap", summary="One TaskMap",
-         sync_to_thread=True)
+    @get("/{taskmap_id:str}", operation_id="getTaskMap", summary="One TaskMap", sync_to_thread=True)
     def get_taskmap(self, state: State, request: Request, taskmap_id: str) -> Response:
         """The TaskMap as JSON (proto field names), or as protobuf bytes when the request
-        accepts `application/x-protobuf`."""
+        accepts `application/x-protobuf`.
+        """
         if len(taskmap_id) > 64:
             raise NotFoundException(detail="unknown taskmap id")
         for partition, loaded in _indexes(state, None):
@@ -121,8 +139,10 @@ class TasksController(Controller):
                 headers = {"X-Crawl": partition, "X-Dataset-Checksum": loaded.checksum}
                 accept = request.headers.get("accept", "")
                 if PROTOBUF in accept:
-                    return Response(taskmap.SerializeToString(deterministic=True),
-                                    media_type=PROTOBUF, headers=headers)
-                return Response(to_dict(taskmap), media_type="application/json",
-                                headers=headers)
+                    return Response(
+                        taskmap.SerializeToString(deterministic=True),
+                        media_type=PROTOBUF,
+                        headers=headers,
+                    )
+                return Response(to_dict(taskmap), media_type="application/json", headers=headers)
         raise NotFoundException(detail=f"unknown taskmap id {taskmap_id!r}")

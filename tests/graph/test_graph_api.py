@@ -21,9 +21,12 @@ def client(tmp_path_factory):
     table = pagerank_table(graph, pagerank(graph.node_count, graph.source, graph.target))
     staged = root.staging()
     rows = write_parquet(staged, table, PAGERANK_SCHEMA, what="pagerank")
-    root.publish("pagerank", "chwiki", staged,
-                 {"asset": "pagerank", "partition": "chwiki", "files": describe_files(staged),
-                  "rows": rows})
+    root.publish(
+        "pagerank",
+        "chwiki",
+        staged,
+        {"asset": "pagerank", "partition": "chwiki", "files": describe_files(staged), "rows": rows},
+    )
     with TestClient(app=create_app(data_root)) as test_client:
         yield test_client
 
@@ -81,7 +84,15 @@ def test_bad_requests_get_clear_errors(client, path, status):
 
 
 def test_lookup_refuses_a_table_out_of_rank_order():
-    table = pa.table({"rank": [2, 1], "title": ["A", "B"], "page_id": [1, 2],
-                      "score": [0.5, 0.5], "in_degree": [0, 0], "out_degree": [0, 0]})
+    table = pa.table(
+        {
+            "rank": [2, 1],
+            "title": ["A", "B"],
+            "page_id": [1, 2],
+            "score": [0.5, 0.5],
+            "in_degree": [0, 0],
+            "out_degree": [0, 0],
+        }
+    )
     with pytest.raises(ValueError, match="rank order"):
         PageRankIndex(table)

@@ -9,8 +9,14 @@ from assets.graph.link_graph import link_graph, link_graph_is_simple, load_link_
 from assets.graph.pagerank import pagerank, pagerank_is_a_distribution
 from tests.conftest import materialize_partition
 
-WIKI_ASSETS = [link_graph, link_graph_is_simple, pagerank, pagerank_is_a_distribution, hits,
-               degrees]
+WIKI_ASSETS = [
+    link_graph,
+    link_graph_is_simple,
+    pagerank,
+    pagerank_is_a_distribution,
+    hits,
+    degrees,
+]
 
 
 def _metadata(result, asset: str) -> dict:
@@ -31,14 +37,23 @@ def _publish_qviews(data_root, rows: dict[int, int]) -> None:
     schema = pa.schema([("qid", pa.int64()), ("views", pa.int64())])
     table = pa.table({"qid": list(rows), "views": list(rows.values())}, schema=schema)
     rows_written = write_parquet(staged, table, schema, what="qviews")
-    root.publish("qviews", "20190101", staged, {"asset": "qviews", "partition": "20190101",
-                                               "files": describe_files(staged),
-                                               "rows": rows_written})
+    root.publish(
+        "qviews",
+        "20190101",
+        staged,
+        {
+            "asset": "qviews",
+            "partition": "20190101",
+            "files": describe_files(staged),
+            "rows": rows_written,
+        },
+    )
 
 
 def test_chwiki_from_sql_dumps(instance, resources, data_root):
-    result = materialize_partition(WIKI_ASSETS, "chwiki", instance=instance,
-                                   resources=resources, dynamic="wiki")
+    result = materialize_partition(
+        WIKI_ASSETS, "chwiki", instance=instance, resources=resources, dynamic="wiki"
+    )
     assert result.success
     assert all(check.passed for check in result.get_asset_check_evaluations())
     graph_meta = _metadata(result, "link_graph")
@@ -46,8 +61,15 @@ def test_chwiki_from_sql_dumps(instance, resources, data_root):
     assert graph_meta["dump_date"] == "20240501"
     assert (graph_meta["nodes"], graph_meta["edges"]) == (582, 1120)
     meta = _metadata(result, "pagerank")
-    for key in ("nodes", "edges", "dangling_nodes", "dangling_mass", "iterations", "residual",
-                "seconds"):
+    for key in (
+        "nodes",
+        "edges",
+        "dangling_nodes",
+        "dangling_mass",
+        "iterations",
+        "residual",
+        "seconds",
+    ):
         assert key in meta
     assert meta["residual"] < 1e-10 and meta["nodes"] == 582
     store = resources["store"]
@@ -61,22 +83,23 @@ def test_chwiki_from_sql_dumps(instance, resources, data_root):
     degree_table = store.require("degrees", "chwiki").table()
     assert sum(degree_table.column("in_degree").to_pylist()) == 1120
 
-    entity = materialize_partition([entity_pagerank], None, instance=instance,
-                                   resources=resources)
+    entity = materialize_partition([entity_pagerank], None, instance=instance, resources=resources)
     entity_meta = _metadata(entity, "entity_pagerank")
     assert entity_meta["wikis"]["chwiki"]["entities_from"] == "page_props 20240501"
     ranked = store.require("entity_pagerank").table()
     assert ranked.column("entity")[0].as_py() == "Q30"
 
     # Signal smearing: skipped while no qviews are published, then run on a small one.
-    skipped = materialize_partition([entity_views_smeared], None, instance=instance,
-                                    resources=resources)
+    skipped = materialize_partition(
+        [entity_views_smeared], None, instance=instance, resources=resources
+    )
     assert skipped.success and skipped.get_asset_materialization_events() == []
     # Q16635 (Guam) links to many articles, among them Q30 (United States, the top chwiki page),
     # which links nowhere and so keeps all its views; Q1 has no chwiki article.
     _publish_qviews(data_root, {30: 1000, 16635: 500, 1: 7})
-    smearing = materialize_partition([entity_views_smeared], None, instance=instance,
-                                     resources=resources)
+    smearing = materialize_partition(
+        [entity_views_smeared], None, instance=instance, resources=resources
+    )
     smear_meta = _metadata(smearing, "entity_views_smeared")
     assert smear_meta["views_total"] == 1507.0
     assert abs(smear_meta["smeared_total"] - 1507.0) < 1e-9
@@ -88,13 +111,19 @@ def test_chwiki_from_sql_dumps(instance, resources, data_root):
 
 def test_hawiki_from_xml_then_through_the_links_table(instance, resources):
     """Without a links table the graph comes from the XML dump; once the links line has
-    published one for the same dump, from it, and the two graphs are the same."""
+    published one for the same dump, from it, and the two graphs are the same.
+    """
     from assets.ingest.pages import pages
     from assets.links.links import links
     from assets.links.titles import pageids, redirects
 
-    first = materialize_partition([link_graph, link_graph_is_simple, pagerank], "hawiki",
-                                  instance=instance, resources=resources, dynamic="wiki")
+    first = materialize_partition(
+        [link_graph, link_graph_is_simple, pagerank],
+        "hawiki",
+        instance=instance,
+        resources=resources,
+        dynamic="wiki",
+    )
     assert first.success
     meta = _metadata(first, "link_graph")
     assert meta["built_from"] == "xml_dump"
@@ -104,11 +133,13 @@ def test_hawiki_from_xml_then_through_the_links_table(instance, resources):
     assert from_xml.edge_count == meta["edges"] > 1000
     assert not np.any(from_xml.source == from_xml.target)
 
-    upstream = materialize_partition([pages, pageids, redirects, links], "hawiki",
-                                     instance=instance, resources=resources)
+    upstream = materialize_partition(
+        [pages, pageids, redirects, links], "hawiki", instance=instance, resources=resources
+    )
     assert upstream.success
-    second = materialize_partition([link_graph, link_graph_is_simple], "hawiki",
-                                   instance=instance, resources=resources)
+    second = materialize_partition(
+        [link_graph, link_graph_is_simple], "hawiki", instance=instance, resources=resources
+    )
     assert second.success
     assert _metadata(second, "link_graph")["built_from"].startswith("links@")
     through_links = load_link_graph(store.require("link_graph", "hawiki"))
@@ -118,6 +149,7 @@ def test_hawiki_from_xml_then_through_the_links_table(instance, resources):
 
 
 def test_wiki_without_dumps_skips(instance, resources):
-    result = materialize_partition([link_graph, pagerank], "zzwiki", instance=instance,
-                                   resources=resources, dynamic="wiki")
+    result = materialize_partition(
+        [link_graph, pagerank], "zzwiki", instance=instance, resources=resources, dynamic="wiki"
+    )
     assert result.success and result.get_asset_materialization_events() == []

@@ -29,10 +29,13 @@ def test_generator_is_exact_simple_and_seeded(chwiki_graph: LinkGraph) -> None:
 def test_generator_keeps_the_real_degree_shape(chwiki_graph: LinkGraph) -> None:
     ref = chwiki_graph
     graph = generate_link_graph(50_000, seed=1, reference=[ref])
+
     def dangling_share(g: LinkGraph) -> float:
         return float(np.mean(out_degrees(g.node_count, g.source) == 0))
+
     def orphan_share(g: LinkGraph) -> float:
         return float(np.mean(in_degrees(g.node_count, g.target) == 0))
+
     assert dangling_share(graph) == pytest.approx(dangling_share(ref), abs=0.03)
     assert orphan_share(graph) == pytest.approx(orphan_share(ref), abs=0.03)
     mean_degree = ref.edge_count / ref.node_count

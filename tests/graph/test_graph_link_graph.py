@@ -69,8 +69,13 @@ def test_graph_is_simple_sorted_and_dense(chwiki_graph: LinkGraph) -> None:
     assert np.all(np.diff(keys) > 0)  # sorted by (source, target), hence no duplicates
     assert np.all(np.diff(chwiki_graph.page_id) > 0)
     stats = chwiki_graph.stats
-    accounted = (stats["links_from_non_articles"] + stats["links_to_missing_pages"]
-                 + stats["self_links"] + stats["duplicate_links"] + stats["edges"])
+    accounted = (
+        stats["links_from_non_articles"]
+        + stats["links_to_missing_pages"]
+        + stats["self_links"]
+        + stats["duplicate_links"]
+        + stats["edges"]
+    )
     assert accounted == stats["links_read"]
 
 
@@ -97,9 +102,7 @@ def write_old_schema_pagelinks(path: Path) -> None:
     path.write_bytes(gzip.compress((header + "".join(statements)).encode()))
 
 
-def test_old_pagelinks_schema_gives_the_same_graph(
-    tmp_path: Path, chwiki_graph: LinkGraph
-) -> None:
+def test_old_pagelinks_schema_gives_the_same_graph(tmp_path: Path, chwiki_graph: LinkGraph) -> None:
     old = tmp_path / "chwiki-old-pagelinks.sql.gz"
     write_old_schema_pagelinks(old)
     graph = link_graph_from_sql_dumps(
@@ -146,8 +149,11 @@ INSERT INTO `pagelinks` VALUES (20,0,'Alpha',0),(20,0,'To_Alpha',0),(20,0,'Zeta'
 
 
 def test_hand_made_old_schema_dump_follows_the_rules(tmp_path: Path) -> None:
-    for name, text in [("page", PAGE_DUMP), ("redirect", REDIRECT_DUMP),
-                       ("pagelinks", OLD_PAGELINKS_DUMP)]:
+    for name, text in [
+        ("page", PAGE_DUMP),
+        ("redirect", REDIRECT_DUMP),
+        ("pagelinks", OLD_PAGELINKS_DUMP),
+    ]:
         (tmp_path / f"{name}.sql").write_text(text)
     graph = link_graph_from_sql_dumps(
         tmp_path / "page.sql", tmp_path / "pagelinks.sql", tmp_path / "redirect.sql"

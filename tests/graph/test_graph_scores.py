@@ -27,7 +27,7 @@ def networkx_graph(node_count: int, source: np.ndarray, target: np.ndarray) -> n
 
 
 def networkx_pagerank(node_count: int, source: np.ndarray, target: np.ndarray) -> np.ndarray:
-    """networkx's PageRank run to the same tolerance (it stops at L1 change < n * tol)."""
+    """Networkx's PageRank run to the same tolerance (it stops at L1 change < n * tol)."""
     graph = networkx_graph(node_count, source, target)
     scores = nx.pagerank(graph, alpha=0.85, tol=1e-10 / node_count, max_iter=100_000)
     return np.array([scores[node] for node in range(node_count)])
@@ -74,13 +74,42 @@ def test_generated_wiki_sized_graph_matches_networkx(chwiki_graph: LinkGraph) ->
 def test_published_example_graph() -> None:
     """The 11-page example of Wikipedia's PageRank article (also danker's test graph)."""
     names = "ABCDEFGHIJK"
-    links = "BC CB DA DB EB ED EF FB FE GB GE HB HE IB IE JE KE".split()
+    links = [
+        "BC",
+        "CB",
+        "DA",
+        "DB",
+        "EB",
+        "ED",
+        "EF",
+        "FB",
+        "FE",
+        "GB",
+        "GE",
+        "HB",
+        "HE",
+        "IB",
+        "IE",
+        "JE",
+        "KE",
+    ]
     source = np.array([names.index(link[0]) for link in links])
     target = np.array([names.index(link[1]) for link in links])
     result = pagerank(11, source, target)  # edges need not be sorted
     percent = dict(zip(names, np.round(100 * result.scores, 1).tolist(), strict=True))
-    assert percent == {"A": 3.3, "B": 38.4, "C": 34.3, "D": 3.9, "E": 8.1, "F": 3.9,
-                       "G": 1.6, "H": 1.6, "I": 1.6, "J": 1.6, "K": 1.6}
+    assert percent == {
+        "A": 3.3,
+        "B": 38.4,
+        "C": 34.3,
+        "D": 3.9,
+        "E": 8.1,
+        "F": 3.9,
+        "G": 1.6,
+        "H": 1.6,
+        "I": 1.6,
+        "J": 1.6,
+        "K": 1.6,
+    }
     assert result.dangling_nodes == 1  # A
 
 
@@ -109,10 +138,10 @@ def test_hits_matches_networkx(chwiki_graph: LinkGraph) -> None:
     g = chwiki_graph
     result = hits(g.node_count, g.source, g.target)
     assert result.converged
-    hubs, authorities = nx.hits(networkx_graph(g.node_count, g.source, g.target),
-                                max_iter=100_000, tol=1e-12)
-    assert np.max(np.abs(result.authorities - [authorities[i] for i in range(g.node_count)])
-                  ) < 1e-9
+    hubs, authorities = nx.hits(
+        networkx_graph(g.node_count, g.source, g.target), max_iter=100_000, tol=1e-12
+    )
+    assert np.max(np.abs(result.authorities - [authorities[i] for i in range(g.node_count)])) < 1e-9
     assert np.max(np.abs(result.hubs - [hubs[i] for i in range(g.node_count)])) < 1e-9
     assert result.hubs.sum() == pytest.approx(1.0)
     assert result.authorities.sum() == pytest.approx(1.0)

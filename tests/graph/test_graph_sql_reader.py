@@ -27,8 +27,9 @@ CREATE TABLE `t` (
 """
 
 
-def write_dump(tmp_path: Path, body: str | bytes, name: str = "t.sql",
-               header: str = HEADER) -> Path:
+def write_dump(
+    tmp_path: Path, body: str | bytes, name: str = "t.sql", header: str = HEADER
+) -> Path:
     """Write a dump file (gzip when the name ends with .gz)."""
     data = header.encode() + (body.encode() if isinstance(body, str) else body)
     path = tmp_path / name
@@ -41,8 +42,15 @@ def write_dump(tmp_path: Path, body: str | bytes, name: str = "t.sql",
 
 def mysql_escape(text: str) -> str:
     """How mysqldump writes a string value (mysql_real_escape_string)."""
-    replacements = {"\\": "\\\\", "\x00": "\\0", "\n": "\\n", "\r": "\\r", "'": "\\'",
-                    '"': '\\"', "\x1a": "\\Z"}
+    replacements = {
+        "\\": "\\\\",
+        "\x00": "\\0",
+        "\n": "\\n",
+        "\r": "\\r",
+        "'": "\\'",
+        '"': '\\"',
+        "\x1a": "\\Z",
+    }
     return "'" + "".join(replacements.get(ch, ch) for ch in text) + "'"
 
 
@@ -72,8 +80,20 @@ def test_real_chwiki_dumps_read_completely(table: str, rows: int, columns: int) 
 def test_real_rows_are_typed_and_unescaped() -> None:
     with SqlDump(chwiki_dump("page")) as dump:
         first = next(dump.rows())
-    assert first == (2, 2, "Suisui", 0, 1, 0.644655711783, "20230608011539", "20230608011539",
-                     991, 40, "wikitext", None)
+    assert first == (
+        2,
+        2,
+        "Suisui",
+        0,
+        1,
+        0.644655711783,
+        "20230608011539",
+        "20230608011539",
+        991,
+        40,
+        "wikitext",
+        None,
+    )
     redirects = read_sql_table(chwiki_dump("redirect"), ["rd_from", "rd_title"])
     titles = dict(zip(*(redirects.column(i).to_pylist() for i in range(2)), strict=True))
     assert titles[2387] == "Assan-Ma'ina"  # written \' in the dump
@@ -203,8 +223,11 @@ def test_columns_can_be_given_when_the_dump_has_no_create_table(tmp_path: Path) 
         ("INSERT INTO `t` VALUES (1,'a',NULL),(2,'b');\n", "truncated or malformed", 11),
         ("INSERT INTO `t` VALUES (1,'a',NULL) junk;\n", "truncated or malformed", 11),
         ("INSERT INTO `t` VALUES (1,'a',NULL);junk\n", "unexpected text", 11),
-        ("INSERT INTO `t` VALUES (1,'a',NULL);\nINSERT INTO `t` VALUS (2,'b',NULL);\n",
-         "malformed INSERT", 12),
+        (
+            "INSERT INTO `t` VALUES (1,'a',NULL);\nINSERT INTO `t` VALUS (2,'b',NULL);\n",
+            "malformed INSERT",
+            12,
+        ),
         ("INSERT INTO `t` VALUES (1,'a',NULL),('x','a',NULL);\n", "bad value", 11),
     ],
 )

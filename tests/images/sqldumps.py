@@ -1,5 +1,6 @@
 """Write small MediaWiki-style SQL dumps (mysqldump layout) for tests: the samples have no
-imagelinks, categorylinks or Commons dumps, so tests make their own, in the real format."""
+imagelinks, categorylinks or Commons dumps, so tests make their own, in the real format.
+"""
 
 from __future__ import annotations
 
@@ -18,7 +19,10 @@ def _literal(value: object) -> str:
 
 
 def write_sql_dump(
-    path: Path, table: str, columns: Sequence[tuple[str, str]], rows: Sequence[Sequence[object]],
+    path: Path,
+    table: str,
+    columns: Sequence[tuple[str, str]],
+    rows: Sequence[Sequence[object]],
     rows_per_insert: int = 3,
 ) -> Path:
     """Write ``rows`` as a gzip-compressed mysqldump of ``table`` with the given column types."""
@@ -41,18 +45,41 @@ def write_sql_dump(
     return path
 
 
-PAGE_COLUMNS = [("page_id", "int(10) unsigned"), ("page_namespace", "int(11)"),
-                ("page_title", "varbinary(255)"), ("page_is_redirect", "tinyint(1) unsigned")]
-IMAGELINKS_OLD = [("il_from", "int(10) unsigned"), ("il_to", "varbinary(255)"),
-                  ("il_from_namespace", "int(11)")]
-IMAGELINKS_NEW = [("il_from", "int(10) unsigned"), ("il_from_namespace", "int(11)"),
-                  ("il_target_id", "bigint(20) unsigned")]
-LINKTARGET = [("lt_id", "bigint(20) unsigned"), ("lt_namespace", "int(11)"),
-              ("lt_title", "varbinary(255)")]
-CATEGORYLINKS_OLD = [("cl_from", "int(10) unsigned"), ("cl_to", "varbinary(255)"),
-                     ("cl_sortkey", "varbinary(230)"), ("cl_type", "enum('page','subcat','file')")]
-CATEGORYLINKS_NEW = [("cl_from", "int(10) unsigned"), ("cl_sortkey", "varbinary(230)"),
-                     ("cl_type", "enum('page','subcat','file')"),
-                     ("cl_target_id", "bigint(20) unsigned")]
-PAGE_PROPS = [("pp_page", "int(10) unsigned"), ("pp_propname", "varbinary(60)"),
-              ("pp_value", "blob")]
+PAGE_COLUMNS = [
+    ("page_id", "int(10) unsigned"),
+    ("page_namespace", "int(11)"),
+    ("page_title", "varbinary(255)"),
+    ("page_is_redirect", "tinyint(1) unsigned"),
+]
+IMAGELINKS_OLD = [
+    ("il_from", "int(10) unsigned"),
+    ("il_to", "varbinary(255)"),
+    ("il_from_namespace", "int(11)"),
+]
+IMAGELINKS_NEW = [
+    ("il_from", "int(10) unsigned"),
+    ("il_from_namespace", "int(11)"),
+    ("il_target_id", "bigint(20) unsigned"),
+]
+LINKTARGET = [
+    ("lt_id", "bigint(20) unsigned"),
+    ("lt_namespace", "int(11)"),
+    ("lt_title", "varbinary(255)"),
+]
+CATEGORYLINKS_OLD = [
+    ("cl_from", "int(10) unsigned"),
+    ("cl_to", "varbinary(255)"),
+    ("cl_sortkey", "varbinary(230)"),
+    ("cl_type", "enum('page','subcat','file')"),
+]
+CATEGORYLINKS_NEW = [
+    ("cl_from", "int(10) unsigned"),
+    ("cl_sortkey", "varbinary(230)"),
+    ("cl_type", "enum('page','subcat','file')"),
+    ("cl_target_id", "bigint(20) unsigned"),
+]
+PAGE_PROPS = [
+    ("pp_page", "int(10) unsigned"),
+    ("pp_propname", "varbinary(60)"),
+    ("pp_value", "blob"),
+]

@@ -34,40 +34,62 @@ from tests.images.sqldumps import (
     write_sql_dump,
 )
 
-WIKI_ASSETS = [image_articles, image_articles_unique, image_links, image_links_distinct,
-               icon_images, lead_image, lead_image_one_per_article, unillustrated,
-               unillustrated_has_no_picture]
+WIKI_ASSETS = [
+    image_articles,
+    image_articles_unique,
+    image_links,
+    image_links_distinct,
+    icon_images,
+    lead_image,
+    lead_image_one_per_article,
+    unillustrated,
+    unillustrated_has_no_picture,
+]
 GLOBAL_ASSETS = [image_suggestions, image_suggestions_well_formed, image_suggestion_evaluation]
 WIKIDATA_ASSETS = [item_images, item_images_unique]
-WIKIDATA_DUMP = (SAMPLE_DUMPS / "wikidatawiki" / "entities" / "20190101"
-                 / "wikidata-20190101-all.json.bz2")
+WIKIDATA_DUMP = (
+    SAMPLE_DUMPS / "wikidatawiki" / "entities" / "20190101" / "wikidata-20190101-all.json.bz2"
+)
 
 
 def publish_sitelinks(data_root, work):
     """The qrank line's `sitelinks` of the bundled slice, built by its own library in this
-    process and published as its asset would be (the asset's worker pool costs ~10 s)."""
+    process and published as its asset would be (the asset's worker pool costs ~10 s).
+    """
     from wikiforge.qrank.sitelinks import build_sitelinks
     from wikiforge.storage import DataRoot, describe_files
 
     root = DataRoot(data_root)
     staged = root.staging()
     result = build_sitelinks(WIKIDATA_DUMP, staged / "part-0.parquet", work, workers=1)
-    root.publish("sitelinks", "20190101", staged, {
-        "asset": "sitelinks", "partition": "20190101", "files": describe_files(staged),
-        "rows": result.rows, "sources": [{"path": str(WIKIDATA_DUMP), "date": "20190101"}],
-        "stats": {}, "inputs": []})
+    root.publish(
+        "sitelinks",
+        "20190101",
+        staged,
+        {
+            "asset": "sitelinks",
+            "partition": "20190101",
+            "files": describe_files(staged),
+            "rows": result.rows,
+            "sources": [{"path": str(WIKIDATA_DUMP), "date": "20190101"}],
+            "stats": {},
+            "inputs": [],
+        },
+    )
 
 
 def _meta(result, asset):
-    (event,) = [e for e in result.get_asset_materialization_events()
-                if e.asset_key.path[-1] == asset]
+    (event,) = [
+        e for e in result.get_asset_materialization_events() if e.asset_key.path[-1] == asset
+    ]
     return event.materialization.metadata
 
 
 def _all_checks_pass(result):
     evaluations = result.get_asset_check_evaluations()
     assert evaluations and all(e.passed for e in evaluations), [
-        (e.check_name, e.metadata) for e in evaluations if not e.passed]
+        (e.check_name, e.metadata) for e in evaluations if not e.passed
+    ]
 
 
 @pytest.fixture(scope="module")
@@ -77,24 +99,33 @@ def samples(tmp_path_factory):
     for name in ("chwiki", "hawiki", "wikidatawiki"):
         (dumps / name).symlink_to(SAMPLE_DUMPS / name, target_is_directory=True)
     data_root = root / "data"
-    resources = build_resources(data_root=data_root, dumps_dir=dumps,
-                                crawls_dir=SAMPLE_CRAWLS, engine="local")
+    resources = build_resources(
+        data_root=data_root, dumps_dir=dumps, crawls_dir=SAMPLE_CRAWLS, engine="local"
+    )
     publish_sitelinks(data_root, tmp_path_factory.mktemp("work"))
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("wiki", ["chwiki", "commonswiki", "hawiki", "xxwiki"])
-        runs = {"xxwiki": materialize_partition(WIKI_ASSETS, "xxwiki", instance=instance,
-                                                resources=resources)}
+        runs = {
+            "xxwiki": materialize_partition(
+                WIKI_ASSETS, "xxwiki", instance=instance, resources=resources
+            )
+        }
         # Suggestions before any Wikidata claims are published: runs, and says so.
-        runs["early"] = dg.materialize([image_suggestions], instance=instance,
-                                       resources=resources)
+        runs["early"] = dg.materialize([image_suggestions], instance=instance, resources=resources)
         runs["wikidata"] = materialize_partition(
-            WIKIDATA_ASSETS, "20190101", instance=instance, resources=resources,
-            dynamic="wikidata_dump")
-        runs["commonswiki"] = materialize_partition(WIKI_ASSETS, "commonswiki",
-                                                    instance=instance, resources=resources)
+            WIKIDATA_ASSETS,
+            "20190101",
+            instance=instance,
+            resources=resources,
+            dynamic="wikidata_dump",
+        )
+        runs["commonswiki"] = materialize_partition(
+            WIKI_ASSETS, "commonswiki", instance=instance, resources=resources
+        )
         for wiki in ("chwiki", "hawiki"):
-            runs[wiki] = materialize_partition([pages, *WIKI_ASSETS], wiki, instance=instance,
-                                               resources=resources)
+            runs[wiki] = materialize_partition(
+                [pages, *WIKI_ASSETS], wiki, instance=instance, resources=resources
+            )
         runs["global"] = dg.materialize(GLOBAL_ASSETS, instance=instance, resources=resources)
         yield {"runs": runs, "resources": resources, "data_root": data_root}
 
@@ -113,8 +144,9 @@ def test_every_run_succeeds_and_every_check_passes(samples):
 
 def test_chamorro_from_sql_dumps_only(samples):
     runs = samples["runs"]
-    assert "pages" not in {e.asset_key.path[-1] for e in runs["chwiki"]
-                           .get_asset_materialization_events()}
+    assert "pages" not in {
+        e.asset_key.path[-1] for e in runs["chwiki"].get_asset_materialization_events()
+    }
     meta = _meta(runs["chwiki"], "image_articles")
     assert meta["articles"].value == 582 and meta["articles_with_item"].value == 573
     assert meta["items_from"].value == "page_props"
@@ -149,8 +181,10 @@ def test_suggestions_coverage_and_versions_in_metadata(samples):
     assert set(meta["input_versions"].value["lead_image"]) == {"chwiki", "hawiki", "xxwiki"}
     table = pl.from_arrow(samples["resources"]["store"].require("image_suggestions").table())
     jamus = table.filter(pl.col("page_title") == "Jamus")
-    assert jamus["image"].to_list() == ["Neuschwanstein_Castle_(532850).jpg",
-                                        "Braniborská_brána.jpg"]
+    assert jamus["image"].to_list() == [
+        "Neuschwanstein_Castle_(532850).jpg",
+        "Braniborská_brána.jpg",
+    ]
     assert set(jamus["dump_date"]) == {"20150406"}
     assert set(jamus["wikidata_dump_date"]) == {"20190101"}
 
@@ -192,29 +226,74 @@ DATE = "20240601"
 
 def _small_landing(root, with_wikidata=True):
     """A tiny wiki 'xxwiki' (SQL dumps: page, page_props, imagelinks) whose articles are about
-    items of the real Wikidata slice, and a Commons listing."""
+    items of the real Wikidata slice, and a Commons listing.
+    """
     dumps = root / "dumps"
     if with_wikidata:
         shutil.copytree(SAMPLE_DUMPS / "wikidatawiki", dumps / "wikidatawiki")
     wiki = dumps / "xxwiki" / DATE
-    write_sql_dump(wiki / f"xxwiki-{DATE}-page.sql.gz", "page", PAGE_COLUMNS, [
-        (1, 0, "Germany", 0), (2, 0, "Belgium", 0), (3, 0, "Brazil", 0), (4, 0, "Old_name", 1),
-        (5, 0, "Portugal", 0), (6, 1, "Talk_page", 0)])
-    write_sql_dump(wiki / f"xxwiki-{DATE}-page_props.sql.gz", "page_props", PAGE_PROPS, [
-        (1, "wikibase_item", "Q183"), (2, "wikibase_item", "Q31"), (3, "wikibase_item", "Q155"),
-        (5, "wikibase_item", "Q45"), (5, "page_image_free", "Portugal_coast.jpg"),
-        (3, "wikibase_item", "Q155")])
-    write_sql_dump(wiki / f"xxwiki-{DATE}-imagelinks.sql.gz", "imagelinks", IMAGELINKS_OLD, [
-        (3, "Brazil_beach.jpg", 0), (1, "Flag_of_Germany.svg", 0), (2, "Flag_of_Germany.svg", 0),
-        (3, "Flag_of_Germany.svg", 0), (5, "Flag_of_Germany.svg", 0), (6, "Talk.jpg", 1)])
+    write_sql_dump(
+        wiki / f"xxwiki-{DATE}-page.sql.gz",
+        "page",
+        PAGE_COLUMNS,
+        [
+            (1, 0, "Germany", 0),
+            (2, 0, "Belgium", 0),
+            (3, 0, "Brazil", 0),
+            (4, 0, "Old_name", 1),
+            (5, 0, "Portugal", 0),
+            (6, 1, "Talk_page", 0),
+        ],
+    )
+    write_sql_dump(
+        wiki / f"xxwiki-{DATE}-page_props.sql.gz",
+        "page_props",
+        PAGE_PROPS,
+        [
+            (1, "wikibase_item", "Q183"),
+            (2, "wikibase_item", "Q31"),
+            (3, "wikibase_item", "Q155"),
+            (5, "wikibase_item", "Q45"),
+            (5, "page_image_free", "Portugal_coast.jpg"),
+            (3, "wikibase_item", "Q155"),
+        ],
+    )
+    write_sql_dump(
+        wiki / f"xxwiki-{DATE}-imagelinks.sql.gz",
+        "imagelinks",
+        IMAGELINKS_OLD,
+        [
+            (3, "Brazil_beach.jpg", 0),
+            (1, "Flag_of_Germany.svg", 0),
+            (2, "Flag_of_Germany.svg", 0),
+            (3, "Flag_of_Germany.svg", 0),
+            (5, "Flag_of_Germany.svg", 0),
+            (6, "Talk.jpg", 1),
+        ],
+    )
     commons = dumps / "commonswiki" / DATE
-    write_sql_dump(commons / f"commonswiki-{DATE}-page.sql.gz", "page", PAGE_COLUMNS, [
-        (10, 6, "Grand_Place_Brussels.jpg", 0), (11, 6, "Atomium.jpg", 0),
-        (12, 6, "Belgium_locator_map.png", 0), (13, 14, "Belgium", 0)])
-    write_sql_dump(commons / f"commonswiki-{DATE}-categorylinks.sql.gz", "categorylinks",
-                   CATEGORYLINKS_OLD, [(10, "Belgium", "", "file"), (11, "Belgium", "", "file"),
-                                       (12, "Belgium", "", "file"),
-                                       (13, "Countries", "", "subcat")])
+    write_sql_dump(
+        commons / f"commonswiki-{DATE}-page.sql.gz",
+        "page",
+        PAGE_COLUMNS,
+        [
+            (10, 6, "Grand_Place_Brussels.jpg", 0),
+            (11, 6, "Atomium.jpg", 0),
+            (12, 6, "Belgium_locator_map.png", 0),
+            (13, 14, "Belgium", 0),
+        ],
+    )
+    write_sql_dump(
+        commons / f"commonswiki-{DATE}-categorylinks.sql.gz",
+        "categorylinks",
+        CATEGORYLINKS_OLD,
+        [
+            (10, "Belgium", "", "file"),
+            (11, "Belgium", "", "file"),
+            (12, "Belgium", "", "file"),
+            (13, "Countries", "", "subcat"),
+        ],
+    )
     return dumps
 
 
@@ -222,22 +301,31 @@ def test_imagelinks_and_commons_listing_end_to_end(samples):
     store = samples["resources"]["store"]
     assert store.current("image_articles", "commonswiki") is None
     assert _meta(samples["runs"]["xxwiki"], "image_links")["built_from"].value.startswith(
-        "imagelinks SQL dump (il_to)")
+        "imagelinks SQL dump (il_to)"
+    )
     links = _meta_table(store, "image_links", "xxwiki")
     assert links.select("page_id", "image").rows() == [
-        (1, "Flag_of_Germany.svg"), (2, "Flag_of_Germany.svg"), (3, "Brazil_beach.jpg"),
-        (3, "Flag_of_Germany.svg"), (5, "Flag_of_Germany.svg")]
+        (1, "Flag_of_Germany.svg"),
+        (2, "Flag_of_Germany.svg"),
+        (3, "Brazil_beach.jpg"),
+        (3, "Flag_of_Germany.svg"),
+        (5, "Flag_of_Germany.svg"),
+    ]
     assert store.current("icon_images", "xxwiki").table().column("image").to_pylist() == [
-        "Flag_of_Germany.svg"]  # on 4 of 4 articles; the threshold is 3.75
+        "Flag_of_Germany.svg"
+    ]  # on 4 of 4 articles; the threshold is 3.75
     unill = _meta_table(store, "unillustrated", "xxwiki")
     assert unill["page_title"].to_list() == ["Germany", "Belgium"]
     table = pl.from_arrow(store.require("image_suggestions").table()).filter(
-        pl.col("wiki") == "xxwiki")
+        pl.col("wiki") == "xxwiki"
+    )
     germany = table.filter(pl.col("page_id") == 1)
     assert germany["confidence"].to_list() == ["high", "high"]
     belgium = table.filter(pl.col("page_id") == 2)  # no P18; P373 "Belgium" on Commons
     assert belgium.select("image", "confidence", "source").rows() == [
-        ("Grand_Place_Brussels.jpg", "low", "commons"), ("Atomium.jpg", "low", "commons")]
+        ("Grand_Place_Brussels.jpg", "low", "commons"),
+        ("Atomium.jpg", "low", "commons"),
+    ]
 
 
 def _meta_table(store, asset, wiki):
@@ -246,11 +334,13 @@ def _meta_table(store, asset, wiki):
 
 def test_bad_page_props_fails_clearly_and_keeps_the_previous_version(tmp_path):
     dumps = _small_landing(tmp_path, with_wikidata=False)
-    resources = build_resources(data_root=tmp_path / "data", dumps_dir=dumps,
-                                crawls_dir=SAMPLE_CRAWLS, engine="local")
+    resources = build_resources(
+        data_root=tmp_path / "data", dumps_dir=dumps, crawls_dir=SAMPLE_CRAWLS, engine="local"
+    )
     with dg.instance_for_test() as instance:
-        materialize_partition([image_articles], "xxwiki", instance=instance,
-                              resources=resources, dynamic="wiki")
+        materialize_partition(
+            [image_articles], "xxwiki", instance=instance, resources=resources, dynamic="wiki"
+        )
         before = resources["store"].require("image_articles", "xxwiki")
         newer = dumps / "xxwiki" / "20240701"
         shutil.copytree(dumps / "xxwiki" / DATE, newer)
@@ -260,8 +350,9 @@ def test_bad_page_props_fails_clearly_and_keeps_the_previous_version(tmp_path):
         text = gzip.open(broken, "rt").read().replace("'Q183'),", "'Q183'")
         with gzip.open(broken, "wt") as handle:
             handle.write(text)
-        result = materialize_partition([image_articles], "xxwiki", instance=instance,
-                                       resources=resources, raise_on_error=False)
+        result = materialize_partition(
+            [image_articles], "xxwiki", instance=instance, resources=resources, raise_on_error=False
+        )
     assert not result.success
     (failure,) = [e for e in result.all_events if e.is_step_failure]
     message = failure.step_failure_data.error.to_string()

@@ -85,8 +85,14 @@ rect 0 0 10 10 [[Luanda]]
     uses = extract_file_uses(text, EN)
     names = [u.image for u in uses]
     assert names == [
-        "Flag_of_Angola.svg", "LocationAngola.png", "Luanda_skyline.jpg", "Lower_case.png",
-        "Anthem.ogg", "Gallery_one.jpg", "Gallery_two.jpg", "Map_of_Angola.png",
+        "Flag_of_Angola.svg",
+        "LocationAngola.png",
+        "Luanda_skyline.jpg",
+        "Lower_case.png",
+        "Anthem.ogg",
+        "Gallery_one.jpg",
+        "Gallery_two.jpg",
+        "Map_of_Angola.png",
     ]
     origins = {u.image: u.origin for u in uses}
     assert origins["Flag_of_Angola.svg"] == "template"
@@ -110,8 +116,11 @@ def _mwparser_file_links(text: str, prefixes: list[str]) -> set[str]:
     for link in mwparserfromhell.parse(text).filter_wikilinks():
         title = str(link.title)
         prefix, sep, name = title.partition(":")
-        if sep and not title.lstrip().startswith(":") and \
-                prefix.replace("_", " ").strip().casefold() in folded:
+        if (
+            sep
+            and not title.lstrip().startswith(":")
+            and prefix.replace("_", " ").strip().casefold() in folded
+        ):
             normalised = normalize_file_name(name)
             if normalised:
                 found.add(normalised)
@@ -120,8 +129,9 @@ def _mwparser_file_links(text: str, prefixes: list[str]) -> set[str]:
 
 def test_file_links_agree_with_mwparserfromhell_on_real_hausa_articles():
     """Every [[File:]] link a full parser finds in the whole Hausa Wikipedia, we find too."""
-    reader = read_pages(SAMPLE_DUMPS / "hawiki" / "20150406"
-                        / "hawiki-20150406-pages-articles.xml.bz2")
+    reader = read_pages(
+        SAMPLE_DUMPS / "hawiki" / "20150406" / "hawiki-20150406-pages-articles.xml.bz2"
+    )
     prefixes = file_prefixes(reader.siteinfo.namespaces, "ha")
     articles = missed = extra = parsed = 0
     for page in reader:

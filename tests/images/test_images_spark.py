@@ -32,8 +32,9 @@ def _rows(result) -> list[tuple]:
 
 @pytest.mark.spark
 def test_file_uses_on_spark_equal_local(tmp_path, spark_engine):
-    reader = read_pages(SAMPLE_DUMPS / "nvwiki" / "20150602"
-                        / "nvwiki-20150602-pages-articles.xml.bz2")
+    reader = read_pages(
+        SAMPLE_DUMPS / "nvwiki" / "20150602" / "nvwiki-20150602-pages-articles.xml.bz2"
+    )
     prefixes = tuple(file_prefixes(reader.siteinfo.namespaces, "nv"))
     root = DataRoot(tmp_path / "data")
     staged = root.staging()
@@ -41,7 +42,10 @@ def test_file_uses_on_spark_equal_local(tmp_path, spark_engine):
     write_parquet(staged, batches, PAGES_SCHEMA, what="pages")
     stored = root.publish("pages", "nvwiki", staged, {"files": describe_files(staged)})
     fn = functools.partial(file_uses_batch, prefixes=prefixes)
-    local = _rows(Engine(kind="local", workers=2).map_batches(
-        fn, stored, IMAGE_LINKS_SCHEMA, columns=COLUMNS, batch_size=300))
+    local = _rows(
+        Engine(kind="local", workers=2).map_batches(
+            fn, stored, IMAGE_LINKS_SCHEMA, columns=COLUMNS, batch_size=300
+        )
+    )
     spark = _rows(spark_engine.map_batches(fn, stored, IMAGE_LINKS_SCHEMA, columns=COLUMNS))
     assert len(local) > 500 and spark == local

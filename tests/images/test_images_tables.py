@@ -1,6 +1,7 @@
 """Articles, imagelinks, icons, lead images, unillustrated articles and Wikidata claims, on the
 real Chamorro dumps and the real Wikidata slice, plus hand-made dumps where the samples have
-none (imagelinks in both schemas)."""
+none (imagelinks in both schemas).
+"""
 
 import gzip
 
@@ -33,8 +34,9 @@ from wikiforge.images.links import read_imagelinks
 from wikiforge.images.wikidata import build_item_images
 
 CH = SAMPLE_DUMPS / "chwiki" / "20240501"
-WIKIDATA = (SAMPLE_DUMPS / "wikidatawiki" / "entities" / "20190101"
-            / "wikidata-20190101-all.json.bz2")
+WIKIDATA = (
+    SAMPLE_DUMPS / "wikidatawiki" / "entities" / "20190101" / "wikidata-20190101-all.json.bz2"
+)
 
 
 def test_chamorro_articles_items_and_page_images():
@@ -53,8 +55,9 @@ def test_chamorro_articles_items_and_page_images():
 
 def test_items_from_sitelinks_use_the_qrank_join_key():
     articles = pl.DataFrame({"page_id": [1, 2, 3], "page_title": ["Jamus", "jamus", "Nowhere"]})
-    sitelinks = pl.DataFrame({"key": ["ha.wikipedia/jamus", "en.wikipedia/jamus"],
-                              "qid": [183, 999]})
+    sitelinks = pl.DataFrame(
+        {"key": ["ha.wikipedia/jamus", "en.wikipedia/jamus"], "qid": [183, 999]}
+    )
     found = items_from_sitelinks(articles, "hawiki", sitelinks.lazy())
     assert found.to_dicts() == [{"page_id": 1, "item": "Q183"}, {"page_id": 2, "item": "Q183"}]
     assert sitelink_prefix("hawiki") == "ha.wikipedia/"
@@ -65,24 +68,48 @@ def _articles(rows):
 
 
 def test_imagelinks_old_schema(tmp_path):
-    path = write_sql_dump(tmp_path / "x-imagelinks.sql.gz", "imagelinks", IMAGELINKS_OLD, [
-        (1, "Flag_of_Guam.svg", 0), (1, "Guam_beach.jpg", 0), (2, "Guam_beach.jpg", 0),
-        (3, "Talk_picture.jpg", 1), (99, "Orphan.jpg", 0), (2, "Guam beach.jpg", 0),
-    ])
+    path = write_sql_dump(
+        tmp_path / "x-imagelinks.sql.gz",
+        "imagelinks",
+        IMAGELINKS_OLD,
+        [
+            (1, "Flag_of_Guam.svg", 0),
+            (1, "Guam_beach.jpg", 0),
+            (2, "Guam_beach.jpg", 0),
+            (3, "Talk_picture.jpg", 1),
+            (99, "Orphan.jpg", 0),
+            (2, "Guam beach.jpg", 0),
+        ],
+    )
     table, stats = read_imagelinks(path, _articles([(1, "Guåhan"), (2, "Hagåtña")]))
     rows = table.to_pylist()
     assert [(r["page_id"], r["image"]) for r in rows] == [
-        (1, "Flag_of_Guam.svg"), (1, "Guam_beach.jpg"), (2, "Guam_beach.jpg")]
+        (1, "Flag_of_Guam.svg"),
+        (1, "Guam_beach.jpg"),
+        (2, "Guam_beach.jpg"),
+    ]
     assert {r["origin"] for r in rows} == {"imagelinks"} and rows[0]["position"] is None
     assert (stats.schema, stats.from_other_namespaces, stats.not_an_article) == ("il_to", 1, 1)
 
 
 def test_imagelinks_current_schema_through_linktarget(tmp_path):
-    links = write_sql_dump(tmp_path / "imagelinks.sql.gz", "imagelinks", IMAGELINKS_NEW, [
-        (1, 0, 10), (1, 0, 11), (2, 0, 12), (2, 0, 404)])
-    targets = write_sql_dump(tmp_path / "linktarget.sql.gz", "linktarget", LINKTARGET, [
-        (10, 6, "Flag_of_Guam.svg"), (11, 6, "Guam_beach.jpg"), (12, 0, "Not_a_file"),
-        (13, 6, "Unused.jpg")])
+    links = write_sql_dump(
+        tmp_path / "imagelinks.sql.gz",
+        "imagelinks",
+        IMAGELINKS_NEW,
+        [(1, 0, 10), (1, 0, 11), (2, 0, 12), (2, 0, 404)],
+    )
+    targets = write_sql_dump(
+        tmp_path / "linktarget.sql.gz",
+        "linktarget",
+        LINKTARGET,
+        [
+            (10, 6, "Flag_of_Guam.svg"),
+            (11, 6, "Guam_beach.jpg"),
+            (12, 0, "Not_a_file"),
+            (13, 6, "Unused.jpg"),
+        ],
+    )
     articles = _articles([(1, "Guåhan"), (2, "Hagåtña")])
     table, stats = read_imagelinks(links, articles, targets)
     assert [r["image"] for r in table.to_pylist()] == ["Flag_of_Guam.svg", "Guam_beach.jpg"]
@@ -92,8 +119,9 @@ def test_imagelinks_current_schema_through_linktarget(tmp_path):
 
 
 def test_malformed_imagelinks_dump_names_file_and_position(tmp_path):
-    path = write_sql_dump(tmp_path / "bad-imagelinks.sql.gz", "imagelinks", IMAGELINKS_OLD,
-                          [(1, "A.jpg", 0)])
+    path = write_sql_dump(
+        tmp_path / "bad-imagelinks.sql.gz", "imagelinks", IMAGELINKS_OLD, [(1, "A.jpg", 0)]
+    )
     text = gzip.open(path, "rt").read().replace("(1,'A.jpg',0)", "(1,'A.jpg',0")
     with gzip.open(path, "wt") as handle:
         handle.write(text)
@@ -110,18 +138,27 @@ def test_icon_threshold_matches_the_reference():
 
 
 def _frames():
-    articles = pl.DataFrame({
-        "page_id": [1, 2, 3, 4, 5, 6],
-        "page_title": ["A", "B", "C", "D", "E", "F"],
-        "item": ["Q1", "Q2", "Q3", None, "Q5", "Q6"],
-        "page_image": [None, None, None, None, None, "Local_poster.jpg"],
-        "page_image_free": [None, None, None, None, "Free.jpg", None],
-    })
+    articles = pl.DataFrame(
+        {
+            "page_id": [1, 2, 3, 4, 5, 6],
+            "page_title": ["A", "B", "C", "D", "E", "F"],
+            "item": ["Q1", "Q2", "Q3", None, "Q5", "Q6"],
+            "page_image": [None, None, None, None, None, "Local_poster.jpg"],
+            "page_image_free": [None, None, None, None, "Free.jpg", None],
+        }
+    )
     rows = [(p, "Stub_icon.png", 0, "template") for p in (1, 2, 3, 4)]  # on 4 of 6 -> icon
-    rows += [(1, "Photo_A.jpg", 1, "link"), (1, "Second_A.jpg", 2, "link"),
-             (2, "Anthem.ogg", 1, "link"), (4, "Photo_D.jpg", 1, "gallery")]
-    links = pl.DataFrame(rows, schema={"page_id": pl.Int64, "image": pl.String,
-                                       "position": pl.Int32, "origin": pl.String}, orient="row")
+    rows += [
+        (1, "Photo_A.jpg", 1, "link"),
+        (1, "Second_A.jpg", 2, "link"),
+        (2, "Anthem.ogg", 1, "link"),
+        (4, "Photo_D.jpg", 1, "gallery"),
+    ]
+    links = pl.DataFrame(
+        rows,
+        schema={"page_id": pl.Int64, "image": pl.String, "position": pl.Int32, "origin": pl.String},
+        orient="row",
+    )
     links = links.join(articles.select("page_id", "page_title"), on="page_id")
     return articles, links
 
@@ -132,14 +169,22 @@ def test_icons_lead_images_and_unillustrated():
     assert icons.to_dicts() == [{"image": "Stub_icon.png", "articles": 4}]
     leads = pl.from_arrow(lead_images(articles.lazy(), links.lazy(), icons.lazy()))
     assert leads.select("page_id", "image", "source").rows() == [
-        (1, "Photo_A.jpg", "first_file"), (4, "Photo_D.jpg", "first_file"),
-        (5, "Free.jpg", "page_image_free"), (6, "Local_poster.jpg", "page_image")]
+        (1, "Photo_A.jpg", "first_file"),
+        (4, "Photo_D.jpg", "first_file"),
+        (5, "Free.jpg", "page_image_free"),
+        (6, "Local_poster.jpg", "page_image"),
+    ]
     missing = pl.from_arrow(unillustrated(articles.lazy(), links.lazy(), icons.lazy()))
     # 2 has only an icon and a sound file; 3 has only the icon; 4 has no item.
     assert missing["page_id"].to_list() == [2, 3]
     own = illustrated_files(articles.lazy(), links.lazy(), icons.lazy()).collect()
-    assert sorted(own.rows()) == [(1, "Photo_A.jpg"), (1, "Second_A.jpg"), (4, "Photo_D.jpg"),
-                                  (5, "Free.jpg"), (6, "Local_poster.jpg")]
+    assert sorted(own.rows()) == [
+        (1, "Photo_A.jpg"),
+        (1, "Second_A.jpg"),
+        (4, "Photo_D.jpg"),
+        (5, "Free.jpg"),
+        (6, "Local_poster.jpg"),
+    ]
 
 
 def test_item_claims_of_the_real_wikidata_slice(tmp_path):

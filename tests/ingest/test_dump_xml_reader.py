@@ -72,15 +72,19 @@ def test_counts_of_bundled_wikis(path, pages, articles, redirects, dbname) -> No
 
 
 def mwxml_pages(path: Path) -> list[tuple]:
-    """mwxml's reading of the same file, last revision per page, as Page field tuples."""
+    """Mwxml's reading of the same file, last revision per page, as Page field tuples."""
     pages = []
     with open_decompressed(path) as stream:
         for page in mwxml.Dump.from_file(stream):
             revision = list(page)[-1]
             pages.append(
                 (
-                    page.id, page.namespace, page.title, page.redirect,
-                    revision.id, str(revision.timestamp),
+                    page.id,
+                    page.namespace,
+                    page.title,
+                    page.redirect,
+                    revision.id,
+                    str(revision.timestamp),
                     # mwxml gives None for an empty <text/>; the page exists with empty text.
                     "" if revision.text is None and not revision.deleted.text else revision.text,
                 )  # fmt: skip
@@ -285,14 +289,14 @@ def test_entities_decoded_exactly(tmp_path: Path) -> None:
         [
             page_xml("Tom &amp; Jerry", 1, raw_text=raw_text, raw_title="Tom &amp; Jerry"),
             page_xml("Plain", 2, raw_text="&lt;b&gt;bold&lt;/b&gt; &amp;lt; stays"),
-            page_xml("R", 3, redirect="Na'ura & \"co\"", text="#REDIRECT [[Na'ura]]"),
+            page_xml("R", 3, redirect='Na\'ura & "co"', text="#REDIRECT [[Na'ura]]"),
         ],
     )
     pages, _ = read_all(path)
     assert pages[0].title == "Tom & Jerry"
     assert pages[0].text == "<ref name=\"x\">a &amp; b</ref> 'q' AB '"
     assert pages[1].text == "<b>bold</b> &lt; stays"
-    assert pages[2].redirect == "Na'ura & \"co\""
+    assert pages[2].redirect == 'Na\'ura & "co"'
 
 
 xml_text = st.text(

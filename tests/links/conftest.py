@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from dataclasses import asdict
-from functools import lru_cache
+from functools import cache
 from pathlib import Path
 
 import pytest
@@ -20,13 +20,13 @@ def dump_path(wiki: str) -> Path:
     return next((SAMPLES / "dumps" / wiki).glob("*/*-pages-articles.xml.*"))
 
 
-@lru_cache(maxsize=None)
+@cache
 def page_rows(wiki: str) -> tuple[dict, ...]:
     """Every page of a sample wiki as a row dict (read once per test session)."""
     return tuple(asdict(page) for page in read_pages(dump_path(wiki)))
 
 
-@lru_cache(maxsize=None)
+@cache
 def quick_build(wiki: str) -> LinkBuild:
     """A build without embeddings (the slow part), enough to exercise candidate generation."""
     return build_links(page_rows(wiki), wiki, with_vectors=False, train_per_article=1)

@@ -36,15 +36,17 @@ def _index(anchors, pageids, redirects, vectors, language="en", **kwargs):
     titles = sorted(vectors)
     matrix = np.array([vectors[t] for t in titles], dtype=np.float32).reshape(-1, 50)
     probability = {key: 1.0 / (1 + len(key)) for key in list(anchors)[::2]}
-    index = LinkIndex(anchors, pageids, redirects, titles, matrix, language, probability,
-                      **kwargs)
+    index = LinkIndex(anchors, pageids, redirects, titles, matrix, language, probability, **kwargs)
     return index, probability
 
 
 @settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-@given(anchors=_anchors, articles=st.lists(_titles, max_size=8, unique=True),
-       redirects=st.dictionaries(_titles, _titles, max_size=5),
-       probes=st.lists(_keys, max_size=10))
+@given(
+    anchors=_anchors,
+    articles=st.lists(_titles, max_size=8, unique=True),
+    redirects=st.dictionaries(_titles, _titles, max_size=5),
+    probes=st.lists(_keys, max_size=10),
+)
 def test_compiled_index_answers_as_the_dictionaries(anchors, articles, redirects, probes):
     pageids = {title: number * 7 for number, title in enumerate(articles)}
     vectors = {title: np.full(50, number + 1.0) for number, title in enumerate(articles[:3])}
@@ -86,13 +88,13 @@ def test_compiled_matcher_finds_the_same_mentions(tmp_path_factory, keys, probes
     for probe in [*plain.prefixes, *probes]:
         assert compiled.prefixes.get(probe) == plain.prefixes.get(probe)
     text = " ".join(probes + keys[::-1])
-    assert (list(text_mentions(text, compiled, "en"))
-            == list(text_mentions(text, plain, "en")))
+    assert list(text_mentions(text, compiled, "en")) == list(text_mentions(text, plain, "en"))
 
 
 def test_a_pickled_index_opens_the_same_files():
-    index, _ = _index({"paris": {"Paris": 3}}, {"Paris": 1}, {"Paname": "Paris"},
-                      {"Paris": np.ones(50)})
+    index, _ = _index(
+        {"paris": {"Paris": 3}}, {"Paris": 1}, {"Paname": "Paris"}, {"Paris": np.ones(50)}
+    )
     copy = pickle.loads(pickle.dumps(index))
     assert copy.directory == index.directory
     assert len(pickle.dumps(index)) < 300  # a path, not the data
@@ -116,4 +118,4 @@ def test_unknown_index_format_is_refused(tmp_path):
     meta_path.write_text(json.dumps(meta))
     with pytest.raises(ValueError, match="link index format 999"):
         LinkIndex.open(index.directory)
-    assert INDEX_DIR == index.directory.name
+    assert index.directory.name == INDEX_DIR

@@ -30,10 +30,20 @@ from resources import build_resources
 from tests.conftest import SAMPLE_CRAWLS, SAMPLE_DUMPS
 
 LINK_ASSETS = [
-    pages, titles.pageids, titles.redirects, links.links, anchors.anchors,
-    wikidata_p31.wikidata_p31, anchors_filtered.anchors_filtered, embeddings.embeddings,
-    sentences.sentences, training_set.training_set, link_model.link_model, backtest.backtest,
-    backtest.backtest_meets_bar, link_datasets.link_datasets,
+    pages,
+    titles.pageids,
+    titles.redirects,
+    links.links,
+    anchors.anchors,
+    wikidata_p31.wikidata_p31,
+    anchors_filtered.anchors_filtered,
+    embeddings.embeddings,
+    sentences.sentences,
+    training_set.training_set,
+    link_model.link_model,
+    backtest.backtest,
+    backtest.backtest_meets_bar,
+    link_datasets.link_datasets,
 ]
 
 
@@ -41,12 +51,14 @@ LINK_ASSETS = [
 def published(tmp_path_factory) -> tuple[Path, dg.ExecuteInProcessResult]:
     """The whole links line materialized for hawiki, once for this module."""
     root = tmp_path_factory.mktemp("links-data")
-    resources = build_resources(data_root=root, dumps_dir=SAMPLE_DUMPS, crawls_dir=SAMPLE_CRAWLS,
-                                engine="local")
+    resources = build_resources(
+        data_root=root, dumps_dir=SAMPLE_DUMPS, crawls_dir=SAMPLE_CRAWLS, engine="local"
+    )
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("wiki", ["hawiki"])
-        result = dg.materialize(LINK_ASSETS, partition_key="hawiki", instance=instance,
-                                resources=resources)
+        result = dg.materialize(
+            LINK_ASSETS, partition_key="hawiki", instance=instance, resources=resources
+        )
     return root, result
 
 
@@ -65,7 +77,9 @@ def test_assets_materialize_with_checks_and_metadata(published):
     assert meta["reference_precision_at_0.5"] >= 0.75 and meta["reference_recall_at_0.5"] >= 0.2
     assert meta["heldout_sentences"] > 100 and "data:image/svg+xml;base64," in meta["plot"]
     assert _metadata(result, "anchors_filtered")["p31_filter"] in (
-        "applied", "skipped: no Wikidata dump")
+        "applied",
+        "skipped: no Wikidata dump",
+    )
     assert _metadata(result, "redirects")["resolved"] > 100
     version = json.loads((root / "link_datasets" / "hawiki" / "CURRENT.json").read_text())
     directory = root / "link_datasets" / "hawiki" / version["version"]
@@ -106,11 +120,18 @@ def test_get_and_post_recommendations(published):
         body = got.json()
         assert body["page_title"] == "Kano" and body["links_count"] == len(body["links"])
         assert set(body["meta"]["dataset_checksums"]) == {
-            "anchors", "w2vfiltered", "redirects", "pageids", "model"}
+            "anchors",
+            "w2vfiltered",
+            "redirects",
+            "pageids",
+            "model",
+        }
         text = "Birnin Kano yana a arewacin Najeriya, kusa da Kaduna da Katsina a Afirka."
-        posted = client.post("/v1/linkrecommendations/wikipedia/ha/Gwaji",
-                             params={"threshold": 0.0, "max_recommendations": 2},
-                             json={"wikitext": text, "revid": 1, "pageid": 2})
+        posted = client.post(
+            "/v1/linkrecommendations/wikipedia/ha/Gwaji",
+            params={"threshold": 0.0, "max_recommendations": 2},
+            json={"wikitext": text, "revid": 1, "pageid": 2},
+        )
         assert posted.status_code == 200, posted.text
         result = posted.json()
         assert 0 < result["links_count"] <= 2
@@ -131,8 +152,14 @@ def test_errors_are_the_references_and_never_500(published):
         assert client.post(url, json={"wikitext": "x"}).status_code == 422
         assert client.post(url, content=b"x" * (5 << 20)).status_code == 413
         assert client.get(url, params={"threshold": 2}).status_code == 400
-        for wikitext in ["", "[[" * 5000, "{{" * 3000 + "}}" * 10, "\x00\ud7ff" * 100,
-                         "'''" * 2000, "<ref>" * 1000]:
+        for wikitext in [
+            "",
+            "[[" * 5000,
+            "{{" * 3000 + "}}" * 10,
+            "\x00\ud7ff" * 100,
+            "'''" * 2000,
+            "<ref>" * 1000,
+        ]:
             answer = client.post(url, json={"wikitext": wikitext, "revid": 1, "pageid": 1})
             assert answer.status_code in (200, 422), answer.text
 
@@ -142,16 +169,20 @@ def test_wikitext_limit_is_413_with_a_clear_json_error(published, monkeypatch):
     url = "/v1/linkrecommendations/wikipedia/ha/Kano"
     monkeypatch.setenv("WIKIFORGE_LINKS_MAX_WIKITEXT_CHARS", "1000")
     with _client(root) as client:
-        assert client.post(url, json={"wikitext": "Kano " * 200, "revid": 1,
-                                      "pageid": 1}).status_code == 200
+        assert (
+            client.post(url, json={"wikitext": "Kano " * 200, "revid": 1, "pageid": 1}).status_code
+            == 200
+        )
         over = client.post(url, json={"wikitext": "Kano " * 200 + "x", "revid": 1, "pageid": 1})
         assert over.status_code == 413
         body = over.json()
         assert body["code"] == 413 and "1000 characters" in body["description"]
         assert body["extra"] == {"limit_chars": 1000, "got_chars": 1001}
         # Characters, not bytes: 1,000 Greek letters (2,000 bytes) are within the limit.
-        assert client.post(url, json={"wikitext": "λ" * 1000, "revid": 1,
-                                      "pageid": 1}).status_code == 200
+        assert (
+            client.post(url, json={"wikitext": "λ" * 1000, "revid": 1, "pageid": 1}).status_code
+            == 200
+        )
 
 
 def test_language_code_parameter_changes_casing(published):
@@ -159,9 +190,13 @@ def test_language_code_parameter_changes_casing(published):
     url = "/v1/linkrecommendations/wikipedia/ha/Gwaji"
     text = "Birnin KANO yana a arewacin NAJERIYA, kusa da KATSINA a AFIRKA."
     with _client(root) as client:
+
         def texts(**params):
-            answer = client.post(url, params={"threshold": 0.0, **params},
-                                 json={"wikitext": text, "revid": 1, "pageid": 2})
+            answer = client.post(
+                url,
+                params={"threshold": 0.0, **params},
+                json={"wikitext": text, "revid": 1, "pageid": 2},
+            )
             assert answer.status_code == 200, answer.text
             return {link["link_text"] for link in answer.json()["links"]}
 
@@ -176,14 +211,27 @@ def test_cli_prints_the_same_json(published):
 
     root, _ = published
     runner = CliRunner()
-    out = runner.invoke(main, ["query", "--wiki-domain", "ha", "--page-title", "Kano",
-                               "--threshold", "0", "--data", str(root)])
+    out = runner.invoke(
+        main,
+        [
+            "query",
+            "--wiki-domain",
+            "ha",
+            "--page-title",
+            "Kano",
+            "--threshold",
+            "0",
+            "--data",
+            str(root),
+        ],
+    )
     assert out.exit_code == 0, out.output
     with _client(root) as client:
         api = client.get("/v1/linkrecommendations/wikipedia/ha/Kano", params={"threshold": 0})
     assert json.loads(out.output) == api.json()
-    missing = runner.invoke(main, ["query", "--wiki-domain", "ha", "--page-title", "Nope x",
-                                   "--data", str(root)])
+    missing = runner.invoke(
+        main, ["query", "--wiki-domain", "ha", "--page-title", "Nope x", "--data", str(root)]
+    )
     assert missing.exit_code == 1 and json.loads(missing.output)["code"] == 404
 
 
@@ -206,7 +254,8 @@ def test_new_model_is_served_without_restart(published, tmp_path):
 
 def test_links_join_resolves_targets_like_the_redirect_dictionary(published):
     """The `links` asset resolves targets with a SQL join (no titles held by the workers): its
-    rows equal resolving every found link through the redirect dictionary in memory."""
+    rows equal resolving every found link through the redirect dictionary in memory.
+    """
     import pyarrow as pa
 
     from wikiforge.links.build import language_of
@@ -220,19 +269,32 @@ def test_links_join_resolves_targets_like_the_redirect_dictionary(published):
     page_rows = pa.concat_tables(pq.read_table(p) for p in stored["pages"].parquet_paths())
     articles = frozenset(
         pa.concat_tables(pq.read_table(p) for p in stored["pageids"].parquet_paths())
-        .column("title").to_pylist())
-    redirect_table = pa.concat_tables(
-        pq.read_table(p) for p in stored["redirects"].parquet_paths())
+        .column("title")
+        .to_pylist()
+    )
+    redirect_table = pa.concat_tables(pq.read_table(p) for p in stored["redirects"].parquet_paths())
     prefixes = namespace_prefixes(stored["pages"])
-    expected = pa.Table.from_batches([
-        links_of_batch(batch, language_code=language_of("hawiki"), prefixes=prefixes,
-                       redirects=pairs(redirect_table, "title", "target"), articles=articles)
-        for batch in page_rows.to_batches(max_chunksize=500)
-    ]).sort_by([("source_id", "ascending"), ("position", "ascending")])
+    expected = pa.Table.from_batches(
+        [
+            links_of_batch(
+                batch,
+                language_code=language_of("hawiki"),
+                prefixes=prefixes,
+                redirects=pairs(redirect_table, "title", "target"),
+                articles=articles,
+            )
+            for batch in page_rows.to_batches(max_chunksize=500)
+        ]
+    ).sort_by([("source_id", "ascending"), ("position", "ascending")])
     actual = pa.concat_tables(
-        pq.read_table(p) for p in data.current("links", "hawiki").parquet_paths())
+        pq.read_table(p) for p in data.current("links", "hawiki").parquet_paths()
+    )
     assert actual.num_rows > 5_000
     assert actual.to_pylist() == expected.to_pylist()
-    redirected = sum(t != r for t, r in zip(actual.column("target").to_pylist(),
-                                              actual.column("target_raw").to_pylist()))
+    redirected = sum(
+        t != r
+        for t, r in zip(
+            actual.column("target").to_pylist(), actual.column("target_raw").to_pylist()
+        )
+    )
     assert redirected > 0

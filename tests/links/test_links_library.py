@@ -92,8 +92,10 @@ def test_first_linked_sentence_and_split():
     sentence = first_linked_sentence(text, CANONICAL_NAMESPACE_PREFIXES)
     assert sentence == "Kano is a [[city]] in [[Nigeria|Najeriya]]."
     assert first_linked_sentence("No links here. None.", CANONICAL_NAMESPACE_PREFIXES) is None
-    assert first_linked_sentence("[[File:x.jpg|thumb|A [[cat]].]] Text.",
-                                 CANONICAL_NAMESPACE_PREFIXES) is None
+    assert (
+        first_linked_sentence("[[File:x.jpg|thumb|A [[cat]].]] Text.", CANONICAL_NAMESPACE_PREFIXES)
+        is None
+    )
     titles = [f"Title {i}" for i in range(2000)]
     splits = [split_of(t) for t in titles]
     assert splits == [split_of(t) for t in titles]  # deterministic
@@ -110,15 +112,20 @@ def _toy_index_and_model() -> tuple[LinkIndex, LinkModel]:
         "seine": {"Seine": 4},
         "capital": {"Capital city": 2},
     }
-    pageids = {t: i for i, t in enumerate(
-        ["Paris", "Paris (mythology)", "France", "Seine", "Capital city", "Tour"])}
+    pageids = {
+        t: i
+        for i, t in enumerate(
+            ["Paris", "Paris (mythology)", "France", "Seine", "Capital city", "Tour"]
+        )
+    }
     index = LinkIndex(anchors, pageids, {"Paname": "Paris"}, [], np.zeros((0, 50)), "en")
     # A real model trained on rows where the most frequent candidate is the right one.
     rows, labels = [], []
     for key, targets in anchors.items():
         entry = index.entries[key]
-        block = candidate_features(key, len(key.split()), entry, None,
-                                   [None] * len(entry.targets), "reference")
+        block = candidate_features(
+            key, len(key.split()), entry, None, [None] * len(entry.targets), "reference"
+        )
         rows.append(block)
         labels.extend([1] + [0] * (len(entry.targets) - 1))
     features = np.vstack(rows * 5)
@@ -147,11 +154,19 @@ def test_candidate_rules():
         )
     assert [link.link_index for link in links] == list(range(len(links)))
     # Sections to exclude; the lead is %LEAD%.
-    excluded = recommend(index, model, "capital.\n== Seine ==\nseine", "Tour", 0.0,
-                         sections_to_exclude=["%lead%", "SEINE"])
+    excluded = recommend(
+        index,
+        model,
+        "capital.\n== Seine ==\nseine",
+        "Tour",
+        0.0,
+        sections_to_exclude=["%lead%", "SEINE"],
+    )
     assert excluded == []
-    assert len(recommend(index, model, "Capital, seine, river.", "Tour", 0.0,
-                         max_recommendations=1)) == 1
+    assert (
+        len(recommend(index, model, "Capital, seine, river.", "Tour", 0.0, max_recommendations=1))
+        == 1
+    )
 
 
 def test_model_json_is_reproducible(tmp_path):

@@ -6,10 +6,9 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tests.links.conftest import SAMPLE_WIKIS, page_rows, quick_build
 from wikiforge.links.recommend import recommend
 from wikiforge.wikitext.links import extract_links
-
-from tests.links.conftest import SAMPLE_WIKIS, page_rows, quick_build
 
 
 @pytest.mark.parametrize("wiki", SAMPLE_WIKIS)
@@ -38,10 +37,34 @@ def test_every_recommendation_points_at_its_text(wiki):
 
 _PIECES = st.sampled_from(
     [
-        "Kano", " birni ", "Najeriya", "[[Hausa]]", "'''Afirka'''", "{{tpl|Kano}}", "<ref>Kano</ref>",
-        "\n== Tarihi ==\n", "<!-- Afirka -->", " İngiliscə ", "東京", "Ελλάδα", ". ", "\n",
-        "[[File:x.jpg|thumb|[[Kano]]]]", "{|\n| Kano\n|}", "&amp;", "''", "[[", "]]", "{{", "|",
-        " kasar Hausa ", " ta yamma", "\t", "\u200e", "🙂", "ʼ",
+        "Kano",
+        " birni ",
+        "Najeriya",
+        "[[Hausa]]",
+        "'''Afirka'''",
+        "{{tpl|Kano}}",
+        "<ref>Kano</ref>",
+        "\n== Tarihi ==\n",
+        "<!-- Afirka -->",
+        " İngiliscə ",
+        "東京",
+        "Ελλάδα",
+        ". ",
+        "\n",
+        "[[File:x.jpg|thumb|[[Kano]]]]",
+        "{|\n| Kano\n|}",
+        "&amp;",
+        "''",
+        "[[",
+        "]]",
+        "{{",
+        "|",
+        " kasar Hausa ",
+        " ta yamma",
+        "\t",
+        "\u200e",
+        "🙂",
+        "ʼ",
     ]
 )
 
@@ -59,7 +82,8 @@ def test_arbitrary_wikitext_never_crashes(hawiki_build, pieces):
 
 def test_language_code_overrides_the_casing_rules(hawiki_build):
     """Turkish rules lower-case `I` to dotless `ı`: upper-case Hausa words with an I no longer
-    meet their (Hausa-lower-cased) anchors; without the override they do."""
+    meet their (Hausa-lower-cased) anchors; without the override they do.
+    """
     text = "Birnin KANO yana a arewacin NAJERIYA, kusa da KATSINA a AFIRKA."
     index, model = hawiki_build.index, hawiki_build.model
 

@@ -4,18 +4,20 @@ from __future__ import annotations
 
 import pytest
 
+from tests.links.conftest import SAMPLE_WIKIS, page_rows, quick_build
 from wikiforge.links import recommend as recommend_module
 from wikiforge.wikitext.plain import top_level_text
 from wikiforge.wikitext.scan import top_level_spans
-
-from tests.links.conftest import SAMPLE_WIKIS, page_rows, quick_build
 
 # Pages where the spans differ (malformed markup mwparserfromhell resolves in its own way), each
 # checked below to give the very same recommendations either way:
 # - Ƙasashen Duniya: a file link whose caption holds a `<ref>` left open inside an external link;
 # - Indiya, Esperanto: tables inside `<div>`s with stray closing tags.
-KNOWN_SPAN_DIFFERENCES = {("hawiki", "Ƙasashen Duniya"), ("hawiki", "Indiya"),
-                          ("hawiki", "Esperanto")}
+KNOWN_SPAN_DIFFERENCES = {
+    ("hawiki", "Ƙasashen Duniya"),
+    ("hawiki", "Indiya"),
+    ("hawiki", "Esperanto"),
+}
 
 
 def _articles(wiki: str) -> list[dict]:
@@ -42,9 +44,16 @@ def test_known_differences_give_the_same_recommendations(monkeypatch):
         results = []
         for finder in (top_level_spans, top_level_text):
             monkeypatch.setattr(recommend_module, "top_level_spans", finder)
-            results.append(recommend_module.recommend(
-                build.index, build.model, texts[title], title, threshold=0.0,
-                max_recommendations=500))
+            results.append(
+                recommend_module.recommend(
+                    build.index,
+                    build.model,
+                    texts[title],
+                    title,
+                    threshold=0.0,
+                    max_recommendations=500,
+                )
+            )
         assert results[0] == results[1], title
 
 
@@ -55,15 +64,22 @@ def _texts(wikitext: str) -> list[str]:
 @pytest.mark.parametrize(
     ("wikitext", "expected"),
     [
-        ("Lead '''bold''' text\n== History ==\nMore {{tpl|x}} here",
-         ["Lead ", " text\n", "\nMore ", " here"]),
+        (
+            "Lead '''bold''' text\n== History ==\nMore {{tpl|x}} here",
+            ["Lead ", " text\n", "\nMore ", " here"],
+        ),
         # An italic run left open inside a reference runs past `</ref>` in mwparserfromhell,
         # so the reference fails and its text is top-level.
         ("A<ref>x ''y</ref> b '' c", ["A<ref>x ", " c"]),
-        ("See http://example.org/a, then [http://x.org y] and [1].",
-         ["See ", ", then ", " and [1]."]),
+        (
+            "See http://example.org/a, then [http://x.org y] and [1].",
+            ["See ", ", then ", " and [1]."],
+        ),
         ("a &amp; b &bogus; c", ["a ", " b &bogus; c"]),
-        ("* one\n# two\n; term : def\n----\nend", [" one\n", " two\n", " term ", " def\n", "\nend"]),
+        (
+            "* one\n# two\n; term : def\n----\nend",
+            [" one\n", " two\n", " term ", " def\n", "\nend"],
+        ),
         ("x {{unclosed [[Link]] y", ["x {{unclosed ", " y"]),
         ("x [[a\nb]] <!-- open", ["x [[a\nb]] <!-- open"]),
         ("p\n{|\n| ''cell\n|}\nq", ["p\n", "\nq"]),
@@ -96,15 +112,24 @@ def test_sections_and_offsets():
 @pytest.mark.parametrize(
     "wikitext",
     [
-        "<ref>" * 10000, "<li>" * 10000, "[[" * 50000, "{{" * 30000 + "}}" * 10, "'''" * 20000,
-        "{|\n| ''a\n" * 3000, "<div>" * 5000 + "</div>" * 5000, "[[a|" * 300 + "]]" * 300,
-        "<ref>a '' b</ref> " * 5000, "{{a|x '' y}} " * 5000, "<b>" * 500 + "</b>" * 500,
+        "<ref>" * 10000,
+        "<li>" * 10000,
+        "[[" * 50000,
+        "{{" * 30000 + "}}" * 10,
+        "'''" * 20000,
+        "{|\n| ''a\n" * 3000,
+        "<div>" * 5000 + "</div>" * 5000,
+        "[[a|" * 300 + "]]" * 300,
+        "<ref>a '' b</ref> " * 5000,
+        "{{a|x '' y}} " * 5000,
+        "<b>" * 500 + "</b>" * 500,
     ],
     ids=lambda text: repr(text[:12]),
 )
 def test_pathological_markup_stays_fast(wikitext):
     """Unclosed and deeply nested markup: bounded work, no recursion error (a body that cannot
-    close fails at once; nesting beyond MAX_NESTING is text). Generous bound for a loaded CI."""
+    close fails at once; nesting beyond MAX_NESTING is text). Generous bound for a loaded CI.
+    """
     import time
 
     started = time.perf_counter()

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
+from tests.links.conftest import SAMPLES
 from wikiforge.wikitext.casing import lower, upper_first
 from wikiforge.wikitext.links import extract_links, replace_links_with_anchors
 from wikiforge.wikitext.plain import top_level_text
 from wikiforge.wikitext.titles import normalize_title
 from wikiforge.wikitext.tokens import anchor_key, line_spans, tokenize
-
-from tests.links.conftest import SAMPLES
 
 
 def test_turkic_dotted_and_dotless_i():

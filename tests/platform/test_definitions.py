@@ -35,7 +35,8 @@ def test_run_order_is_read_off_the_asset_graph():
     """`wikiforge materialize` runs partitions side by side only where no asset of one job reads
     an asset of another: months before the Wikidata dump (qrank sums months), the dump before the
     wikis (the links line filters by Wikidata classes), the task encoder before the crawls, crawls
-    beside everything else."""
+    beside everything else.
+    """
     from jobs import job_dependencies
 
     needs = job_dependencies(definitions.defs.assets)
@@ -44,9 +45,10 @@ def test_run_order_is_read_off_the_asset_graph():
         keys = set(definitions.defs.resolve_job_def(job.name).asset_layer.executable_asset_keys)
         reads = {p for key in keys for p in graph.get(key).parent_keys} - keys
         owners = {
-            other.name for other in definitions.defs.jobs
-            if reads & set(definitions.defs.resolve_job_def(other.name).asset_layer
-                           .executable_asset_keys)
+            other.name
+            for other in definitions.defs.jobs
+            if reads
+            & set(definitions.defs.resolve_job_def(other.name).asset_layer.executable_asset_keys)
         }
         assert needs[job.name] == owners - {job.name}, job.name
     assert needs["month_job"] == set()

@@ -15,7 +15,10 @@ OUT_SCHEMA = pa.schema([("page_id", pa.int64()), ("title_length", pa.int64())])
 def title_lengths(batch: pa.RecordBatch) -> pa.Table:
     """A pure per-record map, as the library's heavy steps are."""
     return pa.table(
-        {"page_id": batch.column("page_id"), "title_length": pc.utf8_length(batch.column("title")).cast(pa.int64())},
+        {
+            "page_id": batch.column("page_id"),
+            "title_length": pc.utf8_length(batch.column("title")).cast(pa.int64()),
+        },
         schema=OUT_SCHEMA,
     )
 
@@ -23,7 +26,9 @@ def title_lengths(batch: pa.RecordBatch) -> pa.Table:
 def _stored_pages(tmp_path, n=5_000):
     root = DataRoot(tmp_path / "data")
     staged = root.staging()
-    table = pa.table({"page_id": list(range(n)), "title": [f"Page {i}" for i in range(n)]}, schema=IN_SCHEMA)
+    table = pa.table(
+        {"page_id": list(range(n)), "title": [f"Page {i}" for i in range(n)]}, schema=IN_SCHEMA
+    )
     write_parquet(staged, table, IN_SCHEMA, what="pages")
     return root.publish("pages", "xxwiki", staged, {"files": describe_files(staged), "rows": n})
 
@@ -31,7 +36,11 @@ def _stored_pages(tmp_path, n=5_000):
 def _rows(result) -> list[dict]:
     if isinstance(result, TableStream):
         table = pa.Table.from_batches(
-            [b for t in result.batches for b in (t.to_batches() if isinstance(t, pa.Table) else [t])],
+            [
+                b
+                for t in result.batches
+                for b in (t.to_batches() if isinstance(t, pa.Table) else [t])
+            ],
             schema=result.schema,
         )
     else:
@@ -43,7 +52,9 @@ def _rows(result) -> list[dict]:
 
 
 def test_ordered_pool_map_keeps_input_order():
-    batches = [pa.record_batch({"page_id": [i], "title": ["x" * i]}, schema=IN_SCHEMA) for i in range(20)]
+    batches = [
+        pa.record_batch({"page_id": [i], "title": ["x" * i]}, schema=IN_SCHEMA) for i in range(20)
+    ]
     out = list(_ordered_pool_map(title_lengths, batches, workers=2))
     assert [t.column("page_id")[0].as_py() for t in out] == list(range(20))
 
@@ -71,7 +82,11 @@ def test_spark_gives_the_same_rows_as_local(tmp_path, spark_engine):
     assert spark == local
     query = "SELECT page_id, length(title) AS title_length FROM pages WHERE page_id % 7 = 0"
     spark_sql = _rows(spark_engine.sql(query, OUT_SCHEMA, pages=stored))
-    local_sql = _rows(Engine(kind="local").sql(
-        "SELECT page_id, length(title)::BIGINT AS title_length FROM pages WHERE page_id % 7 = 0",
-        OUT_SCHEMA, pages=stored))
+    local_sql = _rows(
+        Engine(kind="local").sql(
+            "SELECT page_id, length(title)::BIGINT AS title_length FROM pages WHERE page_id % 7 = 0",
+            OUT_SCHEMA,
+            pages=stored,
+        )
+    )
     assert spark_sql == local_sql

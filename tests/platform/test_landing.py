@@ -38,7 +38,9 @@ def test_multistream_is_used_only_when_it_is_the_only_copy(tmp_path):
     d = tmp_path / "xxwiki" / "20240101"
     d.mkdir(parents=True)
     (d / "xxwiki-20240101-pages-articles-multistream.xml.bz2").write_bytes(b"BZh9")
-    assert Landing(tmp_path).latest_wiki_dump("xxwiki").pages[0].name.endswith("multistream.xml.bz2")
+    assert (
+        Landing(tmp_path).latest_wiki_dump("xxwiki").pages[0].name.endswith("multistream.xml.bz2")
+    )
     (d / "xxwiki-20240101-pages-articles.xml.bz2").write_bytes(b"BZh9")
     assert Landing(tmp_path).latest_wiki_dump("xxwiki").pages[0].name == (
         "xxwiki-20240101-pages-articles.xml.bz2"

@@ -1,7 +1,6 @@
 """The pages asset through Dagster: counts, metadata, checks, and bad input writing nothing."""
 
 import bz2
-import json
 import shutil
 
 import pytest
@@ -33,8 +32,9 @@ def test_hawiki_pages_materialize_with_metadata(instance, resources, data_root):
 
 
 def test_truncated_dump_keeps_complete_pages_and_reports_the_cut(instance, resources):
-    result = materialize_partition([pages], "jawiki", instance=instance, resources=resources,
-                                   dynamic="wiki")
+    result = materialize_partition(
+        [pages], "jawiki", instance=instance, resources=resources, dynamic="wiki"
+    )
     meta = result.get_asset_materialization_events()[0].materialization.metadata
     assert meta["truncated"].value is True
     assert "byte" in meta["truncated_at"].value
@@ -54,8 +54,13 @@ def _landing_with(tmp_path, wiki, date, payload: bytes):
     [
         (b"BZh91AY&SY" + b"\x00" * 200, "hawiki-20990101-pages-articles.xml.bz2"),
         (bz2.compress(b"<html><body>not a dump</body></html>"), "hawiki-20990101"),
-        (bz2.compress(b"<mediawiki><page><title>A</title><id>1</id><revision><id>2</id>"
-                      b"<text>x</txt></revision></page></mediawiki>"), "hawiki-20990101"),
+        (
+            bz2.compress(
+                b"<mediawiki><page><title>A</title><id>1</id><revision><id>2</id>"
+                b"<text>x</txt></revision></page></mediawiki>"
+            ),
+            "hawiki-20990101",
+        ),
     ],
     ids=["corrupt-bzip2", "not-a-mediawiki-export", "malformed-xml"],
 )

@@ -1,5 +1,6 @@
 """A data root on a remote filesystem (fsspec): here the in-memory one, which like S3 has no
-rename and atomic single-object writes. The same assets, catalog and protocol work on it."""
+rename and atomic single-object writes. The same assets, catalog and protocol work on it.
+"""
 
 import uuid
 
@@ -22,7 +23,9 @@ def remote_url(tmp_path, monkeypatch):
     url = f"memory://wikiforge-test-{uuid.uuid4().hex}/data"
     yield url
     fs = fsspec.filesystem("memory")
-    fs.rm(url.removeprefix("memory:/"), recursive=True) if fs.exists(url.removeprefix("memory:/")) else None
+    fs.rm(url.removeprefix("memory:/"), recursive=True) if fs.exists(
+        url.removeprefix("memory:/")
+    ) else None
 
 
 def _publish(root, n):
@@ -46,8 +49,11 @@ def test_publish_read_and_replace_on_remote_root(remote_url, tmp_path):
         _publish(root, n)
     assert reader.current("numbers", "p").table().column("n").to_pylist() == [3]
     fs = fsspec.filesystem("memory")
-    remote_versions = [p for p in fs.ls(f"{remote_url.removeprefix('memory:/')}/numbers/p", detail=False)
-                       if p.rstrip("/").split("/")[-1].startswith("v")]
+    remote_versions = [
+        p
+        for p in fs.ls(f"{remote_url.removeprefix('memory:/')}/numbers/p", detail=False)
+        if p.rstrip("/").split("/")[-1].startswith("v")
+    ]
     assert len(remote_versions) == 2
 
 
@@ -62,7 +68,9 @@ def test_catalog_hot_reloads_from_remote_root(remote_url):
 
 
 def test_pages_asset_materializes_into_remote_root(remote_url, instance):
-    resources = build_resources(data_root=remote_url, dumps_dir=SAMPLE_DUMPS, crawls_dir=SAMPLE_CRAWLS)
+    resources = build_resources(
+        data_root=remote_url, dumps_dir=SAMPLE_DUMPS, crawls_dir=SAMPLE_CRAWLS
+    )
     result = materialize_partition(
         [pages, pages_unique], "hawiki", instance=instance, resources=resources, dynamic="wiki"
     )

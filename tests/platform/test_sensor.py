@@ -73,13 +73,20 @@ def test_whole_sample_landing_zone(instance):
     assert ("month_job", "2023-03-01") in jobs
     assert ("crawl_job", "sample-warc") in jobs
     assert {p for j, p in jobs if j == "wiki_job"} == {
-        "chwiki", "elwiki", "enwiki", "hawiki", "jawiki", "nvwiki", "ukwiki"
+        "chwiki",
+        "elwiki",
+        "enwiki",
+        "hawiki",
+        "jawiki",
+        "nvwiki",
+        "ukwiki",
     }
 
 
 def test_runs_wait_for_the_runs_they_read_from(instance):
     """A whole landing zone arriving at once: months and the task encoder first, then the
-    Wikidata dump and the crawls, then the wikis; nothing while an upstream run is in flight."""
+    Wikidata dump and the crawls, then the wikis; nothing while an upstream run is in flight.
+    """
     import assets
     from jobs import job_dependencies
     from tests.conftest import SAMPLE_CRAWLS
@@ -92,8 +99,9 @@ def test_runs_wait_for_the_runs_they_read_from(instance):
         context = dg.build_sensor_context(instance=instance, cursor=cursor)
         result = evaluate_landing(context, landing, names, needs)
         for request in result.dynamic_partitions_requests:
-            instance.add_dynamic_partitions(request.partitions_def_name,
-                                            list(request.partition_keys))
+            instance.add_dynamic_partitions(
+                request.partitions_def_name, list(request.partition_keys)
+            )
         return result, {r.job_name for r in result.run_requests}
 
     first, jobs = tick(None)
@@ -101,8 +109,9 @@ def test_runs_wait_for_the_runs_they_read_from(instance):
     second, jobs = tick(first.cursor)
     assert jobs == {"wikidata_job", "crawl_job"}
     # The Wikidata dump's run is still going: the wikis wait for it.
-    running = dg.DagsterRun(job_name="wikidata_job", run_id="0" * 8 + "-running",
-                            status=dg.DagsterRunStatus.STARTED)
+    running = dg.DagsterRun(
+        job_name="wikidata_job", run_id="0" * 8 + "-running", status=dg.DagsterRunStatus.STARTED
+    )
     instance.add_run(running)
     third, jobs = tick(second.cursor)
     assert jobs == set() and third.cursor == second.cursor
@@ -122,7 +131,9 @@ def test_global_assets_refresh_after_a_partition_run_succeeds(instance):
     wiki_job = dg.define_asset_job("wiki_job", selection=[tiny])
     global_job = dg.define_asset_job("global_job", selection=[tiny])
     sensor = build_global_refresh_sensor([wiki_job, global_job])
-    resolved = dg.Definitions(assets=[tiny], jobs=[wiki_job, global_job]).resolve_job_def("wiki_job")
+    resolved = dg.Definitions(assets=[tiny], jobs=[wiki_job, global_job]).resolve_job_def(
+        "wiki_job"
+    )
     result = resolved.execute_in_process(instance=instance)
     context = dg.build_run_status_sensor_context(
         sensor_name=sensor.name,

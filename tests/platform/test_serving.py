@@ -77,8 +77,11 @@ def test_oversized_body_is_413(data_root):
     app = create_app(data_root)
     app.register(echo)
     with TestClient(app=app) as client:
-        response = client.post("/echo", content=b"{" + b" " * (5 << 20) + b"}",
-                               headers={"content-type": "application/json"})
+        response = client.post(
+            "/echo",
+            content=b"{" + b" " * (5 << 20) + b"}",
+            headers={"content-type": "application/json"},
+        )
     assert response.status_code == 413
     assert "Traceback" not in response.text
 

@@ -16,7 +16,9 @@ def _publish(root: DataRoot, rows: list[tuple[int, str]], partition: str = "p1")
     count = write_parquet(staged, table, SCHEMA, what="t")
     from wikiforge.storage import describe_files
 
-    return root.publish("things", partition, staged, {"rows": count, "files": describe_files(staged)})
+    return root.publish(
+        "things", partition, staged, {"rows": count, "files": describe_files(staged)}
+    )
 
 
 def test_publish_then_read_back(tmp_path):

@@ -19,28 +19,38 @@ DUMP_ASSETS = [sitelinks, qviews, qrank, qrank_valid, qrank_stats, qrank_stats_m
 @pytest.fixture(scope="module")
 def published(tmp_path_factory):
     """Three months (the others left out on purpose: missing months are not fatal), then the
-    dump's assets."""
+    dump's assets.
+    """
     from resources import build_resources
     from tests.conftest import SAMPLE_CRAWLS, SAMPLE_DUMPS
 
     data_root = tmp_path_factory.mktemp("data")
-    resources = build_resources(data_root=data_root, dumps_dir=SAMPLE_DUMPS,
-                                crawls_dir=SAMPLE_CRAWLS, engine="local")
+    resources = build_resources(
+        data_root=data_root, dumps_dir=SAMPLE_DUMPS, crawls_dir=SAMPLE_CRAWLS, engine="local"
+    )
     with dg.instance_for_test() as instance:
         month_results = [
-            materialize_partition([pageviews_month], f"2018-{m:02d}-01", instance=instance,
-                                  resources=resources)
+            materialize_partition(
+                [pageviews_month], f"2018-{m:02d}-01", instance=instance, resources=resources
+            )
             for m in (5, 6, 7)
         ]
-        result = materialize_partition(DUMP_ASSETS, DUMP, instance=instance,
-                                       resources=resources, dynamic="wikidata_dump")
-        yield {"months": month_results, "result": result, "resources": resources,
-               "instance": instance, "data_root": data_root}
+        result = materialize_partition(
+            DUMP_ASSETS, DUMP, instance=instance, resources=resources, dynamic="wikidata_dump"
+        )
+        yield {
+            "months": month_results,
+            "result": result,
+            "resources": resources,
+            "instance": instance,
+            "data_root": data_root,
+        }
 
 
 def _meta(result, asset):
-    (event,) = [e for e in result.get_asset_materialization_events()
-                if e.asset_key.path[-1] == asset]
+    (event,) = [
+        e for e in result.get_asset_materialization_events() if e.asset_key.path[-1] == asset
+    ]
     return event.materialization.metadata
 
 
@@ -52,8 +62,9 @@ def test_month_metadata_names_missing_days(published):
 
 
 def test_month_without_files_is_skipped(instance, resources):
-    result = materialize_partition([pageviews_month], "2017-05-01", instance=instance,
-                                   resources=resources)
+    result = materialize_partition(
+        [pageviews_month], "2017-05-01", instance=instance, resources=resources
+    )
     assert result.success and result.get_asset_materialization_events() == []
 
 
@@ -80,10 +91,14 @@ def test_dump_assets_publish_ranking_stats_and_checks(published):
 
 def test_spike_capped_variant_by_config(published):
     run_config = dg.RunConfig(ops={"qviews": {"config": {"spike_cap": 3.0}}})
-    result = dg.materialize(DUMP_ASSETS, partition_key=DUMP,
-                            instance=published["instance"],
-                            resources=published["resources"], run_config=run_config,
-                            selection=[qviews, qrank, qrank_valid])
+    result = dg.materialize(
+        DUMP_ASSETS,
+        partition_key=DUMP,
+        instance=published["instance"],
+        resources=published["resources"],
+        run_config=run_config,
+        selection=[qviews, qrank, qrank_valid],
+    )
     assert result.success
     assert _meta(result, "qviews")["spike_cap"].value == 3.0
     assert _meta(result, "qviews")["capped_entities"].value >= 1

@@ -60,10 +60,21 @@ def test_format_key_matches_reference_table(lang, site, title, expected):
 
 @pytest.mark.parametrize(
     ("written", "canonical"),
-    [("als", "gsw"), ("bat-smg", "sgs"), ("be-x-old", "be-tarask"), ("cbk-zam", "cbk-x-zam"),
-     ("fiu-vro", "vro"), ("map-bms", "jv-x-bms"), ("nds-nl", "nds-NL"), ("roa-rup", "rup"),
-     ("roa-tara", "nap-x-tara"), ("simple", "en-x-simple"), ("zh-classical", "lzh"),
-     ("zh-min-nan", "nan"), ("zh-yue", "yue")],
+    [
+        ("als", "gsw"),
+        ("bat-smg", "sgs"),
+        ("be-x-old", "be-tarask"),
+        ("cbk-zam", "cbk-x-zam"),
+        ("fiu-vro", "vro"),
+        ("map-bms", "jv-x-bms"),
+        ("nds-nl", "nds-NL"),
+        ("roa-rup", "rup"),
+        ("roa-tara", "nap-x-tara"),
+        ("simple", "en-x-simple"),
+        ("zh-classical", "lzh"),
+        ("zh-min-nan", "nan"),
+        ("zh-yue", "yue"),
+    ],
 )
 def test_language_rewrite_same_from_views_and_sitelinks(written, canonical):
     view = keys.view_key(f"{written}.wikipedia", "Foo")
@@ -137,9 +148,11 @@ def test_percent_decoding_of_view_titles():
 
 
 def test_incubator_from_both_sides():
-    assert keys.view_key("incubator.wikimedia", "Wp/cpx/Teng-cing-chī") == keys.sitelink_key(
-        "incubatorwiki", "Wp/cpx/Teng-cing-chī"
-    ) == "cpx.wikipedia/teng-cing-chī"
+    assert (
+        keys.view_key("incubator.wikimedia", "Wp/cpx/Teng-cing-chī")
+        == keys.sitelink_key("incubatorwiki", "Wp/cpx/Teng-cing-chī")
+        == "cpx.wikipedia/teng-cing-chī"
+    )
     assert keys.sitelink_key("incubatorwiki", "Main Page") == "und.incubator/main_page"
 
 

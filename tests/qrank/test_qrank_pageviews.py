@@ -20,7 +20,9 @@ def test_line_parser_splits_on_u0020_only_and_accepts_null_ids():
     line = "de.wikipedia A\u0085B\u00a0C\tD null mobile-web 3 A1B2\n".encode()
     assert pv.parse_pageview_complete_line(line) == ("de.wikipedia", "A\u0085B\u00a0C\tD", 3)
     assert pv.parse_pageview_complete_line(b"de.wikipedia Obergesteln 585473 desktop 2 K1U1") == (
-        "de.wikipedia", "Obergesteln", 2,
+        "de.wikipedia",
+        "Obergesteln",
+        2,
     )
     assert pv.parse_pageview_complete_line(b"de.wikipedia  Obergesteln 1 desktop 2 K1") is None
     assert pv.parse_pageview_complete_line(b"de.wikipedia X 1 desktop two K1") is None
@@ -82,12 +84,23 @@ def test_bad_lines_are_skipped_and_counted(tmp_path):
 
 
 def test_vectorised_keys_equal_row_rules():
-    titles = ["Obergesteln", "C++", "Straße", "Wa\u0308he", "DİYARBAKIR", "Caf%C3%A9", "A\tB",
-              "Wp/cpx/X", "ΣΊΣΥΦΟΣ", "100%_sure"]
+    titles = [
+        "Obergesteln",
+        "C++",
+        "Straße",
+        "Wa\u0308he",
+        "DİYARBAKIR",
+        "Caf%C3%A9",
+        "A\tB",
+        "Wp/cpx/X",
+        "ΣΊΣΥΦΟΣ",
+        "100%_sure",
+    ]
     wikis = ["de.wikipedia", "tr.wikipedia", "incubator.wikimedia", "www.wikidata", "az.wikipedia"]
     rows = [(w, t, 1) for w in wikis for t in titles]
-    frame = pl.DataFrame(rows, schema={"wiki": pl.String, "title": pl.String, "views": pl.Int64},
-                         orient="row")
+    frame = pl.DataFrame(
+        rows, schema={"wiki": pl.String, "title": pl.String, "views": pl.Int64}, orient="row"
+    )
     counts, skipped = pv.keyed_counts(pv.PAGEVIEW_COMPLETE, frame)
     expected: dict[str, int] = {}
     for w, t, v in rows:
@@ -116,13 +129,20 @@ def test_month_without_files_names_the_month():
 
 
 @settings(max_examples=60, deadline=None)
-@given(titles=st.lists(st.text(alphabet=st.characters(blacklist_categories=("Cs",)),
-                               min_size=1, max_size=8).filter(lambda t: " " not in t),
-                       min_size=1, max_size=40),
-       wiki=st.sampled_from(["de.wikipedia", "el.wikipedia", "tr.wikipedia", "commons.wikimedia"]))
+@given(
+    titles=st.lists(
+        st.text(
+            alphabet=st.characters(blacklist_categories=("Cs",)), min_size=1, max_size=8
+        ).filter(lambda t: " " not in t),
+        min_size=1,
+        max_size=40,
+    ),
+    wiki=st.sampled_from(["de.wikipedia", "el.wikipedia", "tr.wikipedia", "commons.wikimedia"]),
+)
 def test_vectorised_keys_equal_row_rules_on_random_unicode(titles, wiki):
-    frame = pl.DataFrame({"wiki": [wiki] * len(titles), "title": titles,
-                          "views": [1] * len(titles)})
+    frame = pl.DataFrame(
+        {"wiki": [wiki] * len(titles), "title": titles, "views": [1] * len(titles)}
+    )
     counts, skipped = pv.keyed_counts(pv.PAGEVIEW_COMPLETE, frame)
     expected: dict[str, int] = {}
     for t in titles:

@@ -43,8 +43,10 @@ def test_download_with_etag_types_and_cors(client):
     stored = client.root.current("qrank", "20190101")
     digest = stored.files["qrank.csv.gz"]["sha256"]
     assert response.headers["etag"] == f'"{digest}"'
-    assert gzip.decompress(response.content).decode().splitlines()[:2] == ["Entity,QRank",
-                                                                          "Q801,500"]
+    assert gzip.decompress(response.content).decode().splitlines()[:2] == [
+        "Entity,QRank",
+        "Q801,500",
+    ]
     stats = client.get("/download/qrank-stats.json")
     assert stats.status_code == 200 and stats.headers["content-type"].startswith("application/json")
     assert stats.json()["Sha256"] == digest
@@ -57,14 +59,20 @@ def test_head_conditional_and_range(client):
     assert head.status_code == 200 and head.content == b""
     assert head.headers["content-length"] == str(size) and head.headers["etag"] == etag
     assert client.get("/download/qrank.csv.gz", headers={"If-None-Match": etag}).status_code == 304
-    assert client.get("/download/qrank.csv.gz",
-                      headers={"If-None-Match": '"other"'}).status_code == 200
+    assert (
+        client.get("/download/qrank.csv.gz", headers={"If-None-Match": '"other"'}).status_code
+        == 200
+    )
     later = formatdate(time.time() + 60, usegmt=True)
-    assert client.get("/download/qrank.csv.gz",
-                      headers={"If-Modified-Since": later}).status_code == 304
+    assert (
+        client.get("/download/qrank.csv.gz", headers={"If-Modified-Since": later}).status_code
+        == 304
+    )
     earlier = formatdate(time.time() - 86400, usegmt=True)
-    assert client.get("/download/qrank.csv.gz",
-                      headers={"If-Modified-Since": earlier}).status_code == 200
+    assert (
+        client.get("/download/qrank.csv.gz", headers={"If-Modified-Since": earlier}).status_code
+        == 200
+    )
     part = client.get("/download/qrank.csv.gz", headers={"Range": "bytes=0-9"})
     assert part.status_code == 206 and part.content == full.content[:10]
     assert part.headers["content-range"] == f"bytes 0-9/{size}"
@@ -72,8 +80,9 @@ def test_head_conditional_and_range(client):
     assert tail.status_code == 206 and tail.content == full.content[-5:]
     bad = client.get("/download/qrank.csv.gz", headers={"Range": f"bytes={size + 10}-"})
     assert bad.status_code == 416 and bad.headers["content-range"] == f"bytes */{size}"
-    stale = client.get("/download/qrank.csv.gz",
-                       headers={"Range": "bytes=0-9", "If-Range": '"old"'})
+    stale = client.get(
+        "/download/qrank.csv.gz", headers={"Range": "bytes=0-9", "If-Range": '"old"'}
+    )
     assert stale.status_code == 200 and stale.content == full.content
 
 

@@ -83,7 +83,9 @@ def test_real_entities_sitelinks_equal_full_parse():
 def test_known_sitelinks_of_q58977():
     by_id = {e.id: e for e in map(entities.extract_sitelinks, reader.iter_entities(TWENTY))}
     assert by_id["Q58977"].sitelinks == [
-        ("kowiki", "서경주역"), ("jawiki", "西慶州駅"), ("zhwiki", "西庆州站"),
+        ("kowiki", "서경주역"),
+        ("jawiki", "西慶州駅"),
+        ("zhwiki", "西庆州站"),
         ("commonswiki", "Category:Seogyeongju Station"),
     ]
     assert len(by_id) == 20
@@ -95,12 +97,27 @@ def test_claims_p31_p18_p373():
     assert by_id["Q58977"].image == ["Geumjang Station.jpg"]
     assert by_id["Q58977"].commons_category == ["Seogyeongju Station"]
     assert by_id["Q59064"].instance_of == ["Q5"]
-    line = json.dumps({"id": "Q1", "claims": {"P31": [
-        {"mainsnak": {"snaktype": "value", "datavalue": {"value": {"numeric-id": 5}}},
-         "rank": "normal"},
-        {"mainsnak": {"snaktype": "value", "datavalue": {"value": {"id": "Q6"}}},
-         "rank": "deprecated"},
-        {"mainsnak": {"snaktype": "somevalue"}, "rank": "normal"}]}}).encode()
+    line = json.dumps(
+        {
+            "id": "Q1",
+            "claims": {
+                "P31": [
+                    {
+                        "mainsnak": {
+                            "snaktype": "value",
+                            "datavalue": {"value": {"numeric-id": 5}},
+                        },
+                        "rank": "normal",
+                    },
+                    {
+                        "mainsnak": {"snaktype": "value", "datavalue": {"value": {"id": "Q6"}}},
+                        "rank": "deprecated",
+                    },
+                    {"mainsnak": {"snaktype": "somevalue"}, "rank": "normal"},
+                ]
+            },
+        }
+    ).encode()
     assert entities.extract_claims(line).instance_of == ["Q5"]
     assert entities.extract_claims(b'{"id":"P5","claims":[]}').instance_of == []
 
@@ -164,8 +181,7 @@ def test_any_json_layout_gives_the_full_parse_result(
 
 def test_escaped_key_spellings_and_php_empty_maps():
     escaped = (
-        b'{"type":"item","id":"Q7",'
-        b'"site\\u006cinks":{"enwiki":{"site":"enwiki","title":"A"}}}'
+        b'{"type":"item","id":"Q7","site\\u006cinks":{"enwiki":{"site":"enwiki","title":"A"}}}'
     )
     assert entities.extract_sitelinks(escaped).sitelinks == [("enwiki", "A")]
     assert entities.extract_sitelinks(b'{"id":"Q8","sitelinks":[]}').sitelinks == []

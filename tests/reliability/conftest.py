@@ -34,8 +34,9 @@ def slice_landing_zone(target: Path) -> tuple[Path, Path]:
     crawls.mkdir()
     (dumps / SLICE_WIKI).symlink_to(SAMPLE_DUMPS / SLICE_WIKI, target_is_directory=True)
     (dumps / "wikidatawiki").symlink_to(SAMPLE_DUMPS / "wikidatawiki", target_is_directory=True)
-    (views / SLICE_YEAR).symlink_to(SAMPLE_DUMPS / "other" / "pageview_complete" / SLICE_YEAR,
-                                    target_is_directory=True)
+    (views / SLICE_YEAR).symlink_to(
+        SAMPLE_DUMPS / "other" / "pageview_complete" / SLICE_YEAR, target_is_directory=True
+    )
     (crawls / SLICE_CRAWL).symlink_to(SAMPLE_CRAWLS / SLICE_CRAWL, target_is_directory=True)
     return dumps, crawls
 
@@ -43,7 +44,8 @@ def slice_landing_zone(target: Path) -> tuple[Path, Path]:
 class SliceBuild:
     """`wikiforge materialize` of the slice into a data root, running in its own process (the
     CLI points DAGSTER_HOME at the data root; a subprocess keeps that out of the test process,
-    and lets two builds overlap on two cores)."""
+    and lets two builds overlap on two cores).
+    """
 
     def __init__(self, data_root: Path, landing: Path) -> None:
         self.data_root = data_root
@@ -51,10 +53,22 @@ class SliceBuild:
         env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
         with open(self.log, "wb") as out:
             self.proc = subprocess.Popen(
-                [sys.executable, "-c", "from cli import main; main()", "materialize",
-                 "--dumps", str(landing / "dumps"), "--crawls", str(landing / "crawls"),
-                 "--data", str(data_root)],
-                cwd=REPO, env=env, stdout=out, stderr=subprocess.STDOUT,
+                [
+                    sys.executable,
+                    "-c",
+                    "from cli import main; main()",
+                    "materialize",
+                    "--dumps",
+                    str(landing / "dumps"),
+                    "--crawls",
+                    str(landing / "crawls"),
+                    "--data",
+                    str(data_root),
+                ],
+                cwd=REPO,
+                env=env,
+                stdout=out,
+                stderr=subprocess.STDOUT,
             )
 
     def wait(self, timeout: float = 1800) -> Path:
@@ -67,14 +81,17 @@ class SliceBuild:
 @pytest.fixture(scope="session")
 def slice_builds(request, tmp_path_factory) -> Iterator[dict[str, SliceBuild]]:
     """Build "a" (served and copied by the tests) and, when the session runs the determinism
-    test, build "b" (compared with "a"), both started at once so they share the two cores."""
+    test, build "b" (compared with "a"), both started at once so they share the two cores.
+    """
     landing = tmp_path_factory.mktemp("landing")
     slice_landing_zone(landing)
     wanted = ["a"]
     if any("test_determinism" in item.nodeid for item in request.session.items):
         wanted.append("b")
-    builds = {name: SliceBuild(tmp_path_factory.mktemp(f"slice-{name}") / "data", landing)
-              for name in wanted}
+    builds = {
+        name: SliceBuild(tmp_path_factory.mktemp(f"slice-{name}") / "data", landing)
+        for name in wanted
+    }
     yield builds
     for build in builds.values():
         if build.proc.poll() is None:

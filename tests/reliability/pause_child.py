@@ -96,7 +96,8 @@ def install(phase: str, marker: Path, data_root: Path, asset_names: set[str]) ->
 
 def upstream_sources(assets: list) -> list:
     """The inputs and deps of ``assets`` that this run does not produce, as source assets the
-    IO manager loads from the data root (what a partial run of the real graph does)."""
+    IO manager loads from the data root (what a partial run of the real graph does).
+    """
     import dagster as dg
 
     produced = {a.key for a in assets}
@@ -124,7 +125,9 @@ def main(argv: list[str]) -> None:
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions(dynamic, [partition])
         result = dg.materialize(
-            [*assets, *upstream_sources(assets)], partition_key=partition, instance=instance,
+            [*assets, *upstream_sources(assets)],
+            partition_key=partition,
+            instance=instance,
             resources=build_resources(data_root=data_root, dumps_dir=dumps, crawls_dir=dumps),
         )
     sys.exit(0 if result.success else 1)

@@ -13,7 +13,8 @@ from serving.app import CPU_HEAVY_PREFIXES, HeavyRouteAdmission, default_heavy_c
 
 def _run(limit: int, paths: list[str]) -> tuple[int, list[str]]:
     """Send requests for ``paths`` at once; returns the peak of heavy requests running at once
-    and the order in which the requests finished."""
+    and the order in which the requests finished.
+    """
     admission = HeavyRouteAdmission(limit, prefixes=("/heavy",))
     running = peak = 0
     finished: list[str] = []
@@ -28,8 +29,9 @@ def _run(limit: int, paths: list[str]) -> tuple[int, list[str]]:
         finished.append(scope["path"])
 
     async def main():
-        await asyncio.gather(*(admission.handle({"type": "http", "path": p}, None, None, app)
-                               for p in paths))
+        await asyncio.gather(
+            *(admission.handle({"type": "http", "path": p}, None, None, app) for p in paths)
+        )
 
     asyncio.run(main())
     return peak, finished

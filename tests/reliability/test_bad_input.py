@@ -24,15 +24,19 @@ import pytest
 from resources import build_resources
 from tests.conftest import SAMPLE_CRAWLS, SAMPLE_DUMPS, materialize_partition
 
-WIKIDATA = (SAMPLE_DUMPS / "wikidatawiki" / "entities" / "20190101"
-            / "wikidata-20190101-all.json.bz2")
+WIKIDATA = (
+    SAMPLE_DUMPS / "wikidatawiki" / "entities" / "20190101" / "wikidata-20190101-all.json.bz2"
+)
 
 
 def _meta(result, asset: str) -> dict:
-    (event,) = [e for e in result.get_asset_materialization_events()
-                if e.asset_key.path[-1] == asset]
-    return {k: getattr(v, "value", getattr(v, "data", v))
-            for k, v in event.materialization.metadata.items()}
+    (event,) = [
+        e for e in result.get_asset_materialization_events() if e.asset_key.path[-1] == asset
+    ]
+    return {
+        k: getattr(v, "value", getattr(v, "data", v))
+        for k, v in event.materialization.metadata.items()
+    }
 
 
 def _failure_message(result) -> str:
@@ -62,8 +66,7 @@ BROKEN_ENTITY_LINES = {
 # block CRC, not by the sitelink reader; see wikiforge/wikidata/entities.py.)
 
 
-def test_wikidata_dump_with_broken_json_lines_skips_and_counts_them(tmp_path, instance,
-                                                                    data_root):
+def test_wikidata_dump_with_broken_json_lines_skips_and_counts_them(tmp_path, instance, data_root):
     from assets.qrank.sitelinks import sitelinks
     from wikiforge.qrank.sitelinks import build_sitelinks
 
@@ -74,16 +77,20 @@ def test_wikidata_dump_with_broken_json_lines_skips_and_counts_them(tmp_path, in
         broken[entity_rows[nth]] = damage(lines[entity_rows[nth]])
     dumps = _wikidata_landing(tmp_path, bz2.compress(b"\n".join(broken)))
     resources = build_resources(data_root=data_root, dumps_dir=dumps, crawls_dir=tmp_path)
-    result = materialize_partition([sitelinks], "20190101", instance=instance,
-                                   resources=resources, dynamic="wikidata_dump")
+    result = materialize_partition(
+        [sitelinks], "20190101", instance=instance, resources=resources, dynamic="wikidata_dump"
+    )
     assert result.success
     meta = _meta(result, "sitelinks")
     assert meta["entities"] == len(entity_rows)
     assert meta["bad_entities"] == len(BROKEN_ENTITY_LINES)
     assert len(meta["error_samples"]) == len(BROKEN_ENTITY_LINES)
     # What was published is exactly what the intact entities give on their own.
-    intact = [line for i, line in enumerate(lines)
-              if i not in {entity_rows[n] for n in BROKEN_ENTITY_LINES}]
+    intact = [
+        line
+        for i, line in enumerate(lines)
+        if i not in {entity_rows[n] for n in BROKEN_ENTITY_LINES}
+    ]
     clean = tmp_path / "intact.json.bz2"
     clean.write_bytes(bz2.compress(b"\n".join(intact)))
     expected = build_sitelinks(clean, tmp_path / "expected.parquet", tmp_path / "work", workers=1)
@@ -92,21 +99,24 @@ def test_wikidata_dump_with_broken_json_lines_skips_and_counts_them(tmp_path, in
     assert published.table().equals(pq.read_table(tmp_path / "expected.parquet"))
 
 
-def test_wikidata_dump_with_a_corrupt_block_fails_naming_file_and_position(tmp_path, instance,
-                                                                          data_root):
+def test_wikidata_dump_with_a_corrupt_block_fails_naming_file_and_position(
+    tmp_path, instance, data_root
+):
     from assets.qrank.sitelinks import sitelinks
 
     good = build_resources(data_root=data_root, dumps_dir=SAMPLE_DUMPS, crawls_dir=tmp_path)
-    materialize_partition([sitelinks], "20190101", instance=instance, resources=good,
-                          dynamic="wikidata_dump")
+    materialize_partition(
+        [sitelinks], "20190101", instance=instance, resources=good, dynamic="wikidata_dump"
+    )
     before = good["store"].require("sitelinks", "20190101")
     data = bytearray(WIKIDATA.read_bytes())
     middle = len(data) // 2
-    data[middle:middle + 64] = bytes(64)  # zeros inside the compressed block: CRC mismatch
+    data[middle : middle + 64] = bytes(64)  # zeros inside the compressed block: CRC mismatch
     dumps = _wikidata_landing(tmp_path, bytes(data))
     bad = build_resources(data_root=data_root, dumps_dir=dumps, crawls_dir=tmp_path)
-    result = materialize_partition([sitelinks], "20190101", instance=instance, resources=bad,
-                                   raise_on_error=False)
+    result = materialize_partition(
+        [sitelinks], "20190101", instance=instance, resources=bad, raise_on_error=False
+    )
     assert not result.success
     message = _failure_message(result)
     assert "wikidata-20190101-all.json.bz2" in message
@@ -137,15 +147,17 @@ def _month_landing(tmp_path: Path, payload: bytes) -> Path:
     return dumps
 
 
-def test_pageview_lines_with_bad_columns_or_counts_are_skipped_and_counted(tmp_path, instance,
-                                                                           data_root):
+def test_pageview_lines_with_bad_columns_or_counts_are_skipped_and_counted(
+    tmp_path, instance, data_root
+):
     from assets.qrank.pageviews_month import pageviews_month
     from wikiforge.qrank import pageviews as pv
 
     dumps = _month_landing(tmp_path, bz2.compress(b"\n".join(PAGEVIEW_LINES) + b"\n"))
     resources = build_resources(data_root=data_root, dumps_dir=dumps, crawls_dir=tmp_path)
-    result = materialize_partition([pageviews_month], "2018-05-01", instance=instance,
-                                   resources=resources)
+    result = materialize_partition(
+        [pageviews_month], "2018-05-01", instance=instance, resources=resources
+    )
     assert result.success
     meta = _meta(result, "pageviews_month")
     assert (meta["bad_lines"], meta["bad_counts"]) == (2, 2)
@@ -154,19 +166,26 @@ def test_pageview_lines_with_bad_columns_or_counts_are_skipped_and_counted(tmp_p
     table = resources["store"].require("pageviews_month", "2018-05-01").table()
     got = dict(zip(*[table.column(i).to_pylist() for i in range(2)], strict=True))
     key = lambda wiki, title: pv.row_key(pv.PAGEVIEW_COMPLETE, wiki, title)  # noqa: E731
-    assert got == {key("en.wikipedia", "Zurich"): 7, key("de.wikipedia", "Bern"): 3,
-                   key("fr.wikipedia", "Sion"): 1}
+    assert got == {
+        key("en.wikipedia", "Zurich"): 7,
+        key("de.wikipedia", "Bern"): 3,
+        key("fr.wikipedia", "Sion"): 1,
+    }
 
 
-def test_corrupt_pageview_file_fails_naming_it_and_publishes_nothing(tmp_path, instance,
-                                                                    data_root):
+def test_corrupt_pageview_file_fails_naming_it_and_publishes_nothing(tmp_path, instance, data_root):
     from assets.qrank.pageviews_month import pageviews_month
 
     good = bz2.compress(b"en.wikipedia Zurich 1 desktop 5 A5\n" * 2000)
     dumps = _month_landing(tmp_path, good[:40] + bytes(30) + good[70:])
     resources = build_resources(data_root=data_root, dumps_dir=dumps, crawls_dir=tmp_path)
-    result = materialize_partition([pageviews_month], "2018-05-01", instance=instance,
-                                   resources=resources, raise_on_error=False)
+    result = materialize_partition(
+        [pageviews_month],
+        "2018-05-01",
+        instance=instance,
+        resources=resources,
+        raise_on_error=False,
+    )
     assert not result.success
     message = _failure_message(result)
     assert "pageviews-20180515-user.bz2" in message and "line" in message
@@ -174,8 +193,9 @@ def test_corrupt_pageview_file_fails_naming_it_and_publishes_nothing(tmp_path, i
     assert _staging_empty(data_root)
 
 
-def _crawl(tmp_path: Path, warcs: dict[str, bytes] | None = None,
-           pages: dict[str, str] | None = None) -> Path:
+def _crawl(
+    tmp_path: Path, warcs: dict[str, bytes] | None = None, pages: dict[str, str] | None = None
+) -> Path:
     crawls = tmp_path / "crawls"
     crawl = crawls / "bad-crawl"
     crawl.mkdir(parents=True)
@@ -188,16 +208,16 @@ def _crawl(tmp_path: Path, warcs: dict[str, bytes] | None = None,
     return crawls
 
 
-def test_warc_with_a_broken_record_is_counted_and_the_rest_published(tmp_path, instance,
-                                                                    data_root):
+def test_warc_with_a_broken_record_is_counted_and_the_rest_published(tmp_path, instance, data_root):
     from assets.tasks.html_documents import html_documents
 
     whole = (SAMPLE_CRAWLS / "sample-warc" / "warcio-example.warc.gz").read_bytes()
     cut = (SAMPLE_CRAWLS / "sample-warc" / "cc-whirlwind.warc.gz").read_bytes()[:5000]
     crawls = _crawl(tmp_path, warcs={"a-cut.warc.gz": cut, "b-whole.warc.gz": whole})
     resources = build_resources(data_root=data_root, dumps_dir=tmp_path, crawls_dir=crawls)
-    result = materialize_partition([html_documents], "bad-crawl", instance=instance,
-                                   resources=resources, dynamic="crawl")
+    result = materialize_partition(
+        [html_documents], "bad-crawl", instance=instance, resources=resources, dynamic="crawl"
+    )
     assert result.success
     meta = _meta(result, "html_documents")
     assert meta["warc_broken_records"] == 1
@@ -216,14 +236,19 @@ def test_html_without_a_task_is_counted_not_published(tmp_path, instance, data_r
     pages = {
         "recipe.html": next(recipe.glob("*.html")).read_text(),
         "about.html": "<html><head><title>About us</title></head><body><p>We are a small "
-                      "team.</p></body></html>",
+        "team.</p></body></html>",
         "empty.html": "<html></html>",
         "binary.html": "\x00\x01\x02 not html",
     }
     crawls = _crawl(tmp_path, pages=pages)
     resources = build_resources(data_root=data_root, dumps_dir=tmp_path, crawls_dir=crawls)
-    result = materialize_partition([html_documents, taskmaps], "bad-crawl", instance=instance,
-                                   resources=resources, dynamic="crawl")
+    result = materialize_partition(
+        [html_documents, taskmaps],
+        "bad-crawl",
+        instance=instance,
+        resources=resources,
+        dynamic="crawl",
+    )
     assert result.success
     meta = _meta(result, "taskmaps")
     assert meta["documents"] == 4 and meta["taskmaps"] == 1
@@ -235,7 +260,8 @@ def test_html_without_a_task_is_counted_not_published(tmp_path, instance, data_r
 
 @pytest.mark.parametrize("keep", [0.35, 0.8])
 def test_truncated_bzip2_wiki_dump_publishes_complete_pages_and_reports_the_cut(
-        tmp_path, instance, data_root, keep):
+    tmp_path, instance, data_root, keep
+):
     from assets.ingest.pages import pages
 
     source = SAMPLE_DUMPS / "hawiki" / "20150406" / "hawiki-20150406-pages-articles.xml.bz2"
@@ -245,8 +271,9 @@ def test_truncated_bzip2_wiki_dump_publishes_complete_pages_and_reports_the_cut(
     data = source.read_bytes()
     (target / source.name).write_bytes(data[: int(len(data) * keep)])
     resources = build_resources(data_root=data_root, dumps_dir=dumps, crawls_dir=tmp_path)
-    result = materialize_partition([pages], "hawiki", instance=instance, resources=resources,
-                                   dynamic="wiki")
+    result = materialize_partition(
+        [pages], "hawiki", instance=instance, resources=resources, dynamic="wiki"
+    )
     assert result.success
     meta = _meta(result, "pages")
     assert meta["truncated"] is True and "byte" in str(meta["truncated_at"])

@@ -29,8 +29,15 @@ def differences(first: dict, second: dict) -> list[str]:
 def test_determinism_every_published_file_is_identical_across_two_builds(slice_builds):
     first = DataRoot(slice_builds["a"].wait()).published_files()
     second = DataRoot(slice_builds["b"].wait()).published_files()
-    lines = ["qrank", "link_model", "pagerank", "task_encoder", "task_index",
-             "image_suggestions", "pages"]
+    lines = [
+        "qrank",
+        "link_model",
+        "pagerank",
+        "task_encoder",
+        "task_index",
+        "image_suggestions",
+        "pages",
+    ]
     for asset in lines:  # the slice really went through every line
         assert any(key[0] == asset for key in first), f"the slice built no {asset}"
     diff = differences(first, second)
@@ -40,7 +47,8 @@ def test_determinism_every_published_file_is_identical_across_two_builds(slice_b
 def test_entity_scores_do_not_depend_on_row_order():
     """Float sums over groups add in a fixed order: the same rows in any order (as threads and
     partitions deliver them) give byte-identical entity scores. The full-graph comparison
-    (bench/determinism_check.py) found `entity_pagerank` differing in its last bits before."""
+    (bench/determinism_check.py) found `entity_pagerank` differing in its last bits before.
+    """
     import io
 
     import numpy as np
@@ -50,17 +58,25 @@ def test_entity_scores_do_not_depend_on_row_order():
 
     rng = np.random.default_rng(7)
     rows = 4000
-    scores = pl.DataFrame({
-        "wiki": rng.choice(["hawiki", "nvwiki", "elwiki", "ukwiki", "jawiki"], rows),
-        "page_id": rng.integers(1, 400, rows),
-        "score": rng.random(rows) / 1000,
-    }).unique(["wiki", "page_id"])
+    scores = pl.DataFrame(
+        {
+            "wiki": rng.choice(["hawiki", "nvwiki", "elwiki", "ukwiki", "jawiki"], rows),
+            "page_id": rng.integers(1, 400, rows),
+            "score": rng.random(rows) / 1000,
+        }
+    ).unique(["wiki", "page_id"])
     links = scores.select("wiki", "page_id").with_columns(
-        (pl.lit("Q") + (pl.col("page_id") % 97).cast(pl.String)).alias("entity"))
-    views = pl.DataFrame({"entity": [f"Q{n}" for n in range(97)],
-                          "views": rng.integers(0, 10**6, 97)})
-    edges = pl.DataFrame({"source_entity": [f"Q{n}" for n in rng.integers(0, 97, 2000)],
-                          "target_entity": [f"Q{n}" for n in rng.integers(0, 97, 2000)]})
+        (pl.lit("Q") + (pl.col("page_id") % 97).cast(pl.String)).alias("entity")
+    )
+    views = pl.DataFrame(
+        {"entity": [f"Q{n}" for n in range(97)], "views": rng.integers(0, 10**6, 97)}
+    )
+    edges = pl.DataFrame(
+        {
+            "source_entity": [f"Q{n}" for n in rng.integers(0, 97, 2000)],
+            "target_entity": [f"Q{n}" for n in rng.integers(0, 97, 2000)],
+        }
+    )
 
     def parquet(frame: pl.DataFrame) -> bytes:
         out = io.BytesIO()
@@ -70,9 +86,22 @@ def test_entity_scores_do_not_depend_on_row_order():
     first = parquet(entity_pagerank(scores, links))
     smeared = parquet(smear_views(views, edges, 0.1))
     for seed in range(5):
-        assert parquet(entity_pagerank(scores.sample(fraction=1.0, shuffle=True, seed=seed),
-                                       links.sample(fraction=1.0, shuffle=True, seed=seed))) \
+        assert (
+            parquet(
+                entity_pagerank(
+                    scores.sample(fraction=1.0, shuffle=True, seed=seed),
+                    links.sample(fraction=1.0, shuffle=True, seed=seed),
+                )
+            )
             == first
-        assert parquet(smear_views(views.sample(fraction=1.0, shuffle=True, seed=seed),
-                                   edges.sample(fraction=1.0, shuffle=True, seed=seed), 0.1)) \
+        )
+        assert (
+            parquet(
+                smear_views(
+                    views.sample(fraction=1.0, shuffle=True, seed=seed),
+                    edges.sample(fraction=1.0, shuffle=True, seed=seed),
+                    0.1,
+                )
+            )
             == smeared
+        )

@@ -73,8 +73,13 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 @pytest.mark.slow
 @schema.parametrize()
-@settings(max_examples=50, derandomize=True, deadline=None, database=None,
-          suppress_health_check=list(HealthCheck))
+@settings(
+    max_examples=50,
+    derandomize=True,
+    deadline=None,
+    database=None,
+    suppress_health_check=list(HealthCheck),
+)
 def test_generated_requests_get_no_5xx_and_schema_conforming_answers(case):
     response = case.call(timeout=120)  # a loaded 2-core machine is slow, not failing
     case.validate_response(
@@ -99,9 +104,20 @@ def live_server(hostile_root: Path) -> Iterator[str]:
         port = probe.getsockname()[1]
     env = {k: v for k, v in os.environ.items() if k != "WIKIFORGE_DATA"}
     proc = subprocess.Popen(
-        [sys.executable, "-c", "from cli import main; main()", "serve", "--data",
-         str(hostile_root), "--port", str(port)],
-        cwd=REPO, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        [
+            sys.executable,
+            "-c",
+            "from cli import main; main()",
+            "serve",
+            "--data",
+            str(hostile_root),
+            "--port",
+            str(port),
+        ],
+        cwd=REPO,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
     )
     deadline = time.monotonic() + 180
     while True:
@@ -192,8 +208,17 @@ def test_path_traversal_is_400_or_404_over_a_real_server(live_server, hostile_ro
 
 def test_download_names_outside_the_list_are_refused_in_process(client):
     # (Literal dot segments are normalised away by the client; the raw test above sends them.)
-    for name in ["...", "qrank.csv.gz%2f..", "qrank.csv.gz%00", "CURRENT.json",
-                 "_manifest.json", "qrank.csv.gz.tmp", "%2e%2e", "~root", "qrank.csv.gz%5c.."]:
+    for name in [
+        "...",
+        "qrank.csv.gz%2f..",
+        "qrank.csv.gz%00",
+        "CURRENT.json",
+        "_manifest.json",
+        "qrank.csv.gz.tmp",
+        "%2e%2e",
+        "~root",
+        "qrank.csv.gz%5c..",
+    ]:
         response = client.get(f"/download/{name}")
         assert response.status_code in (400, 404), (name, response.status_code)
         assert_no_trace(response.text)
@@ -214,15 +239,23 @@ def test_oversized_bodies_and_wikitext_are_413(client):
     assert response.status_code == 413, response.text[:300]
     assert response.json()["code"] == 413
     # Declared length over the limit: refused before the body is read.
-    response = client.post(_link_url(), content=b"{}",
-                           headers={"Content-Length": str(MAX_BODY_BYTES + 1)})
+    response = client.post(
+        _link_url(), content=b"{}", headers={"Content-Length": str(MAX_BODY_BYTES + 1)}
+    )
     assert response.status_code in (400, 413)
 
 
 def test_malformed_bodies_are_422(client):
-    for body in [b"{not json", b"[1,2", b'{"wikitext": 5, "revid": 1, "pageid": 1}',
-                 b'{"wikitext": "x"}', b"\xff\xfe\x00", b'{"wikitext": "x", "revid": "a", '
-                 b'"pageid": 1}', b"null", b'"' + b"x" * 1000 + b'"']:
+    for body in [
+        b"{not json",
+        b"[1,2",
+        b'{"wikitext": 5, "revid": 1, "pageid": 1}',
+        b'{"wikitext": "x"}',
+        b"\xff\xfe\x00",
+        b'{"wikitext": "x", "revid": "a", "pageid": 1}',
+        b"null",
+        b'"' + b"x" * 1000 + b'"',
+    ]:
         response = client.post(_link_url(), content=body)
         assert response.status_code == 422, (body[:40], response.status_code, response.text)
         assert_no_trace(response.text)
@@ -230,8 +263,14 @@ def test_malformed_bodies_are_422(client):
 
 @pytest.mark.parametrize(
     "route",
-    ["/v1/tasks/search?q=pasta&x=", "/v1/pagerank/elwiki?x=", "/v1/qrank/Q1?x=",
-     "/download/qrank.csv.gz?x=", f"{_link_url()}?threshold=0.5&x=", "/v1/datasets?x="],
+    [
+        "/v1/tasks/search?q=pasta&x=",
+        "/v1/pagerank/elwiki?x=",
+        "/v1/qrank/Q1?x=",
+        "/download/qrank.csv.gz?x=",
+        f"{_link_url()}?threshold=0.5&x=",
+        "/v1/datasets?x=",
+    ],
 )
 def test_oversized_query_strings_are_413(client, route):
     from serving.app import MAX_QUERY_BYTES
@@ -264,21 +303,33 @@ def test_an_internal_error_answers_500_without_details(hostile_root, client_for,
     client = client_for(hostile_root)
     response = client.get("/v1/qrank/Q42")
     assert response.status_code == 500
-    assert response.json() == {"code": 500, "name": "Internal Server Error",
-                               "description": "internal error"}
+    assert response.json() == {
+        "code": 500,
+        "name": "Internal Server Error",
+        "description": "internal error",
+    }
     assert SECRET not in response.text
     assert_no_trace(response.text)
 
 
 def test_error_bodies_are_json_without_traces(client):
     requests = [
-        ("GET", "/nope"), ("GET", "/v1/pagerank/BAD!"), ("GET", "/v1/pagerank/elwiki?top=x"),
-        ("GET", "/v1/qrank/P31"), ("GET", "/v1/qrank/Q0"), ("GET", "/v1/tasks/search"),
-        ("GET", "/v1/tasks/search?q=x&k=1000"), ("GET", "/v1/tasks/search?q=x&mode=evil"),
-        ("GET", "/v1/images/elwiki?limit=-1"), ("DELETE", "/v1/datasets"),
-        ("PUT", "/download/qrank.csv.gz"), ("GET", f"{_link_url()}?threshold=nan"),
-        ("GET", f"{_link_url()}?threshold=1e999"), ("GET", f"{_link_url()}?language_code=%00"),
-        ("POST", "/v1/linkrecommendations/wikipedia/zz/X"), ("GET", "/v1/tasks/" + "x" * 100),
+        ("GET", "/nope"),
+        ("GET", "/v1/pagerank/BAD!"),
+        ("GET", "/v1/pagerank/elwiki?top=x"),
+        ("GET", "/v1/qrank/P31"),
+        ("GET", "/v1/qrank/Q0"),
+        ("GET", "/v1/tasks/search"),
+        ("GET", "/v1/tasks/search?q=x&k=1000"),
+        ("GET", "/v1/tasks/search?q=x&mode=evil"),
+        ("GET", "/v1/images/elwiki?limit=-1"),
+        ("DELETE", "/v1/datasets"),
+        ("PUT", "/download/qrank.csv.gz"),
+        ("GET", f"{_link_url()}?threshold=nan"),
+        ("GET", f"{_link_url()}?threshold=1e999"),
+        ("GET", f"{_link_url()}?language_code=%00"),
+        ("POST", "/v1/linkrecommendations/wikipedia/zz/X"),
+        ("GET", "/v1/tasks/" + "x" * 100),
         ("GET", "/download/qrank.csv.gz"),
     ]
     for method, url in requests:
@@ -307,7 +358,7 @@ def _listening_addresses(port: int) -> set[str]:
                 if width == 8:
                     found.add(socket.inet_ntop(socket.AF_INET, raw[::-1]))
                 else:
-                    words = b"".join(raw[i:i + 4][::-1] for i in range(0, 16, 4))
+                    words = b"".join(raw[i : i + 4][::-1] for i in range(0, 16, 4))
                     found.add(socket.inet_ntop(socket.AF_INET6, words))
     return found
 
@@ -330,5 +381,7 @@ def test_task_search_crawl_names_never_reach_the_filesystem(client):
     for crawl in ["..", "../..", "/etc", "a/b", SLICE_CRAWL + "/..", "x\\y"]:
         response = client.get("/v1/tasks/search", params={"q": "pasta", "crawl": crawl})
         assert response.status_code in (400, 404), (crawl, response.status_code)
-    assert client.get("/v1/tasks/search",
-                      params={"q": "pasta", "crawl": SLICE_CRAWL}).status_code == 200
+    assert (
+        client.get("/v1/tasks/search", params={"q": "pasta", "crawl": SLICE_CRAWL}).status_code
+        == 200
+    )

@@ -33,17 +33,30 @@ QRANK_ASSETS = ["assets.qrank.qrank:qrank", "assets.qrank.qrank:qrank_stats"]
 class Child:
     """A materialization in its own process, stopped at a phase of its write."""
 
-    def __init__(self, root: Path, partition: str, dynamic: str, specs: list[str], phase: str,
-                 tmp: Path) -> None:
+    def __init__(
+        self, root: Path, partition: str, dynamic: str, specs: list[str], phase: str, tmp: Path
+    ) -> None:
         self.marker = tmp / f"reached-{phase}-{time.monotonic_ns()}"
         # The asset's own temporary files (Artifacts) go to a directory the test can inspect.
         self.tmpdir = tmp / "child-tmp"
         self.tmpdir.mkdir(exist_ok=True)
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "tests.reliability.pause_child", str(root), str(SAMPLE_DUMPS),
-             partition, dynamic, str(self.marker), phase, *specs],
-            cwd=REPO, env={**os.environ, "TMPDIR": str(self.tmpdir)},
-            stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+            [
+                sys.executable,
+                "-m",
+                "tests.reliability.pause_child",
+                str(root),
+                str(SAMPLE_DUMPS),
+                partition,
+                dynamic,
+                str(self.marker),
+                phase,
+                *specs,
+            ],
+            cwd=REPO,
+            env={**os.environ, "TMPDIR": str(self.tmpdir)},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
         )
 
     def wait_for_pause(self, while_waiting, timeout: float = 240) -> None:
@@ -94,20 +107,23 @@ def _dataset_versions(client, asset: str) -> dict[str, str]:
 
 def _after_kill(root: Path, assets: list[str], partition: str, before: dict[str, str]) -> None:
     """No partial asset: pointers unchanged and intact; any version directory that is not the
-    published one is complete (only the `renamed` phase leaves one: renamed, never published)."""
+    published one is complete (only the `renamed` phase leaves one: renamed, never published).
+    """
     for asset in assets:
         assert _pointer(root, asset, partition)["version"] == before[asset]
         _published_files_intact(root, asset, partition)
         for version in _versions(root, asset, partition):
-            manifest = json.loads((root / asset / partition / version / "_manifest.json")
-                                  .read_text())
+            manifest = json.loads(
+                (root / asset / partition / version / "_manifest.json").read_text()
+            )
             for name, info in manifest["files"].items():
                 assert (root / asset / partition / version / name).stat().st_size == info["bytes"]
 
 
 def _after_rerun(root: Path, assets: list[str], partition: str, before: dict[str, str]) -> None:
     """The rerun published a new version; only it and the one before it are kept (orphans of
-    killed runs included in what is removed), and no dead staging directory survives cleaning."""
+    killed runs included in what is removed), and no dead staging directory survives cleaning.
+    """
     for asset in assets:
         now = _pointer(root, asset, partition)["version"]
         assert now != before[asset]
@@ -195,14 +211,17 @@ def _an_article_with_recommendations(client, root: Path, wiki: str) -> str:
     import pyarrow.parquet as pq
 
     pages = root / "pages" / wiki
-    table = pq.read_table(pages / _pointer(root, "pages", wiki)["version"] / "part-0.parquet",
-                          columns=["title", "namespace", "redirect"])
+    table = pq.read_table(
+        pages / _pointer(root, "pages", wiki)["version"] / "part-0.parquet",
+        columns=["title", "namespace", "redirect"],
+    )
     domain = wiki.removesuffix("wiki")
     for row in table.to_pylist():
         if row["namespace"] != 0 or row["redirect"] is not None:
             continue
-        response = client.get(f"/v1/linkrecommendations/wikipedia/{domain}/{row['title']}",
-                              params={"threshold": 0.1})
+        response = client.get(
+            f"/v1/linkrecommendations/wikipedia/{domain}/{row['title']}", params={"threshold": 0.1}
+        )
         if response.status_code == 200 and response.json()["links"]:
             return row["title"]
     raise AssertionError(f"no {wiki} article gets a recommendation")

@@ -56,10 +56,12 @@ def test_unpublished_version_of_a_killed_write_is_removed_and_previous_kept(tmp_
 
 def test_staging_of_a_dead_writer_is_removed_by_the_next_write(tmp_path):
     root = DataRoot(tmp_path)
-    code = ("import sys; from wikiforge.storage import DataRoot; "
-            "print(DataRoot(sys.argv[1]).staging())")
-    done = subprocess.run([sys.executable, "-c", code, str(tmp_path)], capture_output=True,
-                          text=True, check=True)
+    code = (
+        "import sys; from wikiforge.storage import DataRoot; print(DataRoot(sys.argv[1]).staging())"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", code, str(tmp_path)], capture_output=True, text=True, check=True
+    )
     dead = tmp_path / ".staging" / os.path.basename(done.stdout.strip())
     (dead / "part-0.parquet").write_bytes(b"PAR1 half written")
     assert dead.is_dir()  # its process has exited: a dead writer's leftovers
@@ -94,5 +96,7 @@ def test_pointer_always_names_a_complete_version(tmp_path):
         stored = _publish(root, list(range(n + 1)))
         pointer = json.loads((tmp_path / "things" / "p" / POINTER).read_text())
         assert pointer["version"] == stored.version
-        assert describe_files(stored.dir) == {**stored.files, "_manifest.json":
-                                              describe_files(stored.dir)["_manifest.json"]}
+        assert describe_files(stored.dir) == {
+            **stored.files,
+            "_manifest.json": describe_files(stored.dir)["_manifest.json"],
+        }

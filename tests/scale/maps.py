@@ -1,5 +1,6 @@
 """A map function for the engine tests, in a module light to import (worker processes and
-Spark's Python workers import it by name)."""
+Spark's Python workers import it by name).
+"""
 
 from __future__ import annotations
 
@@ -15,5 +16,11 @@ def count_words(batch: pa.RecordBatch, *, minimum: int):
     for task in batch.to_pylist():
         words = [w for w in task["text"].split() if len(w) >= minimum]
         yield mapreduce.data_batch(SCHEMA, {"word": words, "n": [1] * len(words)})
-        yield mapreduce.stats_batch(SCHEMA, {"task": task["task"], "skipped": len(
-            task["text"].split()) - len(words), "samples": [task["text"][:5]]})
+        yield mapreduce.stats_batch(
+            SCHEMA,
+            {
+                "task": task["task"],
+                "skipped": len(task["text"].split()) - len(words),
+                "samples": [task["text"][:5]],
+            },
+        )

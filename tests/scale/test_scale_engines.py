@@ -33,17 +33,30 @@ from tests.conftest import SAMPLE_CRAWLS, SAMPLE_DUMPS
 WIKI = "jawiki"  # the smallest sample wiki (36 pages), a script without spaces
 DUMP = "20190101"
 MONTHS = [f"2018-{m:02d}-01" for m in range(1, 13)]  # the spikes that capping removes
-WIKI_ASSETS = [pages, pageids, redirects, links, wikidata_p31, anchors, anchors_filtered,
-               embeddings, sentences, training_set]
+WIKI_ASSETS = [
+    pages,
+    pageids,
+    redirects,
+    links,
+    wikidata_p31,
+    anchors,
+    anchors_filtered,
+    embeddings,
+    sentences,
+    training_set,
+]
 
 
 def _rows(stored, name: str | None = None) -> list[tuple]:
     """Every row of a published table (or of one Parquet file of it), sorted; NaN (a feature
-    that is undefined for a row) as a string, so that equal rows compare equal."""
+    that is undefined for a row) as a string, so that equal rows compare equal.
+    """
     table = pq.read_table(stored.path(name)) if name else stored.table()
     columns = [table.column(c).to_pylist() for c in table.column_names]
-    rows = (tuple("NaN" if isinstance(v, float) and math.isnan(v) else v for v in row)
-            for row in zip(*columns, strict=True))
+    rows = (
+        tuple("NaN" if isinstance(v, float) and math.isnan(v) else v for v in row)
+        for row in zip(*columns, strict=True)
+    )
     return sorted(rows, key=repr)
 
 
@@ -51,30 +64,42 @@ def _rows(stored, name: str | None = None) -> list[tuple]:
 def local_build(tmp_path_factory):
     """The sample wiki, the Wikidata slice and its months, built on the local engine."""
     data_root = tmp_path_factory.mktemp("data")
-    resources = build_resources(data_root=data_root, dumps_dir=SAMPLE_DUMPS,
-                                crawls_dir=SAMPLE_CRAWLS, engine="local")
+    resources = build_resources(
+        data_root=data_root, dumps_dir=SAMPLE_DUMPS, crawls_dir=SAMPLE_CRAWLS, engine="local"
+    )
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("wiki", [WIKI])
         instance.add_dynamic_partitions("wikidata_dump", [DUMP])
         for month in MONTHS:
-            assert dg.materialize([pageviews_month], partition_key=month, instance=instance,
-                                  resources=resources).success
-        assert dg.materialize([sitelinks, qviews], partition_key=DUMP, instance=instance,
-                              resources=resources).success
-        assert dg.materialize(WIKI_ASSETS, partition_key=WIKI, instance=instance,
-                              resources=resources).success
+            assert dg.materialize(
+                [pageviews_month], partition_key=month, instance=instance, resources=resources
+            ).success
+        assert dg.materialize(
+            [sitelinks, qviews], partition_key=DUMP, instance=instance, resources=resources
+        ).success
+        assert dg.materialize(
+            WIKI_ASSETS, partition_key=WIKI, instance=instance, resources=resources
+        ).success
         yield {"resources": resources, "instance": instance}
 
 
 def _again_on_spark(build, spark_engine, asset, partition, upstream, run_config=None):
     """Materialize ``asset`` again with the Spark engine (upstream assets stay as published)."""
     resources = {**build["resources"], "engine": spark_engine}
-    result = dg.materialize([*upstream, asset], partition_key=partition,
-                            instance=build["instance"], resources=resources, selection=[asset],
-                            run_config=run_config)
+    result = dg.materialize(
+        [*upstream, asset],
+        partition_key=partition,
+        instance=build["instance"],
+        resources=resources,
+        selection=[asset],
+        run_config=run_config,
+    )
     assert result.success
-    (event,) = [e for e in result.get_asset_materialization_events()
-                if e.asset_key.path[-1] == asset.key.path[-1]]
+    (event,) = [
+        e
+        for e in result.get_asset_materialization_events()
+        if e.asset_key.path[-1] == asset.key.path[-1]
+    ]
     assert event.materialization.metadata["engine"].value == "spark"
     return result
 
@@ -90,11 +115,21 @@ def test_links_steps_identical_on_spark(local_build, spark_engine):
     }
     csv_before = store.require("sentences", WIKI).path("sentences_train.csv").read_bytes()
     assert all(expected.values()), {k: len(v) for k, v in expected.items()}
-    upstream = [pages, pageids, redirects, links, wikidata_p31, anchors, anchors_filtered,
-                embeddings, sentences]
+    upstream = [
+        pages,
+        pageids,
+        redirects,
+        links,
+        wikidata_p31,
+        anchors,
+        anchors_filtered,
+        embeddings,
+        sentences,
+    ]
     for asset in (wikidata_p31, anchors, sentences, training_set):
-        _again_on_spark(local_build, spark_engine, asset, WIKI,
-                        [a for a in upstream if a is not asset])
+        _again_on_spark(
+            local_build, spark_engine, asset, WIKI, [a for a in upstream if a is not asset]
+        )
     assert _rows(store.require("anchors", WIKI)) == expected["anchors"]
     assert _rows(store.require("sentences", WIKI), "sentences.parquet") == expected["sentences"]
     assert store.require("sentences", WIKI).path("sentences_train.csv").read_bytes() == csv_before
@@ -118,9 +153,14 @@ def test_qrank_steps_identical_on_spark(local_build, spark_engine):
     # Spike capping: the median is the one query that differs between DuckDB and Spark SQL.
     capped = {"ops": {"qviews": {"config": {"spike_cap": 2.0}}}}
     local_resources = local_build["resources"]
-    assert dg.materialize([sitelinks, qviews], partition_key=DUMP, selection=[qviews],
-                          instance=local_build["instance"], resources=local_resources,
-                          run_config=capped).success
+    assert dg.materialize(
+        [sitelinks, qviews],
+        partition_key=DUMP,
+        selection=[qviews],
+        instance=local_build["instance"],
+        resources=local_resources,
+        run_config=capped,
+    ).success
     expected_capped = _rows(store.require("qviews", DUMP))
     assert expected_capped != expected_qviews
     _again_on_spark(local_build, spark_engine, qviews, DUMP, [sitelinks], run_config=capped)
@@ -130,11 +170,13 @@ def test_qrank_steps_identical_on_spark(local_build, spark_engine):
 @pytest.mark.spark
 def test_link_graph_identical_on_spark(local_build, spark_engine):
     """Both routes: from the published `links` table (the sample wiki has one), and from the
-    XML dump (a data root without `links`)."""
+    XML dump (a data root without `links`).
+    """
     store = local_build["resources"]["store"]
     resources = local_build["resources"]
-    assert dg.materialize([link_graph], partition_key=WIKI, instance=local_build["instance"],
-                          resources=resources).success
+    assert dg.materialize(
+        [link_graph], partition_key=WIKI, instance=local_build["instance"], resources=resources
+    ).success
     by_links = store.require("link_graph", WIKI)
     assert by_links.manifest["stats"]["built_from"].startswith("links@")
     expected = {name: _rows(by_links, name) for name in ("nodes.parquet", "edges.parquet")}
@@ -147,16 +189,22 @@ def test_link_graph_identical_on_spark(local_build, spark_engine):
 
 @pytest.mark.spark
 def test_link_graph_from_xml_identical_on_spark(tmp_path, spark_engine):
-    resources = build_resources(data_root=tmp_path, dumps_dir=SAMPLE_DUMPS,
-                                crawls_dir=SAMPLE_CRAWLS, engine="local")
+    resources = build_resources(
+        data_root=tmp_path, dumps_dir=SAMPLE_DUMPS, crawls_dir=SAMPLE_CRAWLS, engine="local"
+    )
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("wiki", [WIKI])
-        assert dg.materialize([link_graph], partition_key=WIKI, instance=instance,
-                              resources=resources).success
+        assert dg.materialize(
+            [link_graph], partition_key=WIKI, instance=instance, resources=resources
+        ).success
         local = resources["store"].require("link_graph", WIKI)
         assert local.manifest["stats"]["built_from"] == "xml_dump"
-        assert dg.materialize([link_graph], partition_key=WIKI, instance=instance,
-                              resources={**resources, "engine": spark_engine}).success
+        assert dg.materialize(
+            [link_graph],
+            partition_key=WIKI,
+            instance=instance,
+            resources={**resources, "engine": spark_engine},
+        ).success
         spark = resources["store"].require("link_graph", WIKI)
     assert spark.manifest["stats"]["engine"] == "spark"
     assert spark.files == local.files

@@ -1,5 +1,6 @@
 """The pieces the engines share: dump parts as tasks (each line in exactly one task), the
-stats-row convention, and the local engine's staged maps and SQL."""
+stats-row convention, and the local engine's staged maps and SQL.
+"""
 
 from __future__ import annotations
 
@@ -31,7 +32,8 @@ def test_dump_parts_hold_every_entity_once(parts):
 
 def test_lines_longer_than_a_part_and_parts_ending_on_a_newline(tmp_path):
     """Level-1 bzip2 blocks are 100 kB: lines of up to 400 kB leave whole parts without a
-    newline, and many short lines put part boundaries right after a newline."""
+    newline, and many short lines put part boundaries right after a newline.
+    """
     rng = random.Random(5)
     lines = [b"["]
     for number in range(60):
@@ -65,12 +67,17 @@ def test_local_engine_stages_maps_and_reduces_in_sql(tmp_path):
         assert isinstance(staged, Staged) and len(staged.paths) == 9
         counted = engine.sql_table(
             "SELECT word, CAST(SUM(n) AS BIGINT) AS n FROM words WHERE stats IS NULL "
-            "GROUP BY word ORDER BY word", pa.schema([("word", pa.string()), ("n", pa.int64())]),
-            words=staged)
+            "GROUP BY word ORDER BY word",
+            pa.schema([("word", pa.string()), ("n", pa.int64())]),
+            words=staged,
+        )
         stats = engine.stats_of(staged)
-        rows = engine.sql_to_parquet("SELECT word FROM words WHERE stats IS NULL ORDER BY word",
-                                     pa.schema([("word", pa.string())]), tmp_path / "w.parquet",
-                                     words=staged)
+        rows = engine.sql_to_parquet(
+            "SELECT word FROM words WHERE stats IS NULL ORDER BY word",
+            pa.schema([("word", pa.string())]),
+            tmp_path / "w.parquet",
+            words=staged,
+        )
     assert counted.to_pylist() == [{"word": w, "n": 9} for w in ("bb", "ccc", "dddd", "ee")]
     assert [s["task"] for s in stats] == list(range(9))
     assert mapreduce.merge_stats(stats) == {"skipped": 18, "samples": ["a bb "] * 5}
@@ -94,18 +101,27 @@ def test_in_process_map_gives_the_same_rows(tmp_path):
 @pytest.mark.spark
 def test_spark_through_a_staging_url(tmp_path, spark_engine):
     """With a staging URL (what a remote data root sets), Spark's intermediates and results go
-    through fsspec: written under the URL, listed and read back by URL, then removed."""
-    engine = Engine(kind="spark", spark_config=spark_engine.spark_config,
-                    spark_staging_url=f"file://{tmp_path}/.staging")
+    through fsspec: written under the URL, listed and read back by URL, then removed.
+    """
+    engine = Engine(
+        kind="spark",
+        spark_config=spark_engine.spark_config,
+        spark_staging_url=f"file://{tmp_path}/.staging",
+    )
     tasks = mapreduce.task_table({"text": f"a bb ccc {i}"} for i in range(3))
     fn = functools.partial(count_words, minimum=2)
     schema = pa.schema([("word", pa.string())])
     with engine.stage(fn, tasks, SCHEMA) as staged:
         assert staged.uris and all(u.startswith("file://") for u in staged.uris)
-        rows = engine.sql_to_parquet("SELECT word FROM words WHERE stats IS NULL ORDER BY word",
-                                     schema, tmp_path / "w.parquet", words=staged)
-        listed = engine.sql_table("SELECT word FROM words WHERE stats IS NULL ORDER BY word",
-                                  schema, words=staged)
+        rows = engine.sql_to_parquet(
+            "SELECT word FROM words WHERE stats IS NULL ORDER BY word",
+            schema,
+            tmp_path / "w.parquet",
+            words=staged,
+        )
+        listed = engine.sql_table(
+            "SELECT word FROM words WHERE stats IS NULL ORDER BY word", schema, words=staged
+        )
         stats = engine.stats_of(staged)
     assert rows == 6 and listed.column("word").to_pylist() == ["bb"] * 3 + ["ccc"] * 3
     assert sorted(s["task"] for s in stats) == [0, 1, 2]

@@ -27,7 +27,9 @@ def _parse(path: Path):
 
 @pytest.mark.parametrize("page", RECIPES, ids=lambda p: p.parent.name)
 def test_recipe_pages_match_expected_parse(page):
-    expected = json.loads((FIXTURES / "recipes" / page.parent.name / f"{page.stem}.json").read_text())
+    expected = json.loads(
+        (FIXTURES / "recipes" / page.parent.name / f"{page.stem}.json").read_text()
+    )
     result = _parse(page)
     assert result.taskmap is not None, result.reason
     score = score_taskmap(result.taskmap, expected)
@@ -68,8 +70,10 @@ def test_steps_are_chained_in_execution_order_and_ids_are_stable():
 
 
 def test_non_task_pages_are_rejected_with_a_reason():
-    assert parse_document("<html><body><p>hello</p></body></html>", "http://x/").reason == \
-        "no_task_found"
+    assert (
+        parse_document("<html><body><p>hello</p></body></html>", "http://x/").reason
+        == "no_task_found"
+    )
     assert parse_document("   ", "http://x/").reason.startswith("unparseable_html")
 
 
@@ -86,7 +90,9 @@ def test_jsonld_howto_with_sections_and_broken_json():
     assert tm.title == "Fix a Chair"
     assert [s.response.screen.subheader for s in tm.steps] == ["Prepare", ""]
     assert [(r.name, r.type) for r in tm.requirement_list] == [
-        ("wood glue", tm.requirement_list[0].SOFTWARE), ("screwdriver", tm.requirement_list[0].HARDWARE)]
+        ("wood glue", tm.requirement_list[0].SOFTWARE),
+        ("screwdriver", tm.requirement_list[0].HARDWARE),
+    ]
 
 
 def test_microdata_recipe():
@@ -125,5 +131,10 @@ def test_generated_code_matches_the_proto():
 
 def test_oat_field_numbers_are_kept():
     fields = {f.name: f.number for f in TaskMap.DESCRIPTOR.fields}
-    assert (fields["taskmap_id"], fields["steps"], fields["connection_list"],
-            fields["rating_out_100"], fields["domain_name"]) == (1, 16, 20, 10, 25)
+    assert (
+        fields["taskmap_id"],
+        fields["steps"],
+        fields["connection_list"],
+        fields["rating_out_100"],
+        fields["domain_name"],
+    ) == (1, 16, 20, 10, 25)

@@ -1,6 +1,7 @@
 """The tasks assets on the bundled crawls, the search/lookup API over what they published, the
 CLI, and the index against rank-bm25. One materialization per module (the encoder is distilled
-once)."""
+once).
+"""
 
 import json
 import subprocess
@@ -29,9 +30,19 @@ from wikiforge.tasks.encoder import DEFAULT_ENCODER_KEY, StaticEncoder
 from wikiforge.tasks.index import EncoderMismatch, TaskIndex, analyse, rrf, sparse_text
 from wikiforge.tasks.proto import TaskMap
 
-ASSETS = [html_documents, html_documents_complete, taskmaps, taskmaps_chained, taskmaps_filtered,
-          task_filter_stats_dangerous, task_filter_stats_single_step,
-          task_filter_stats_duplicates, taskmaps_augmented, task_index, task_index_lookup]
+ASSETS = [
+    html_documents,
+    html_documents_complete,
+    taskmaps,
+    taskmaps_chained,
+    taskmaps_filtered,
+    task_filter_stats_dangerous,
+    task_filter_stats_single_step,
+    task_filter_stats_duplicates,
+    taskmaps_augmented,
+    task_index,
+    task_index_lookup,
+]
 
 
 @pytest.fixture(scope="module")
@@ -39,23 +50,35 @@ def published(tmp_path_factory):
     from resources import build_resources
 
     root = tmp_path_factory.mktemp("data")
-    resources = build_resources(data_root=root, dumps_dir=SAMPLE_DUMPS,
-                                crawls_dir=SAMPLE_CRAWLS, engine="local")
+    resources = build_resources(
+        data_root=root, dumps_dir=SAMPLE_DUMPS, crawls_dir=SAMPLE_CRAWLS, engine="local"
+    )
     results = {}
     with dg.instance_for_test() as instance:
-        results["encoder"] = dg.materialize([task_encoder, task_encoder_sane],
-                                            partition_key=DEFAULT_ENCODER_KEY, instance=instance,
-                                            resources=resources)
+        results["encoder"] = dg.materialize(
+            [task_encoder, task_encoder_sane],
+            partition_key=DEFAULT_ENCODER_KEY,
+            instance=instance,
+            resources=resources,
+        )
         instance.add_dynamic_partitions("crawl", ["sample-html", "sample-warc"])
         # task_index reads the published encoder (another partitions definition: its own run).
         everything = [task_encoder, task_encoder_sane, *ASSETS]
-        results["sample-html"] = dg.materialize(everything, partition_key="sample-html",
-                                                instance=instance, resources=resources,
-                                                selection=ASSETS)
+        results["sample-html"] = dg.materialize(
+            everything,
+            partition_key="sample-html",
+            instance=instance,
+            resources=resources,
+            selection=ASSETS,
+        )
         # The WARC crawl holds no task pages: ingest and parsing are what it exercises.
-        results["sample-warc"] = dg.materialize(everything, partition_key="sample-warc",
-                                                instance=instance, resources=resources,
-                                                selection=ASSETS[:4])
+        results["sample-warc"] = dg.materialize(
+            everything,
+            partition_key="sample-warc",
+            instance=instance,
+            resources=resources,
+            selection=ASSETS[:4],
+        )
     return root, resources, results
 
 
@@ -112,11 +135,15 @@ def test_index_sparse_ranking_matches_rank_bm25(published):
         # bm25s leaves out Okapi's constant (k1 + 1) factor: same ranking, scaled scores.
         assert np.allclose(got * 2.5, expected, rtol=1e-4, atol=1e-5)
     for query in ("pie crust", "grilled zucchini", "salmon"):
-        fused = [index.ids[i] for i, _ in rrf([index.search_sparse(query, 100),
-                                                index.search_dense(query, 100)])[:5]]
+        fused = [
+            index.ids[i]
+            for i, _ in rrf([index.search_sparse(query, 100), index.search_dense(query, 100)])[:5]
+        ]
         assert [h.taskmap_id for h in index.search(query, 5, "hybrid")] == fused
-    zucchini = {mode: index.get(index.search("grilled zucchini", 1, mode)[0].taskmap_id).title
-                for mode in ("sparse", "dense", "hybrid")}
+    zucchini = {
+        mode: index.get(index.search("grilled zucchini", 1, mode)[0].taskmap_id).title
+        for mode in ("sparse", "dense", "hybrid")
+    }
     assert set(zucchini.values()) == {"How to Grill Zucchini"}, zucchini
     assert rrf([[1, 2], [2, 3]])[0] == (2, 1 / 61 + 1 / 62)
 
@@ -133,7 +160,7 @@ def test_search_and_lookup_api(published):
         for mode in ("sparse", "dense"):
             hit = client.get("/v1/tasks/search", params={"q": "pie crust", "mode": mode}).json()
             titles = [h["title"] for h in hit["hits"]]
-            assert "Buttery, Flaky Pie Crust Recipe" in titles[:(1 if mode == "sparse" else 2)]
+            assert "Buttery, Flaky Pie Crust Recipe" in titles[: (1 if mode == "sparse" else 2)]
         assert client.get("/v1/tasks/search", params={"q": "x", "mode": "bad"}).status_code == 400
         assert client.get("/v1/tasks/search", params={"q": "x", "k": 0}).status_code == 400
         tid = body["hits"][0]["taskmap_id"]
@@ -150,16 +177,31 @@ def test_cli_parse_prints_one_taskmap_json_per_line():
 
     pages = SAMPLE_CRAWLS / "sample-html" / "html"
     runner = CliRunner()
-    result = runner.invoke(main, ["tasks", "parse",
-                                  str(pages / "wikihow" / "3-Ways-to-Grill-Zucchini-wikiHow.html"),
-                                  str(pages / "recipes" / "seriouseats.com" / "seriouseats.html")])
+    result = runner.invoke(
+        main,
+        [
+            "tasks",
+            "parse",
+            str(pages / "wikihow" / "3-Ways-to-Grill-Zucchini-wikiHow.html"),
+            str(pages / "recipes" / "seriouseats.com" / "seriouseats.html"),
+        ],
+    )
     assert result.exit_code == 0, result.output
     lines = [json.loads(x) for x in result.output.strip().splitlines()]
     assert [x["source_url"] for x in lines] == [
         "https://www.wikihow.com/Grill-Zucchini",
-        "https://www.seriouseats.com/old-fashioned-flaky-pie-dough-recipe"]
-    given = runner.invoke(main, ["tasks", "parse", "--url", "https://example.org/p",
-                                 str(pages / "recipes" / "seriouseats.com" / "seriouseats.html")])
+        "https://www.seriouseats.com/old-fashioned-flaky-pie-dough-recipe",
+    ]
+    given = runner.invoke(
+        main,
+        [
+            "tasks",
+            "parse",
+            "--url",
+            "https://example.org/p",
+            str(pages / "recipes" / "seriouseats.com" / "seriouseats.html"),
+        ],
+    )
     assert json.loads(given.output)["source_url"] == "https://example.org/p"
 
 
@@ -212,8 +254,9 @@ def test_serving_a_model2vec_index_never_imports_torch(published):
         "print(sorted(m for m in ('torch', 'sentence_transformers', 'transformers')"
         " if m in sys.modules))\n"
     )
-    out = subprocess.run([sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True,
-                         timeout=120)
+    out = subprocess.run(
+        [sys.executable, "-c", code], cwd=REPO, capture_output=True, text=True, timeout=120
+    )
     assert out.returncode == 0, out.stderr[-3000:]
     assert out.stdout.strip().splitlines()[-1] == "[]"
 

@@ -347,7 +347,8 @@ class _ParallelBzip2Raw(io.RawIOBase):
             chunk = fallback._read_some(min(to_skip, 1 << 20))
             if not chunk:
                 raise InputError(
-                    self._path, f"byte {fallback.compressed_offset}",
+                    self._path,
+                    f"byte {fallback.compressed_offset}",
                     "bzip2 data ends earlier than the parallel decoder read it",
                 )
             to_skip -= len(chunk)

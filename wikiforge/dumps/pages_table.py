@@ -27,7 +27,8 @@ BATCH_TEXT_BYTES = 32 << 20
 
 class PageIdSet:
     """Page ids seen so far, as a bitmap: 10 MB covers the 80 million ids of the largest wiki,
-    where a Python set of ints would take gigabytes."""
+    where a Python set of ints would take gigabytes.
+    """
 
     def __init__(self) -> None:
         self._bits = bytearray()

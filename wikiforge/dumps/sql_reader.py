@@ -78,9 +78,7 @@ _ESCAPE_RE = re.compile(rb"\\.|''", re.DOTALL)
 
 _CREATE_RE = re.compile(rb"^CREATE TABLE `([^`]+)` \(")
 _COLUMN_RE = re.compile(rb"^\s*`([^`]+)`\s+([A-Za-z]+)")
-_INSERT_RE = re.compile(
-    rb"^INSERT\s+(?:IGNORE\s+)?INTO\s+`([^`]+)`\s*(?:\(([^)]*)\)\s*)?VALUES\s*"
-)
+_INSERT_RE = re.compile(rb"^INSERT\s+(?:IGNORE\s+)?INTO\s+`([^`]+)`\s*(?:\(([^)]*)\)\s*)?VALUES\s*")
 
 
 @dataclass(frozen=True)
@@ -140,7 +138,8 @@ def _unescape(raw: bytes) -> bytes:
 def open_dump_stream(path: str | PathLike[str]) -> BinaryIO:
     """Open a dump file as an uncompressed binary stream (gzip, bzip2, xz or plain, detected
     from the magic bytes by the shared :func:`wikiforge.dumps.decompress.open_decompressed`,
-    which raises `InputError` on corrupt or cut-off compressed data)."""
+    which raises `InputError` on corrupt or cut-off compressed data).
+    """
     return open_decompressed(path, threads=1)
 
 
@@ -392,8 +391,7 @@ class SqlDump:
                     raise InputError(
                         self.path,
                         self._position(start, position),
-                        "statement truncated or malformed value tuple: "
-                        + _snippet(line, position),
+                        "statement truncated or malformed value tuple: " + _snippet(line, position),
                     )
                 groups_found = match.groups()
                 try:
@@ -569,4 +567,3 @@ def read_sql_table(
     with SqlDump(path, table=table) as dump:
         schema = dump.arrow_schema(columns)
         return pa.Table.from_batches(list(dump.batches(columns)), schema=schema)
-

@@ -367,32 +367,86 @@ class _HeaderParser:
 
 _WS = rb"[ \t\n]*"
 _FAST_PAGE = re.compile(
-    rb"<page>" + _WS
-    + rb"<title>(?P<title>[^<]*)</title>" + _WS
-    + rb"(?:<ns>(?P<ns>[^<]*)</ns>" + _WS + rb")?"
-    + rb"(?:<id>(?P<id>[^<]*)</id>" + _WS + rb")?"
-    + rb"(?:<redirect(?P<redirect_tag>(?: title=\"(?P<redirect>[^\"<]*)\")?)" + _WS + rb"/>"
-    + _WS + rb")?"
-    + rb"(?:<restrictions>[^<]*</restrictions>" + _WS + rb")?"
-    + rb"<revision>" + _WS
-    + rb"<id>(?P<revision_id>[^<]*)</id>" + _WS
-    + rb"(?:<parentid>[^<]*</parentid>" + _WS + rb")?"
-    + rb"<timestamp>(?P<timestamp>[^<]*)</timestamp>" + _WS
-    + rb"(?:<contributor(?: deleted=\"deleted\")?" + _WS + rb"/>|<contributor>" + _WS
-    + rb"(?:<username>[^<]*</username>" + _WS + rb"|<username" + _WS + rb"/>" + _WS + rb")?"
-    + rb"(?:<id>[^<]*</id>" + _WS + rb")?"
-    + rb"(?:<ip>[^<]*</ip>" + _WS + rb")?"
-    + rb"</contributor>)" + _WS
-    + rb"(?:<minor" + _WS + rb"/>" + _WS + rb")?"
-    + rb"(?:<comment(?: deleted=\"deleted\")?" + _WS + rb"/>" + _WS
-    + rb"|<comment>[^<]*</comment>" + _WS + rb")?"
-    + rb"(?:<origin>[^<]*</origin>" + _WS + rb")?"
-    + rb"(?:<model>[^<]*</model>" + _WS + rb")?"
-    + rb"(?:<format>[^<]*</format>" + _WS + rb")?"
-    + rb"<text(?P<text_attrs>(?:[ \t\n]+[A-Za-z_:][\w:.-]*=\"[^\"<]*\")*)" + _WS
-    + rb"(?:/>|>(?P<text>[^<]*)</text>)" + _WS
-    + rb"(?:<sha1>[^<]*</sha1>" + _WS + rb"|<sha1" + _WS + rb"/>" + _WS + rb")?"
-    + rb"</revision>" + _WS
+    rb"<page>"
+    + _WS
+    + rb"<title>(?P<title>[^<]*)</title>"
+    + _WS
+    + rb"(?:<ns>(?P<ns>[^<]*)</ns>"
+    + _WS
+    + rb")?"
+    + rb"(?:<id>(?P<id>[^<]*)</id>"
+    + _WS
+    + rb")?"
+    + rb"(?:<redirect(?P<redirect_tag>(?: title=\"(?P<redirect>[^\"<]*)\")?)"
+    + _WS
+    + rb"/>"
+    + _WS
+    + rb")?"
+    + rb"(?:<restrictions>[^<]*</restrictions>"
+    + _WS
+    + rb")?"
+    + rb"<revision>"
+    + _WS
+    + rb"<id>(?P<revision_id>[^<]*)</id>"
+    + _WS
+    + rb"(?:<parentid>[^<]*</parentid>"
+    + _WS
+    + rb")?"
+    + rb"<timestamp>(?P<timestamp>[^<]*)</timestamp>"
+    + _WS
+    + rb"(?:<contributor(?: deleted=\"deleted\")?"
+    + _WS
+    + rb"/>|<contributor>"
+    + _WS
+    + rb"(?:<username>[^<]*</username>"
+    + _WS
+    + rb"|<username"
+    + _WS
+    + rb"/>"
+    + _WS
+    + rb")?"
+    + rb"(?:<id>[^<]*</id>"
+    + _WS
+    + rb")?"
+    + rb"(?:<ip>[^<]*</ip>"
+    + _WS
+    + rb")?"
+    + rb"</contributor>)"
+    + _WS
+    + rb"(?:<minor"
+    + _WS
+    + rb"/>"
+    + _WS
+    + rb")?"
+    + rb"(?:<comment(?: deleted=\"deleted\")?"
+    + _WS
+    + rb"/>"
+    + _WS
+    + rb"|<comment>[^<]*</comment>"
+    + _WS
+    + rb")?"
+    + rb"(?:<origin>[^<]*</origin>"
+    + _WS
+    + rb")?"
+    + rb"(?:<model>[^<]*</model>"
+    + _WS
+    + rb")?"
+    + rb"(?:<format>[^<]*</format>"
+    + _WS
+    + rb")?"
+    + rb"<text(?P<text_attrs>(?:[ \t\n]+[A-Za-z_:][\w:.-]*=\"[^\"<]*\")*)"
+    + _WS
+    + rb"(?:/>|>(?P<text>[^<]*)</text>)"
+    + _WS
+    + rb"(?:<sha1>[^<]*</sha1>"
+    + _WS
+    + rb"|<sha1"
+    + _WS
+    + rb"/>"
+    + _WS
+    + rb")?"
+    + rb"</revision>"
+    + _WS
     + rb"</page>"
 )
 # The same, after the whitespace that precedes a page: matched at the current position, it reads
@@ -515,14 +569,16 @@ class _RawPage:
 def _fast_page(chunk: bytes) -> Page | None:
     """The common case in one step: a plain page in MediaWiki's exact layout with ``<ns>``,
     ``<id>``, text and a title no rule needs to look at. ``None`` for anything else (the general
-    path then decides). The caller has checked that ``chunk`` is plain (``_is_plain``)."""
+    path then decides). The caller has checked that ``chunk`` is plain (``_is_plain``).
+    """
     match = _FAST_PAGE.fullmatch(chunk)
     return None if match is None else _page_from_match(match)
 
 
 def _page_from_match(match: re.Match[bytes]) -> Page | None:
     """The ``Page`` a match of ``_FAST_PAGE`` describes, or ``None`` if it needs the general path
-    (no ``<ns>`` or ``<id>``, deleted text, a title some rule must look at, bad UTF-8...)."""
+    (no ``<ns>`` or ``<id>``, deleted text, a title some rule must look at, bad UTF-8...).
+    """
     (
         raw_title, namespace, page_id, redirect_tag, raw_redirect,
         revision_id, timestamp, text_attrs, raw_text,

@@ -26,8 +26,12 @@ _BATCH_ROWS = 100_000
 #: Output of the XML map: one row per article (``a``), redirect (``r``) or link (``l``).
 GRAPH_ROWS_SCHEMA = with_stats(
     pa.schema(
-        [("kind", pa.string()), ("page_id", pa.int64()), ("title", pa.string()),
-         ("target_title", pa.string())]
+        [
+            ("kind", pa.string()),
+            ("page_id", pa.int64()),
+            ("title", pa.string()),
+            ("target_title", pa.string()),
+        ]
     )
 )
 
@@ -38,19 +42,19 @@ def _db(expr: str) -> str:
 
 #: The three relations from the map's rows (staged as ``graph_rows``).
 XML_INPUTS = f"""
-    articles AS (SELECT page_id, {_db('title')} AS title FROM graph_rows WHERE kind = 'a'),
-    redirects AS (SELECT {_db('title')} AS title, {_db('target_title')} AS target_title
+    articles AS (SELECT page_id, {_db("title")} AS title FROM graph_rows WHERE kind = 'a'),
+    redirects AS (SELECT {_db("title")} AS title, {_db("target_title")} AS target_title
                   FROM graph_rows WHERE kind = 'r'),
-    raw_links AS (SELECT page_id AS source_page_id, {_db('target_title')} AS target_title
+    raw_links AS (SELECT page_id AS source_page_id, {_db("target_title")} AS target_title
                   FROM graph_rows WHERE kind = 'l')"""
 
 #: The three relations from the published ``pages`` and ``links`` tables.
 TABLE_INPUTS = f"""
-    articles AS (SELECT page_id, {_db('title')} AS title FROM pages
+    articles AS (SELECT page_id, {_db("title")} AS title FROM pages
                  WHERE namespace = 0 AND redirect IS NULL),
-    redirects AS (SELECT {_db('title')} AS title, {_db('redirect')} AS target_title FROM pages
+    redirects AS (SELECT {_db("title")} AS title, {_db("redirect")} AS target_title FROM pages
                   WHERE namespace = 0 AND redirect IS NOT NULL),
-    raw_links AS (SELECT source_id AS source_page_id, {_db('target')} AS target_title
+    raw_links AS (SELECT source_id AS source_page_id, {_db("target")} AS target_title
                   FROM links)"""
 
 
@@ -65,7 +69,8 @@ def nodes_sql(inputs: str) -> str:
 
 def resolved_sql(inputs: str) -> str:
     """Every link with its source and target node (null where it does not resolve); needs the
-    staged ``nodes``. A title is an article's own, else a redirect's to an article."""
+    staged ``nodes``. A title is an article's own, else a redirect's to an article.
+    """
     return f"""
         WITH {inputs},
         title_map AS (
@@ -103,8 +108,12 @@ COUNTS_SQL = """
       CAST(COALESCE(SUM(CASE WHEN source = target THEN 1 ELSE 0 END), 0) AS BIGINT) AS self_links
     FROM resolved"""
 COUNTS_SCHEMA = pa.schema(
-    [("links_read", pa.int64()), ("links_from_non_articles", pa.int64()),
-     ("links_to_missing_pages", pa.int64()), ("self_links", pa.int64())]
+    [
+        ("links_read", pa.int64()),
+        ("links_from_non_articles", pa.int64()),
+        ("links_to_missing_pages", pa.int64()),
+        ("self_links", pa.int64()),
+    ]
 )
 
 
@@ -112,7 +121,8 @@ def graph_rows_of_tasks(
     batch: pa.RecordBatch, *, language_code: str | None
 ) -> Iterator[pa.RecordBatch]:
     """Map over XML dump files (tasks with a ``path``): articles, redirects and links (with the
-    shared wikitext extractor), then each file's stats row."""
+    shared wikitext extractor), then each file's stats row.
+    """
     from wikiforge.dumps.xml_reader import read_pages
     from wikiforge.wikitext.links import extract_links
 
@@ -161,10 +171,12 @@ def assemble_on_engine(engine, inputs: str, stats: dict | None = None, **tables)
 
     stats = dict(stats or {})
     with engine.staged_sql(nodes_sql(inputs), NODES_SCHEMA, **tables) as nodes:
-        node_table = engine.sql_table("SELECT node_id, page_id, title FROM nodes ORDER BY node_id",
-                                      NODES_SCHEMA, nodes=nodes)
-        with engine.staged_sql(resolved_sql(inputs), RESOLVED_SCHEMA, nodes=nodes,
-                               **tables) as resolved:
+        node_table = engine.sql_table(
+            "SELECT node_id, page_id, title FROM nodes ORDER BY node_id", NODES_SCHEMA, nodes=nodes
+        )
+        with engine.staged_sql(
+            resolved_sql(inputs), RESOLVED_SCHEMA, nodes=nodes, **tables
+        ) as resolved:
             edge_table = engine.sql_table(EDGES_SQL, EDGES_SCHEMA, resolved=resolved)
             counts = engine.sql_table(COUNTS_SQL, COUNTS_SCHEMA, resolved=resolved).to_pylist()[0]
     stats.update({name: int(value) for name, value in counts.items()})

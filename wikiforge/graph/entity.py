@@ -110,8 +110,7 @@ def entity_pagerank(
     )
     combined = (
         per_wiki.group_by("entity")
-        .agg(_ordered_sum(pl.col("share")).alias("score"),
-             pl.col("wiki").n_unique().alias("wikis"))
+        .agg(_ordered_sum(pl.col("share")).alias("score"), pl.col("wiki").n_unique().alias("wikis"))
         .join(best, on="entity", how="left")
         .with_columns(_entity_number(pl.col("entity")).alias("_number"))
         .sort(["score", "_number", "entity"], descending=[True, False, False])
@@ -191,10 +190,7 @@ def smear_views(
     if not 0.0 <= share <= 1.0:
         raise ValueError("share must be in [0, 1]")
     view_frame = (
-        views.lazy()
-        .group_by("entity")
-        .agg(pl.col("views").cast(pl.Float64).sum())
-        .collect()
+        views.lazy().group_by("entity").agg(pl.col("views").cast(pl.Float64).sum()).collect()
     )
     if view_frame.height and float(view_frame["views"].min()) < 0:  # type: ignore[arg-type]
         raise ValueError("views must be non-negative")
@@ -212,15 +208,17 @@ def smear_views(
         .agg(_ordered_sum(pl.col("views") * share / pl.col("out_degree")).alias("received"))
         .rename({"target_entity": "entity"})
     )
-    kept = view_frame.lazy().join(
-        out_degree.rename({"source_entity": "entity"}), on="entity", how="left"
-    ).select(
-        "entity",
-        "views",
-        pl.when(pl.col("out_degree").is_null())
-        .then(pl.col("views"))
-        .otherwise(pl.col("views") * (1.0 - share))
-        .alias("kept"),
+    kept = (
+        view_frame.lazy()
+        .join(out_degree.rename({"source_entity": "entity"}), on="entity", how="left")
+        .select(
+            "entity",
+            "views",
+            pl.when(pl.col("out_degree").is_null())
+            .then(pl.col("views"))
+            .otherwise(pl.col("views") * (1.0 - share))
+            .alias("kept"),
+        )
     )
     result = (
         kept.join(passed, on="entity", how="full", coalesce=True)

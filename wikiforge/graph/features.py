@@ -27,7 +27,8 @@ FEATURE_NAME = "target_pagerank_log"
 
 def database_title(title: str) -> str:
     """A title in MediaWiki's database form: underscores for spaces, trimmed, first letter
-    upper-cased (the default ``$wgCapitalLinks`` of Wikipedias)."""
+    upper-cased (the default ``$wgCapitalLinks`` of Wikipedias).
+    """
     title = title.strip().replace(" ", "_")
     return title[:1].upper() + title[1:]
 

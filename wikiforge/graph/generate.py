@@ -129,9 +129,7 @@ def generate_link_graph(
     source = (keys // n).astype(np.int32)
     target = (keys % n).astype(np.int32)
     page_id = np.arange(1, n + 1, dtype=np.int64)
-    titles = pc.binary_join_element_wise(
-        "Generated_", pa.array(page_id).cast(pa.string()), ""
-    )
+    titles = pc.binary_join_element_wise("Generated_", pa.array(page_id).cast(pa.string()), "")
     return LinkGraph(
         page_id=page_id,
         title=titles,

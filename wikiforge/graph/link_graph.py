@@ -96,8 +96,9 @@ class LinkGraph:
         )
 
     @classmethod
-    def from_tables(cls, nodes: pa.Table, edges: pa.Table, stats: dict[str, int] | None = None
-                    ) -> LinkGraph:
+    def from_tables(
+        cls, nodes: pa.Table, edges: pa.Table, stats: dict[str, int] | None = None
+    ) -> LinkGraph:
         """Rebuild a graph from its node and edge tables (as written by an asset).
 
         Args:
@@ -117,8 +118,9 @@ class LinkGraph:
         source = edges.column("source").to_numpy().astype(np.int32, copy=False)
         target = edges.column("target").to_numpy().astype(np.int32, copy=False)
         n = len(node_ids)
-        if len(source) and (min(source.min(), target.min()) < 0 or
-                            max(source.max(), target.max()) >= n):
+        if len(source) and (
+            min(source.min(), target.min()) < 0 or max(source.max(), target.max()) >= n
+        ):
             raise ValueError("edge endpoint outside the node table")
         return cls(
             page_id=nodes.column("page_id").to_numpy().astype(np.int64, copy=False),
@@ -315,9 +317,7 @@ def link_graph_from_sql_dumps(
             "pagelinks has no pl_title (old schema) and no linktarget dump was given "
             "for pl_target_id (current schema)",
         )
-    from_article = (
-        pl.col("pl_from_namespace") == 0 if "pl_from_namespace" in link_columns else None
-    )
+    from_article = pl.col("pl_from_namespace") == 0 if "pl_from_namespace" in link_columns else None
     if use_target_id:
         assert linktarget is not None
         raw = _frame_from_dump(
@@ -366,8 +366,12 @@ def link_graph_from_sql_dumps(
         )
     else:
         redirects = pl.LazyFrame(
-            schema={"rd_from": pl.Int64, "rd_namespace": pl.Int64, "rd_title": pl.String,
-                    "rd_interwiki": pl.String}
+            schema={
+                "rd_from": pl.Int64,
+                "rd_namespace": pl.Int64,
+                "rd_title": pl.String,
+                "rd_interwiki": pl.String,
+            }
         )
     title_map, redirect_stats = resolve_redirect_titles(pages, redirects)
     stats.update(redirect_stats)
@@ -402,9 +406,7 @@ def resolve_redirect_titles(
         .join(articles.rename({"title": "rd_title"}), on="rd_title", how="inner")
         .select("title", "page_id")
     )
-    redirect_count, resolved_frame = pl.collect_all(
-        [redirect_pages.select(pl.len()), resolved]
-    )
+    redirect_count, resolved_frame = pl.collect_all([redirect_pages.select(pl.len()), resolved])
     title_map = pl.concat([articles, resolved_frame.lazy().select("page_id", "title")])
     total = int(redirect_count.item())
     return title_map, {
@@ -440,9 +442,7 @@ def link_graph_from_title_links(
     articles = articles.select(
         pl.col("page_id").cast(pl.Int64), _db_title(pl.col("title")).alias("title")
     )
-    links = links.select(
-        pl.col("source_page_id").cast(pl.Int64), _db_title(pl.col("target_title"))
-    )
+    links = links.select(pl.col("source_page_id").cast(pl.Int64), _db_title(pl.col("target_title")))
     title_map = articles
     stats: dict[str, int] = {}
     if redirects is not None:

@@ -60,7 +60,8 @@ class PageRankIndex:
 
     def find(self, title: str) -> RankedPage | None:
         """The entry of a title, as stored or in any form MediaWiki treats as the same title
-        (spaces for underscores, lower-case first letter); None if not an article."""
+        (spaces for underscores, lower-case first letter); None if not an article.
+        """
         row = self._row_of_title.get(title)
         if row is None:
             row = self._row_of_title.get(database_title(title))

@@ -142,11 +142,17 @@ def in_degrees(node_count: int, target: np.ndarray) -> np.ndarray:
     return np.bincount(target, minlength=node_count).astype(np.int64, copy=False)
 
 
-def _adjacency(node_count: int, source: np.ndarray, target: np.ndarray,
-               data: np.ndarray, columns: int | None = None) -> sp.csr_array:
+def _adjacency(
+    node_count: int,
+    source: np.ndarray,
+    target: np.ndarray,
+    data: np.ndarray,
+    columns: int | None = None,
+) -> sp.csr_array:
     """CSR matrix A[s, t] = data for edges s -> t (`node_count` rows, `columns` columns,
     default square), built without a COO sort when the edges already come sorted by source
-    (as a LinkGraph's do)."""
+    (as a LinkGraph's do).
+    """
     source = np.asarray(source)
     target = np.asarray(target)
     if source.size > 1 and not np.all(source[1:] >= source[:-1]):

@@ -70,8 +70,12 @@ def read_page_props(path: str | PathLike[str]) -> tuple[pl.DataFrame, PropsStats
             "page_image": [values["page_image"].get(p) for p in pages],
             "page_image_free": [values["page_image_free"].get(p) for p in pages],
         },
-        schema={"page_id": pl.Int64, "item": pl.String, "page_image": pl.String,
-                "page_image_free": pl.String},
+        schema={
+            "page_id": pl.Int64,
+            "item": pl.String,
+            "page_image": pl.String,
+            "page_image_free": pl.String,
+        },
     )
     return frame, stats
 
@@ -83,8 +87,9 @@ def articles_from_page_dump(path: str | PathLike[str]) -> pl.DataFrame:
         for batch in dump.batches(["page_id", "page_namespace", "page_title", "page_is_redirect"]):
             frame = pl.from_arrow(batch)
             parts.append(
-                frame.filter((pl.col("page_namespace") == 0) & (pl.col("page_is_redirect") == 0))
-                .select("page_id", pl.col("page_title").str.replace_all("_", " "))
+                frame.filter(
+                    (pl.col("page_namespace") == 0) & (pl.col("page_is_redirect") == 0)
+                ).select("page_id", pl.col("page_title").str.replace_all("_", " "))
             )
     if not parts:
         return pl.DataFrame(schema={"page_id": pl.Int64, "page_title": pl.String})
@@ -108,8 +113,10 @@ def articles_from_page_records(pages: Iterable) -> pl.DataFrame:
         if page.namespace == 0 and page.redirect is None:
             ids.append(page.page_id)
             titles.append(page.title)
-    return pl.DataFrame({"page_id": ids, "page_title": titles},
-                        schema={"page_id": pl.Int64, "page_title": pl.String}).sort("page_id")
+    return pl.DataFrame(
+        {"page_id": ids, "page_title": titles},
+        schema={"page_id": pl.Int64, "page_title": pl.String},
+    ).sort("page_id")
 
 
 def sitelink_prefix(wiki: str) -> str | None:

@@ -97,13 +97,20 @@ def read_commons_listing(
             resolve = None
         elif "cl_target_id" in names:
             if linktarget is None:
-                raise InputError(categorylinks, "header", "categorylinks uses cl_target_id but "
-                                 "there is no Commons linktarget dump to resolve it")
+                raise InputError(
+                    categorylinks,
+                    "header",
+                    "categorylinks uses cl_target_id but "
+                    "there is no Commons linktarget dump to resolve it",
+                )
             columns = ["cl_from", "cl_target_id"] + (["cl_type"] if has_type else [])
             resolve = _category_targets(linktarget, all_wanted)
         else:
-            raise InputError(categorylinks, "header",
-                             f"categorylinks has neither cl_to nor cl_target_id ({names})")
+            raise InputError(
+                categorylinks,
+                "header",
+                f"categorylinks has neither cl_to nor cl_target_id ({names})",
+            )
         for row in dump.rows(columns):
             stats["categorylinks_rows"] += 1
             if has_type and row[2] != "file":
@@ -139,7 +146,8 @@ def read_commons_listing(
                     rows.append((category, name, page_id))
     frame = (
         pl.DataFrame(rows, schema=_EMPTY_FILES, orient="row").unique().sort("category", "image")
-        if rows else pl.DataFrame(schema=_EMPTY_FILES)
+        if rows
+        else pl.DataFrame(schema=_EMPTY_FILES)
     )
     stats["category_files"] = frame.height
     return CommonsListing(frame, frozenset(existing), frozenset(placeholders), stats)

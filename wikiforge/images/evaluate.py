@@ -32,9 +32,7 @@ from wikiforge.images.suggest import (
 )
 
 
-def coverage(
-    wiki_counts: pl.DataFrame, suggestions: Suggestions
-) -> list[dict[str, Any]]:
+def coverage(wiki_counts: pl.DataFrame, suggestions: Suggestions) -> list[dict[str, Any]]:
     """Per wiki coverage rows.
 
     Args:
@@ -42,17 +40,25 @@ def coverage(
         suggestions: The run over that wiki's unillustrated articles.
     """
     table = suggestions.table
-    with_any = table.filter(pl.col("image").is_not_null()).group_by("wiki").agg(
-        pl.col("page_id").n_unique().alias("with_suggestion"),
-        pl.len().alias("suggestions"),
+    with_any = (
+        table.filter(pl.col("image").is_not_null())
+        .group_by("wiki")
+        .agg(
+            pl.col("page_id").n_unique().alias("with_suggestion"),
+            pl.len().alias("suggestions"),
+        )
     )
     per_source = (
         table.filter(pl.col("image").is_not_null())
-        .group_by("wiki", "source").agg(pl.col("page_id").n_unique().alias("n"))
+        .group_by("wiki", "source")
+        .agg(pl.col("page_id").n_unique().alias("n"))
         .pivot(on="source", index="wiki", values="n")
     )
-    excluded = table.filter(~pl.col("is_article_page")).group_by("wiki").agg(
-        pl.col("page_id").n_unique().alias("excluded_by_instance_of"))
+    excluded = (
+        table.filter(~pl.col("is_article_page"))
+        .group_by("wiki")
+        .agg(pl.col("page_id").n_unique().alias("excluded_by_instance_of"))
+    )
     raw = suggestions.raw.group_by("wiki").agg(
         pl.col("has_p18").sum().alias("raw_p18"),
         pl.col("has_commons_category").sum().alias("raw_p373"),
@@ -63,9 +69,17 @@ def coverage(
         frame = frame.join(part, on="wiki", how="left")
     rows = []
     for row in frame.sort("wiki").to_dicts():
-        out = {key: row.get(key) or 0 for key in (
-            "articles", "articles_with_item", "unillustrated", "excluded_by_instance_of",
-            "with_suggestion", "suggestions")}
+        out = {
+            key: row.get(key) or 0
+            for key in (
+                "articles",
+                "articles_with_item",
+                "unillustrated",
+                "excluded_by_instance_of",
+                "with_suggestion",
+                "suggestions",
+            )
+        }
         out = {"wiki": row["wiki"], **out}
         for source in SOURCES:
             out[f"from_{source}"] = int(row.get(source) or 0)
@@ -79,8 +93,10 @@ def coverage(
 
 def coverage_markdown(rows: list[dict[str, Any]]) -> str:
     """The coverage rows as a Markdown table (for the Dagster UI and the README)."""
-    head = ("| wiki | articles | with item | unillustrated | excluded (P31) | >=1 suggestion | "
-            "from P18 / other wikis / Commons | raw P18 / P373 / other-wiki lead |")
+    head = (
+        "| wiki | articles | with item | unillustrated | excluded (P31) | >=1 suggestion | "
+        "from P18 / other wikis / Commons | raw P18 / P373 / other-wiki lead |"
+    )
     lines = [head, "|---|---|---|---|---|---|---|---|"]
     for r in rows:
         lines.append(
@@ -112,11 +128,11 @@ def evaluate_hidden(
     Returns:
         One row per article (the ``IMAGE_EVALUATION_SCHEMA`` columns).
     """
-    targets = hidden.select("wiki", "page_id", "page_title", "item").unique().sort(
-        "wiki", "page_id")
+    targets = (
+        hidden.select("wiki", "page_id", "page_title", "item").unique().sort("wiki", "page_id")
+    )
     own = hidden.group_by("wiki", "page_id").agg(pl.col("image").unique().sort().alias("hidden"))
-    run = suggest_images(targets, items, leads, commons, rules, category_counts,
-                         per_source=True)
+    run = suggest_images(targets, items, leads, commons, rules, category_counts, per_source=True)
     suggested = (
         run.table.filter(pl.col("image").is_not_null())
         .sort("wiki", "page_id", "rank")
@@ -127,31 +143,54 @@ def evaluate_hidden(
         targets.join(own, on=["wiki", "page_id"], how="left")
         .join(suggested, on=["wiki", "page_id"], how="left")
         .join(run.raw, on=["wiki", "page_id"], how="left")
-        .join(run.table.select("wiki", "page_id", "is_article_page").unique(),
-              on=["wiki", "page_id"], how="left")
+        .join(
+            run.table.select("wiki", "page_id", "is_article_page").unique(),
+            on=["wiki", "page_id"],
+            how="left",
+        )
         .with_columns(pl.col("suggested").fill_null(pl.lit([], pl.List(pl.String))))
     )
     frame = frame.with_columns(
         (pl.col("suggested").list.set_intersection(pl.col("hidden")).list.len() > 0).alias("hit"),
-        pl.col("hidden").list.eval(
+        pl.col("hidden")
+        .list.eval(
             pl.element().str.contains(PICTURE_PATTERN)
             & ~contains_any(pl.element(), rules.name_filters)
-        ).list.any().fill_null(False).alias("hidden_suggestible"),
+        )
+        .list.any()
+        .fill_null(False)
+        .alias("hidden_suggestible"),
     )
     for source in SOURCES:
         picks = (
             run.per_source.filter(pl.col("source") == source)
-            .join(hidden.select("wiki", "page_id", "image").with_columns(
-                pl.lit(True).alias("is_hidden")), on=["wiki", "page_id", "image"], how="left")
+            .join(
+                hidden.select("wiki", "page_id", "image").with_columns(
+                    pl.lit(True).alias("is_hidden")
+                ),
+                on=["wiki", "page_id", "image"],
+                how="left",
+            )
             .group_by("wiki", "page_id")
             .agg(pl.col("is_hidden").fill_null(False).any().alias(f"hit_{source}"))
         )
         frame = frame.join(picks, on=["wiki", "page_id"], how="left")
     return frame.select(
-        "wiki", "page_id", "page_title", "item", "hidden", "suggested", "hit",
-        "hidden_suggestible", "has_p18",
-        "has_other_lead", "has_commons_category", "hit_wikidata", "hit_wikipedia",
-        "hit_commons", "is_article_page",
+        "wiki",
+        "page_id",
+        "page_title",
+        "item",
+        "hidden",
+        "suggested",
+        "hit",
+        "hidden_suggestible",
+        "has_p18",
+        "has_other_lead",
+        "has_commons_category",
+        "hit_wikidata",
+        "hit_wikipedia",
+        "hit_commons",
+        "is_article_page",
     ).sort("wiki", "page_id")
 
 
@@ -173,7 +212,8 @@ def recall_summary(evaluation: pl.DataFrame) -> dict[str, Any]:
         # Where a hidden file could be suggested at all: a picture passing the name filters
         # (a lead image that is a flag .svg can never come back by design).
         "item_has_p18_or_other_lead_and_hidden_suggestible": share(
-            reachable.filter(pl.col("hidden_suggestible")), "hit"),
+            reachable.filter(pl.col("hidden_suggestible")), "hit"
+        ),
     }
     for source in SOURCES:
         with_candidates = pages.filter(pl.col(f"hit_{source}").is_not_null())

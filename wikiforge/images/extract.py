@@ -59,9 +59,7 @@ def _patterns(
     names = "|".join(
         r"[ _]*".join(re.escape(part) for part in name.split(" ")) for name in prefixes
     )
-    link = re.compile(
-        r"\[\[[ _]*(?:" + names + r")[ _]*:[ _]*([^|\]\[\n{}<>]+)", re.IGNORECASE
-    )
+    link = re.compile(r"\[\[[ _]*(?:" + names + r")[ _]*:[ _]*([^|\]\[\n{}<>]+)", re.IGNORECASE)
     prefixed = re.compile(r"^[ _]*(?:" + names + r")[ _]*:[ _]*(.*)$", re.IGNORECASE | re.DOTALL)
     template = re.compile(
         r"\|[ \t]*[^=|{}\[\]\n]{1,60}?[ \t]*=[ \t]*"

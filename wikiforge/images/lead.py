@@ -27,6 +27,7 @@ ICON_BASE_ARTICLES = 50_000
 ICON_BASE_THRESHOLD = 15.0
 ICON_FLOOR_DIVISOR = 4.0
 
+
 def icon_threshold(articles: int) -> float:
     """Files used on more ns0 articles than this are icons (reference ``get_threshold``).
 
@@ -37,8 +38,10 @@ def icon_threshold(articles: int) -> float:
     """
     if articles >= ICON_BASE_ARTICLES:
         return (math.log10(articles / ICON_BASE_ARTICLES) + 1) * ICON_BASE_THRESHOLD
-    return max(articles / ICON_BASE_ARTICLES * ICON_BASE_THRESHOLD,
-               ICON_BASE_THRESHOLD / ICON_FLOOR_DIVISOR)
+    return max(
+        articles / ICON_BASE_ARTICLES * ICON_BASE_THRESHOLD,
+        ICON_BASE_THRESHOLD / ICON_FLOOR_DIVISOR,
+    )
 
 
 def icon_images(links: pl.LazyFrame, articles: int) -> pa.Table:
@@ -74,11 +77,17 @@ def lead_images(articles: pl.LazyFrame, links: pl.LazyFrame, icons: pl.LazyFrame
     deterministic either way.
     """
     props = articles.select(
-        "page_id", "page_title", "item",
-        pl.when(pl.col("page_image_free").is_not_null()).then(pl.col("page_image_free"))
-        .otherwise(pl.col("page_image")).alias("image"),
-        pl.when(pl.col("page_image_free").is_not_null()).then(pl.lit("page_image_free"))
-        .when(pl.col("page_image").is_not_null()).then(pl.lit("page_image"))
+        "page_id",
+        "page_title",
+        "item",
+        pl.when(pl.col("page_image_free").is_not_null())
+        .then(pl.col("page_image_free"))
+        .otherwise(pl.col("page_image"))
+        .alias("image"),
+        pl.when(pl.col("page_image_free").is_not_null())
+        .then(pl.lit("page_image_free"))
+        .when(pl.col("page_image").is_not_null())
+        .then(pl.lit("page_image"))
         .alias("source"),
     ).filter(pl.col("image").is_not_null())
     first = (
@@ -101,7 +110,8 @@ def illustrated_files(
     articles: pl.LazyFrame, links: pl.LazyFrame, icons: pl.LazyFrame
 ) -> pl.LazyFrame:
     """``page_id``, ``image``: the pictures that make each article illustrated (its non-icon
-    pictures and its PageImages properties), one row per distinct file."""
+    pictures and its PageImages properties), one row per distinct file.
+    """
     props = pl.concat(
         [
             articles.select("page_id", pl.col(column).alias("image"))

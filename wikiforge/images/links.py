@@ -133,11 +133,18 @@ def read_imagelinks(
             stats.schema = "il_target_id"
             target_column = "il_target_id"
             if linktarget is None:
-                raise InputError(imagelinks, "header", "imagelinks uses il_target_id but the "
-                                 "landing zone has no linktarget dump to resolve it")
+                raise InputError(
+                    imagelinks,
+                    "header",
+                    "imagelinks uses il_target_id but the "
+                    "landing zone has no linktarget dump to resolve it",
+                )
         else:
-            raise InputError(imagelinks, "header", f"imagelinks has neither il_to nor "
-                             f"il_target_id (columns {names})")
+            raise InputError(
+                imagelinks,
+                "header",
+                f"imagelinks has neither il_to nor il_target_id (columns {names})",
+            )
         wanted = ["il_from", target_column] + (["il_from_namespace"] if has_namespace else [])
         parts = []
         for batch in dump.batches(wanted):
@@ -147,11 +154,21 @@ def read_imagelinks(
                 ns0 = frame.filter(pl.col("il_from_namespace") == 0)
                 stats.from_other_namespaces += frame.height - ns0.height
                 frame = ns0
-            parts.append(frame.select(pl.col("il_from").alias("page_id"),
-                                      pl.col(target_column).alias("target")))
-    links = pl.concat(parts) if parts else pl.DataFrame(
-        schema={"page_id": pl.Int64, "target": pl.Int64 if stats.schema == "il_target_id"
-                else pl.String})
+            parts.append(
+                frame.select(
+                    pl.col("il_from").alias("page_id"), pl.col(target_column).alias("target")
+                )
+            )
+    links = (
+        pl.concat(parts)
+        if parts
+        else pl.DataFrame(
+            schema={
+                "page_id": pl.Int64,
+                "target": pl.Int64 if stats.schema == "il_target_id" else pl.String,
+            }
+        )
+    )
     if stats.schema == "il_target_id":
         targets = _file_targets(linktarget)  # type: ignore[arg-type]
         resolved = links.join(targets, left_on="target", right_on="target_id", how="left")
@@ -170,7 +187,9 @@ def read_imagelinks(
         .unique(["page_id", "image"], keep="first")
         .sort("page_id", "image")
         .select(
-            "page_id", "page_title", "image",
+            "page_id",
+            "page_title",
+            "image",
             pl.lit(None, pl.Int32).alias("position"),
             pl.lit("imagelinks").alias("origin"),
         )

@@ -15,8 +15,21 @@ import pyarrow.compute as pc
 from wikiforge.images.files import language_of_wiki
 from wikiforge.wikitext.titles import normalize_title
 
-COLUMNS = ["wiki", "page_id", "page_title", "item", "rank", "image", "confidence", "score",
-           "source", "found_on", "instance_of", "dump_date", "wikidata_dump_date"]
+COLUMNS = [
+    "wiki",
+    "page_id",
+    "page_title",
+    "item",
+    "rank",
+    "image",
+    "confidence",
+    "score",
+    "source",
+    "found_on",
+    "instance_of",
+    "dump_date",
+    "wikidata_dump_date",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -52,14 +65,16 @@ class ArticleSuggestions:
 class SuggestionIndex:
     """Suggestions of every wiki of one published version."""
 
-    def __init__(self, articles: dict[str, dict[str, ArticleSuggestions]],
-                 wikis: frozenset[str]) -> None:
+    def __init__(
+        self, articles: dict[str, dict[str, ArticleSuggestions]], wikis: frozenset[str]
+    ) -> None:
         self._by_title = articles
         self.wikis = wikis
         # Best first: best score, more suggestions, then page id (a stable total order).
         self._ranked = {
-            wiki: sorted(by_title.values(),
-                         key=lambda a: (-a.best_score, -len(a.suggestions), a.page_id))
+            wiki: sorted(
+                by_title.values(), key=lambda a: (-a.best_score, -len(a.suggestions), a.page_id)
+            )
             for wiki, by_title in articles.items()
         }
 
@@ -76,13 +91,22 @@ class SuggestionIndex:
             group.sort(key=lambda r: r["rank"])
             first = group[0]
             articles.setdefault(wiki, {})[first["page_title"]] = ArticleSuggestions(
-                wiki=wiki, page_id=page_id, page_title=first["page_title"], item=first["item"],
-                instance_of=tuple(first["instance_of"] or ()), dump_date=first["dump_date"],
+                wiki=wiki,
+                page_id=page_id,
+                page_title=first["page_title"],
+                item=first["item"],
+                instance_of=tuple(first["instance_of"] or ()),
+                dump_date=first["dump_date"],
                 wikidata_dump_date=first["wikidata_dump_date"],
                 suggestions=tuple(
-                    Suggestion(rank=r["rank"], image=r["image"], confidence=r["confidence"],
-                               score=r["score"], source=r["source"],
-                               found_on=tuple(r["found_on"] or ()))
+                    Suggestion(
+                        rank=r["rank"],
+                        image=r["image"],
+                        confidence=r["confidence"],
+                        score=r["score"],
+                        source=r["source"],
+                        found_on=tuple(r["found_on"] or ()),
+                    )
                     for r in group
                 ),
             )
@@ -90,7 +114,8 @@ class SuggestionIndex:
 
     def article(self, wiki: str, title: str) -> ArticleSuggestions | None:
         """The suggestions for one article, by title as a reader writes it (underscores or
-        spaces, any case of the first letter), or None."""
+        spaces, any case of the first letter), or None.
+        """
         by_title = self._by_title.get(wiki)
         if not by_title:
             return None

@@ -35,25 +35,27 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from wikiforge.images.commons import CommonsListing
-from wikiforge.images.files import PICTURE_PATTERN, P18_NAME_FILTERS, REFERENCE_NAME_FILTERS
+from wikiforge.images.files import P18_NAME_FILTERS, PICTURE_PATTERN, REFERENCE_NAME_FILTERS
 
 #: P31 classes whose articles get no suggestion: the reference's disambiguation, year and list,
 #: the ETL's wider list (calendar years, names, natural numbers) and the rating tool's
 #: "events in a specific year".
-EXCLUDED_CLASSES = frozenset({
-    "Q4167410",  # Wikimedia disambiguation page
-    "Q22808320",  # Wikimedia human name disambiguation page
-    "Q13406463",  # Wikimedia list article
-    "Q577",  # year
-    "Q3186692",  # calendar year
-    "Q18340514",  # article about events in a specific year or time period
-    "Q101352",  # family name
-    "Q202444",  # given name
-    "Q12308941",  # male given name
-    "Q11879590",  # female given name
-    "Q3409032",  # unisex given name
-    "Q21199",  # natural number
-})
+EXCLUDED_CLASSES = frozenset(
+    {
+        "Q4167410",  # Wikimedia disambiguation page
+        "Q22808320",  # Wikimedia human name disambiguation page
+        "Q13406463",  # Wikimedia list article
+        "Q577",  # year
+        "Q3186692",  # calendar year
+        "Q18340514",  # article about events in a specific year or time period
+        "Q101352",  # family name
+        "Q202444",  # given name
+        "Q12308941",  # male given name
+        "Q11879590",  # female given name
+        "Q3409032",  # unisex given name
+        "Q21199",  # natural number
+    }
+)
 
 SOURCES = ("wikidata", "wikipedia", "commons")  # index = source rank (most trusted first)
 CONFIDENCE = ("high", "medium", "low")
@@ -121,8 +123,15 @@ def lead_item_counts(leads: pl.DataFrame) -> pl.DataFrame:
 
 
 def _empty_candidates() -> pl.DataFrame:
-    return pl.DataFrame(schema={"article": pl.UInt32, "image": pl.String, "source_rank": pl.Int8,
-                                "category_files": pl.Int64, "tiebreak": pl.Int64})
+    return pl.DataFrame(
+        schema={
+            "article": pl.UInt32,
+            "image": pl.String,
+            "source_rank": pl.Int8,
+            "category_files": pl.Int64,
+            "tiebreak": pl.Int64,
+        }
+    )
 
 
 def suggest_images(
@@ -169,8 +178,9 @@ def suggest_images(
     )
     excluded = list(rules.excluded_classes)
     base = base.with_columns(
-        (~pl.col("instance_of").list.eval(pl.element().is_in(excluded)).list.any())
-        .alias("is_article_page")
+        (~pl.col("instance_of").list.eval(pl.element().is_in(excluded)).list.any()).alias(
+            "is_article_page"
+        )
     )
     eligible = base.filter(pl.col("is_article_page"))
     leads = leads.select("wiki", "item", "image").drop_nulls()
@@ -182,7 +192,9 @@ def suggest_images(
     )
     with_other_lead = other_leads.select("article").unique()
     raw = base.select(
-        "article", "wiki", "page_id",
+        "article",
+        "wiki",
+        "page_id",
         (pl.col("p18").list.len() > 0).alias("has_p18"),
         (pl.col("commons_category").list.len() > 0).alias("has_commons_category"),
         pl.col("article").is_in(with_other_lead["article"].implode()).alias("has_other_lead"),
@@ -190,7 +202,8 @@ def suggest_images(
     # How many other wikis have each (article, file) as lead image (the list itself is built
     # for the suggestions kept only: building lists for every candidate costs most of the time).
     found_count = other_leads.group_by("article", "image").agg(
-        pl.col("lead_wiki").n_unique().cast(pl.Int64).alias("found"))
+        pl.col("lead_wiki").n_unique().cast(pl.Int64).alias("found")
+    )
 
     over_used = lead_item_counts(leads).filter(pl.col("items") > rules.max_lead_items)
     placeholders = pl.DataFrame(
@@ -213,16 +226,25 @@ def suggest_images(
         return frame
 
     # 1. P18. The statements' order is the item's own (editors put the best picture first).
-    p18 = eligible.select(
-        "article", pl.col("p18").alias("image"),
-        pl.int_ranges(0, pl.col("p18").list.len()).alias("tiebreak"),
-    ).explode("image", "tiebreak").drop_nulls("image")
+    p18 = (
+        eligible.select(
+            "article",
+            pl.col("p18").alias("image"),
+            pl.int_ranges(0, pl.col("p18").list.len()).alias("tiebreak"),
+        )
+        .explode("image", "tiebreak")
+        .drop_nulls("image")
+    )
     p18 = common_filters(p18, "wikidata", rules.p18_name_filters).with_columns(
-        pl.lit(0, pl.Int8).alias("source_rank"))
+        pl.lit(0, pl.Int8).alias("source_rank")
+    )
 
     # 2. Other wikis' lead images.
-    wikipedia = other_leads.join(eligible.select("article"), on="article", how="semi").select(
-        "article", "image").unique()
+    wikipedia = (
+        other_leads.join(eligible.select("article"), on="article", how="semi")
+        .select("article", "image")
+        .unique()
+    )
     wikipedia = common_filters(wikipedia, "wikipedia", rules.name_filters)
     if commons is not None:
         start = wikipedia.height
@@ -233,13 +255,22 @@ def suggest_images(
 
     # 3. P373 Commons category files.
     if commons is not None:
-        counts = (category_counts if category_counts is not None
-                  else category_item_counts(items).collect())
-        cats = eligible.select("article", pl.col("commons_category").alias("category")).explode(
-            "category").drop_nulls("category")
+        counts = (
+            category_counts
+            if category_counts is not None
+            else category_item_counts(items).collect()
+        )
+        cats = (
+            eligible.select("article", pl.col("commons_category").alias("category"))
+            .explode("category")
+            .drop_nulls("category")
+        )
         start = cats.height
-        cats = cats.join(counts.filter(pl.col("items") > rules.max_category_items)
-                         .select("category"), on="category", how="anti")
+        cats = cats.join(
+            counts.filter(pl.col("items") > rules.max_category_items).select("category"),
+            on="category",
+            how="anti",
+        )
         stats[f"commons_category_of_over_{rules.max_category_items}_items"] = start - cats.height
         files = commons.category_files
         sizes = files.group_by("category").agg(pl.len().cast(pl.Int64).alias("category_files"))
@@ -262,53 +293,88 @@ def suggest_images(
     def scored(frame: pl.DataFrame) -> pl.DataFrame:
         return (
             frame.with_columns(
-                *[pl.lit(None, dtype).alias(name)
-                  for name, dtype in schema.items() if name not in frame.columns]
-            ).select(list(schema)).cast(schema)
+                *[
+                    pl.lit(None, dtype).alias(name)
+                    for name, dtype in schema.items()
+                    if name not in frame.columns
+                ]
+            )
+            .select(list(schema))
+            .cast(schema)
             .join(found_count, on=["article", "image"], how="left")
             .with_columns(pl.col("found").fill_null(0))
             .with_columns(_score().alias("score"))
         )
 
     p18, wikipedia, category = scored(p18), scored(wikipedia), scored(category)
-    by_source = pl.DataFrame(schema={"wiki": pl.String, "page_id": pl.Int64,
-                                     "source": pl.String, "image": pl.String, "rank": pl.UInt32})
+    by_source = pl.DataFrame(
+        schema={
+            "wiki": pl.String,
+            "page_id": pl.Int64,
+            "source": pl.String,
+            "image": pl.String,
+            "rank": pl.UInt32,
+        }
+    )
     if per_source:
         by_source = (
-            _ranked(pl.concat([p18, wikipedia, category]), ["article", "source_rank"],
-                    rules.top_k)
+            _ranked(pl.concat([p18, wikipedia, category]), ["article", "source_rank"], rules.top_k)
             .join(targets.select("article", "wiki", "page_id"), on="article")
-            .select("wiki", "page_id", _source_name(pl.col("source_rank")).alias("source"),
-                    "image", pl.col("rank").cast(pl.UInt32))
+            .select(
+                "wiki",
+                "page_id",
+                _source_name(pl.col("source_rank")).alias("source"),
+                "image",
+                pl.col("rank").cast(pl.UInt32),
+            )
         )
     # One file, one suggestion: the most trusted source's row wins. (A file twice in one
     # source cannot happen: each source's frame has one row per article and file.)
     keys = ["article", "image"]
     wikipedia = wikipedia.join(p18.select(keys), on=keys, how="anti")
-    category = category.join(pl.concat([p18.select(keys), wikipedia.select(keys)]), on=keys,
-                             how="anti")
+    category = category.join(
+        pl.concat([p18.select(keys), wikipedia.select(keys)]), on=keys, how="anti"
+    )
     candidates = pl.concat([p18, wikipedia, category])
     best = _ranked(candidates, ["article"], rules.top_k)
     found_on = (
         other_leads.join(best.select(keys), on=keys, how="semi")
-        .group_by(keys).agg(pl.col("lead_wiki").unique().sort().alias("found_on"))
+        .group_by(keys)
+        .agg(pl.col("lead_wiki").unique().sort().alias("found_on"))
     )
     best = best.join(found_on, on=keys, how="left").with_columns(
-        pl.col("found_on").fill_null(empty_list))
+        pl.col("found_on").fill_null(empty_list)
+    )
     table = (
-        base.select("article", "wiki", "page_id", "page_title", "item", "instance_of",
-                    "is_article_page")
-        .join(best.select("article", "rank", "image", "source_rank", "score", "found_on"),
-              on="article", how="left")
+        base.select(
+            "article", "wiki", "page_id", "page_title", "item", "instance_of", "is_article_page"
+        )
+        .join(
+            best.select("article", "rank", "image", "source_rank", "score", "found_on"),
+            on="article",
+            how="left",
+        )
         .with_columns(
-            pl.col("source_rank").replace_strict(list(range(3)), list(CONFIDENCE),
-                                                 default=None, return_dtype=pl.String)
+            pl.col("source_rank")
+            .replace_strict(list(range(3)), list(CONFIDENCE), default=None, return_dtype=pl.String)
             .alias("confidence"),
             _source_name(pl.col("source_rank")).alias("source"),
             pl.col("rank").cast(pl.Int8),
         )
-        .select("wiki", "page_id", "page_title", "item", "rank", "image", "confidence", "score",
-                "source", "found_on", "instance_of", "is_article_page")
+        .select(
+            "wiki",
+            "page_id",
+            "page_title",
+            "item",
+            "rank",
+            "image",
+            "confidence",
+            "score",
+            "source",
+            "found_on",
+            "instance_of",
+            "is_article_page",
+        )
         .sort(["wiki", "page_id", "rank"], nulls_last=True)
     )
     stats["candidates"] = candidates.height
@@ -317,29 +383,31 @@ def suggest_images(
 
 
 def _source_name(source_rank: pl.Expr) -> pl.Expr:
-    return source_rank.replace_strict(list(range(3)), list(SOURCES), default=None,
-                                      return_dtype=pl.String)
+    return source_rank.replace_strict(
+        list(range(3)), list(SOURCES), default=None, return_dtype=pl.String
+    )
 
 
 def _score() -> pl.Expr:
     found = pl.col("found").cast(pl.Float64)
     return (
-        pl.when(pl.col("source_rank") == 0).then(0.85 + 0.15 * found / (found + 1))
-        .when(pl.col("source_rank") == 1).then(0.5 + 0.3 * (1 - 1 / found.clip(lower_bound=1)))
-        .otherwise(0.1 + 0.3 / pl.col("category_files").cast(pl.Float64).clip(lower_bound=1)
-                   .sqrt())
+        pl.when(pl.col("source_rank") == 0)
+        .then(0.85 + 0.15 * found / (found + 1))
+        .when(pl.col("source_rank") == 1)
+        .then(0.5 + 0.3 * (1 - 1 / found.clip(lower_bound=1)))
+        .otherwise(0.1 + 0.3 / pl.col("category_files").cast(pl.Float64).clip(lower_bound=1).sqrt())
     )
 
 
 def _ranked(frame: pl.DataFrame, by: list[str], top_k: int) -> pl.DataFrame:
     """Rows ordered by trust, score, tiebreak (P18 statement order, Commons file age) and name;
-    the first ``top_k`` per group."""
+    the first ``top_k`` per group.
+    """
     ordered = frame.sort(
         [*by, "source_rank", "score", "tiebreak", "image"],
         descending=[False] * len(by) + [False, True, False, False],
         nulls_last=True,
     )
-    return (
-        ordered.with_columns(pl.int_range(1, pl.len() + 1).over(by).alias("rank"))
-        .filter(pl.col("rank") <= top_k)
+    return ordered.with_columns(pl.int_range(1, pl.len() + 1).over(by).alias("rank")).filter(
+        pl.col("rank") <= top_k
     )

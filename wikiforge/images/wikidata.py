@@ -43,8 +43,15 @@ class ClaimStats:
 
     def add(self, other: ClaimStats) -> None:
         """Add another part's counts."""
-        for name in ("entities", "items", "with_image", "with_commons_category",
-                     "bad_entities", "malformed_images", "malformed_categories"):
+        for name in (
+            "entities",
+            "items",
+            "with_image",
+            "with_commons_category",
+            "bad_entities",
+            "malformed_images",
+            "malformed_categories",
+        ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
         room = _MAX_ERROR_SAMPLES - len(self.error_samples)
         self.error_samples.extend(other.error_samples[: max(0, room)])
@@ -97,11 +104,15 @@ def write_claims_part(out_dir: str, entities: Iterator[bytes], label: str) -> Cl
 
     def flush(writer: pq.ParquetWriter) -> None:
         columns = list(zip(*buffer, strict=True))
-        writer.write_table(pa.table(
-            [pa.array(values, type=f.type) for values, f in zip(columns, ITEM_IMAGES_SCHEMA,
-                                                                  strict=True)],
-            schema=ITEM_IMAGES_SCHEMA,
-        ))
+        writer.write_table(
+            pa.table(
+                [
+                    pa.array(values, type=f.type)
+                    for values, f in zip(columns, ITEM_IMAGES_SCHEMA, strict=True)
+                ],
+                schema=ITEM_IMAGES_SCHEMA,
+            )
+        )
         buffer.clear()
 
     with pq.ParquetWriter(path, ITEM_IMAGES_SCHEMA, compression="zstd") as writer:

@@ -58,7 +58,8 @@ def count_link_anchors(
 
 def candidate_anchor_keys(counts: LinkAnchorCounts, min_as_link: int = MIN_AS_LINK) -> list[str]:
     """Anchors that pass the link-side filters (not numeric, linked at least `min_as_link`
-    times), sorted: the set whose plain-text occurrences must be counted."""
+    times), sorted: the set whose plain-text occurrences must be counted.
+    """
     return sorted(
         key
         for key, n in counts.as_link.items()

@@ -100,25 +100,43 @@ def build_links(
     if with_vectors:
         with tempfile.TemporaryDirectory(prefix="links-corpus-") as work:
             vectors, _ = pipeline.build_vectors(
-                learning, pageids, redirects, language, prefixes, Path(work) / "corpus.txt",
+                learning,
+                pageids,
+                redirects,
+                language,
+                prefixes,
+                Path(work) / "corpus.txt",
                 allow_unknown_targets=partial,
             )
     titles, matrix = vectors_matrix(vectors) if vectors else ([], np.zeros((0, DIMENSIONS)))
     index = LinkIndex(
-        filtered, pageids, redirects, titles, matrix, language, anchors.link_probability,
-        prefixes, allow_unknown_targets=partial,
+        filtered,
+        pageids,
+        redirects,
+        titles,
+        matrix,
+        language,
+        anchors.link_probability,
+        prefixes,
+        allow_unknown_targets=partial,
     )
     sentences: dict[str, list[tuple[str, str]]] = {"train": [], "test": [], "heldout": []}
     for row in articles:
-        for found in pipeline.article_sentences(row, prefixes, wiki, held_out_share,
-                                                train_per_article=train_per_article):
+        for found in pipeline.article_sentences(
+            row, prefixes, wiki, held_out_share, train_per_article=train_per_article
+        ):
             sentences[found.split].append((found.page_title, found.sentence))
     rows_for_training = training_rows(sentences["train"], index, feature_set)
     labels = rows_for_training.labels
     model = None
     if labels.size and 0 < labels.sum() < len(labels):
-        model = LinkModel.train(rows_for_training.features, labels, feature_set,
-                                params=xgboost_params, **({"rounds": rounds} if rounds else {}))
+        model = LinkModel.train(
+            rows_for_training.features,
+            labels,
+            feature_set,
+            params=xgboost_params,
+            **({"rounds": rounds} if rounds else {}),
+        )
     stats = {
         "articles": len(articles),
         "learning_articles": len(learning),

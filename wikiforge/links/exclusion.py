@@ -13,8 +13,17 @@ EXCLUDED_P31_GROUPS: dict[str, frozenset[str]] = {
     "non_content": frozenset({"Q4167410", "Q13406463"}),
     "dates": frozenset(
         {
-            "Q3186692", "Q577", "Q573", "Q39911", "Q578", "Q36507", "Q47150325", "Q47018478",
-            "Q205892", "Q14795564", "Q18340514",
+            "Q3186692",
+            "Q577",
+            "Q573",
+            "Q39911",
+            "Q578",
+            "Q36507",
+            "Q47150325",
+            "Q47018478",
+            "Q205892",
+            "Q14795564",
+            "Q18340514",
         }
     ),
     "units": frozenset(
@@ -31,8 +40,8 @@ EXTRA_GROUPS_BY_WIKI: dict[str, tuple[str, ...]] = {"enwiki": ("countries_contin
 
 def excluded_classes(wiki: str, groups: Iterable[str] | None = None) -> frozenset[str]:
     """The P31 classes (QIDs) whose items are never link targets on `wiki`."""
-    chosen = tuple(groups) if groups is not None else DEFAULT_GROUPS + EXTRA_GROUPS_BY_WIKI.get(
-        wiki, ()
+    chosen = (
+        tuple(groups) if groups is not None else DEFAULT_GROUPS + EXTRA_GROUPS_BY_WIKI.get(wiki, ())
     )
     qids: set[str] = set()
     for group in chosen:

@@ -78,8 +78,9 @@ def compile_index(
         Others as `LinkIndex`.
     """
     with _atomic_directory(directory) as work:
-        counts = _write_index(work, anchors, pageids, redirects, vector_titles, vectors,
-                              language_code)
+        counts = _write_index(
+            work, anchors, pageids, redirects, vector_titles, vectors, language_code
+        )
         meta = {
             "format": INDEX_FORMAT,
             "language_code": language_code,
@@ -105,13 +106,20 @@ def _atomic_directory(directory: Path) -> Iterator[Path]:
         shutil.rmtree(work, ignore_errors=True)
 
 
-def _write_index(work: Path, anchors: pa.Table, pageids: pa.Table, redirects: pa.Table,
-                 vector_titles: list[str] | pa.Array, vectors: np.ndarray,
-                 language_code: str) -> dict[str, int]:
+def _write_index(
+    work: Path,
+    anchors: pa.Table,
+    pageids: pa.Table,
+    redirects: pa.Table,
+    vector_titles: list[str] | pa.Array,
+    vectors: np.ndarray,
+    language_code: str,
+) -> dict[str, int]:
     # Anchors: by key, then by count (descending) and title, as `make_entry` orders candidates.
     anchors = anchors.select(["anchor", "target", "sources", "link_probability"])
-    anchors = anchors.sort_by([("anchor", "ascending"), ("sources", "descending"),
-                               ("target", "ascending")])
+    anchors = anchors.sort_by(
+        [("anchor", "ascending"), ("sources", "descending"), ("target", "ascending")]
+    )
     keys = anchors.column("anchor").to_pylist()
     targets = anchors.column("target").to_pylist()
     sources = anchors.column("sources").to_numpy().astype(np.float64)
@@ -163,14 +171,20 @@ def _write_index(work: Path, anchors: pa.Table, pageids: pa.Table, redirects: pa
     np.save(work / "anchor_link_probability.npy", np.array(link_probability, dtype=np.float64))
 
     n_mentions = _write_mentions(work, anchor_keys, language_code)
-    return {"titles": n_titles, "articles": len(article_titles),
-            "redirects": len(redirect_titles), "vectors": len(vector_titles),
-            "anchors": len(anchor_keys), "mention_states": n_mentions}
+    return {
+        "titles": n_titles,
+        "articles": len(article_titles),
+        "redirects": len(redirect_titles),
+        "vectors": len(vector_titles),
+        "anchors": len(anchor_keys),
+        "mention_states": n_mentions,
+    }
 
 
 def _write_mentions(work: Path, anchor_keys: list[str], language_code: str | None) -> int:
     """The mention walk's states: every anchor key (numbered in `anchor_keys` order) and every
-    token prefix of one."""
+    token prefix of one.
+    """
     prefixes = {prefix for key in anchor_keys for prefix in token_prefixes(key, language_code)}
     mentions = marisa_trie.Trie([*prefixes, *anchor_keys])
     mentions.save(str(work / "mentions.marisa"))
@@ -183,17 +197,20 @@ def _write_mentions(work: Path, anchor_keys: list[str], language_code: str | Non
 
 def compile_matcher(directory: Path, keys: list[str], language_code: str | None) -> Path:
     """Write a `MentionMatcher` over `keys` to `directory` (which must not exist), atomically:
-    the as-text count's workers map it instead of each unpickling the wiki's anchor keys."""
+    the as-text count's workers map it instead of each unpickling the wiki's anchor keys.
+    """
     with _atomic_directory(directory) as work:
         _write_mentions(work, list(keys), language_code)
-        (work / META_FILE).write_text(json.dumps(
-            {"format": INDEX_FORMAT, "language_code": language_code}))
+        (work / META_FILE).write_text(
+            json.dumps({"format": INDEX_FORMAT, "language_code": language_code})
+        )
     return Path(directory)
 
 
 def _open_matcher(directory: Path, language_code: str | None) -> MentionMatcher:
-    states = _MentionStates(_trie(directory / "mentions.marisa"),
-                            _bytes(directory / "mention_is_anchor.bin"))
+    states = _MentionStates(
+        _trie(directory / "mentions.marisa"), _bytes(directory / "mention_is_anchor.bin")
+    )
     return MentionMatcher.from_states(states, language_code)
 
 
@@ -208,7 +225,8 @@ def _array(directory: Path, name: str) -> np.ndarray:
 
 def _view(array: np.ndarray) -> memoryview:
     """Fast scalar access to a 1-d array (a memoryview item is a Python int or float in ~30 ns;
-    a NumPy scalar costs ~6 times that, and lookups run per token and per link)."""
+    a NumPy scalar costs ~6 times that, and lookups run per token and per link).
+    """
     return memoryview(array)
 
 
@@ -285,7 +303,8 @@ class Redirects(_TitleColumn[str]):
 
 class AnchorEntries(Mapping[str, AnchorEntry]):
     """`{anchor key: AnchorEntry}` over the compiled anchors (entries built on demand and
-    kept in a bounded cache)."""
+    kept in a bounded cache).
+    """
 
     def __init__(self, directory: Path, mentions: marisa_trie.Trie, titles: _Titles) -> None:
         self._mention_id = mentions.get
@@ -344,7 +363,8 @@ class _MentionStates(dict):
 
     The walk asks for every token of every sentence, so answers are kept in the dict itself
     (up to `_STATE_MEMO` strings; common words repeat): a hit costs what a dict lookup costs,
-    a miss (`__missing__`) one trie lookup."""
+    a miss (`__missing__`) one trie lookup.
+    """
 
     __slots__ = ("_id", "_is_anchor")
 
@@ -402,24 +422,40 @@ class LinkIndex:
         allow_unknown_targets: bool = False,
     ) -> None:
         probability = link_probability or {}
-        rows = [(key, target, int(n), float(probability.get(key, float("nan"))))
-                for key, targets in anchors.items() for target, n in targets.items()]
+        rows = [
+            (key, target, int(n), float(probability.get(key, float("nan"))))
+            for key, targets in anchors.items()
+            for target, n in targets.items()
+        ]
         table = pa.table(
-            {"anchor": pa.array([r[0] for r in rows], pa.string()),
-             "target": pa.array([r[1] for r in rows], pa.string()),
-             "sources": pa.array([r[2] for r in rows], pa.int64()),
-             "link_probability": pa.array([r[3] for r in rows], pa.float64())}
+            {
+                "anchor": pa.array([r[0] for r in rows], pa.string()),
+                "target": pa.array([r[1] for r in rows], pa.string()),
+                "sources": pa.array([r[2] for r in rows], pa.int64()),
+                "link_probability": pa.array([r[3] for r in rows], pa.float64()),
+            }
         )
         self._owned = tempfile.TemporaryDirectory(prefix="wikiforge-link-index-")
         directory = compile_index(
             Path(self._owned.name) / INDEX_DIR,
             anchors=table,
-            pageids=pa.table({"title": pa.array(list(pageids), pa.string()),
-                              "page_id": pa.array(list(pageids.values()), pa.int64())}),
-            redirects=pa.table({"title": pa.array(list(redirects), pa.string()),
-                                "target": pa.array(list(redirects.values()), pa.string())}),
-            vector_titles=list(vector_titles), vectors=vectors, language_code=language_code,
-            namespace_prefixes=namespace_prefixes, capitalize=capitalize,
+            pageids=pa.table(
+                {
+                    "title": pa.array(list(pageids), pa.string()),
+                    "page_id": pa.array(list(pageids.values()), pa.int64()),
+                }
+            ),
+            redirects=pa.table(
+                {
+                    "title": pa.array(list(redirects), pa.string()),
+                    "target": pa.array(list(redirects.values()), pa.string()),
+                }
+            ),
+            vector_titles=list(vector_titles),
+            vectors=vectors,
+            language_code=language_code,
+            namespace_prefixes=namespace_prefixes,
+            capitalize=capitalize,
             allow_unknown_targets=allow_unknown_targets,
         )
         self._attach(directory)
@@ -427,7 +463,8 @@ class LinkIndex:
     @classmethod
     def temporary(cls, write: Callable[[Path], Path]) -> LinkIndex:
         """An index compiled by `write(directory)` into a temporary directory that lives as
-        long as the returned index."""
+        long as the returned index.
+        """
         owned = tempfile.TemporaryDirectory(prefix="wikiforge-link-index-")
         index = cls.open(write(Path(owned.name) / INDEX_DIR))
         index._owned = owned
@@ -444,13 +481,16 @@ class LinkIndex:
     def _attach(self, directory: Path) -> None:
         meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
         if meta.get("format") != INDEX_FORMAT:
-            raise ValueError(f"{directory}: link index format {meta.get('format')!r}, "
-                             f"this code reads format {INDEX_FORMAT}")
+            raise ValueError(
+                f"{directory}: link index format {meta.get('format')!r}, "
+                f"this code reads format {INDEX_FORMAT}"
+            )
         self.directory = directory
         self.counts = meta["counts"]
         self.language_code = meta["language_code"]
-        self.namespace_prefixes = (frozenset(meta["namespace_prefixes"])
-                                   | CANONICAL_NAMESPACE_PREFIXES)
+        self.namespace_prefixes = (
+            frozenset(meta["namespace_prefixes"]) | CANONICAL_NAMESPACE_PREFIXES
+        )
         self.capitalize = meta["capitalize"]
         self.allow_unknown_targets = meta["allow_unknown_targets"]
         titles = _Titles(directory)
@@ -493,14 +533,16 @@ class LinkIndex:
 @lru_cache(maxsize=2)
 def shared_index(location: str) -> LinkIndex:
     """The index at a side-directory location (``wikiforge.mapreduce``), opened once per
-    process: engine workers call this for every batch."""
+    process: engine workers call this for every batch.
+    """
     return LinkIndex.open(side_directory(location))
 
 
 @lru_cache(maxsize=2)
 def shared_matcher(location: str) -> MentionMatcher:
     """The matcher written by `compile_matcher` at a side-directory location, opened once per
-    process."""
+    process.
+    """
     directory = Path(side_directory(location))
     meta = json.loads((directory / META_FILE).read_text(encoding="utf-8"))
     return _open_matcher(directory, meta["language_code"])

@@ -36,18 +36,26 @@ ANCHOR_TARGET_SQL = (
     "GROUP BY anchor_key, target"
 )
 ANCHOR_TARGET_SCHEMA = pa.schema(
-    [("anchor_key", pa.string()), ("target", pa.string()), ("links", pa.int64()),
-     ("sources", pa.int64())]
+    [
+        ("anchor_key", pa.string()),
+        ("target", pa.string()),
+        ("links", pa.int64()),
+        ("sources", pa.int64()),
+    ]
 )
 
 
 def learning_links(batch: pa.RecordBatch, *, wiki: str, partial: bool) -> pa.RecordBatch:
     """Map over `links` rows: the links the anchor dictionary learns from (a non-empty anchor,
-    a target the dump holds unless the dump is partial, a source outside the held-out share)."""
+    a target the dump holds unless the dump is partial, a source outside the held-out share).
+    """
     columns = batch.select(["source", "anchor_key", "target", "target_exists"]).to_pydict()
     kept: dict[str, list] = {"source": [], "anchor_key": [], "target": []}
     for source, key, target, exists in zip(
-        columns["source"], columns["anchor_key"], columns["target"], columns["target_exists"],
+        columns["source"],
+        columns["anchor_key"],
+        columns["target"],
+        columns["target_exists"],
         strict=True,
     ):
         if key and (exists or partial) and not is_held_out(wiki, source):
@@ -64,7 +72,10 @@ def anchor_counts(rows: Iterator[pa.RecordBatch]) -> LinkAnchorCounts:
     for batch in rows:
         columns = batch.to_pydict()
         for key, target, links, n in zip(
-            columns["anchor_key"], columns["target"], columns["links"], columns["sources"],
+            columns["anchor_key"],
+            columns["target"],
+            columns["links"],
+            columns["sources"],
             strict=True,
         ):
             as_link[key] += links
@@ -75,9 +86,7 @@ def anchor_counts(rows: Iterator[pa.RecordBatch]) -> LinkAnchorCounts:
 # -- anchors: as-text counts -----------------------------------------------------------------
 AS_TEXT_SCHEMA = pa.schema([("anchor_key", pa.string()), ("n", pa.int64())])
 #: Over ``as_text``: plain-text occurrences per anchor.
-AS_TEXT_SQL = (
-    "SELECT anchor_key, CAST(SUM(n) AS BIGINT) AS n FROM as_text GROUP BY anchor_key"
-)
+AS_TEXT_SQL = "SELECT anchor_key, CAST(SUM(n) AS BIGINT) AS n FROM as_text GROUP BY anchor_key"
 
 
 def _articles(batch: pa.RecordBatch) -> Iterator[dict]:
@@ -97,13 +106,15 @@ def as_text_counts(
 ) -> pa.RecordBatch:
     """Map over `pages` rows: plain-text occurrences of candidate anchors in the prose of the
     batch's learning articles (matched n-grams masked, longest first), summed per anchor. The
-    candidate anchors are the matcher compiled at ``matcher_location`` (a side directory)."""
+    candidate anchors are the matcher compiled at ``matcher_location`` (a side directory).
+    """
     matcher = shared_matcher(matcher_location)
     counts: Counter = Counter()
     for row in _articles(batch):
         if not is_held_out(wiki, row["title"]):
-            count_as_text(article_prose_chunks(row, prefixes), matcher, language_code,
-                          counts=counts)
+            count_as_text(
+                article_prose_chunks(row, prefixes), matcher, language_code, counts=counts
+            )
     keys = sorted(counts)
     return pa.RecordBatch.from_pydict(
         {"anchor_key": keys, "n": [counts[k] for k in keys]}, schema=AS_TEXT_SCHEMA
@@ -120,11 +131,16 @@ SENTENCES_SQL = (
 
 
 def article_sentence_rows(
-    batch: pa.RecordBatch, *, wiki: str, prefixes: frozenset[str], held_out_share: float,
+    batch: pa.RecordBatch,
+    *,
+    wiki: str,
+    prefixes: frozenset[str],
+    held_out_share: float,
     seed: str,
 ) -> Iterator[pa.RecordBatch]:
     """Map over `pages` rows: the linked sentences of each article with their split, then a
-    stats row counting the articles."""
+    stats row counting the articles.
+    """
     columns: dict[str, list] = {name: [] for name in SENTENCES_SCHEMA.names}
     articles = 0
     for row in _articles(batch):
@@ -139,10 +155,12 @@ def article_sentence_rows(
 
 
 # -- training rows -----------------------------------------------------------------------------
-def training_rows_of(batch: pa.RecordBatch, *, index_location: str,
-                     split: str = "train") -> pa.Table:
+def training_rows_of(
+    batch: pa.RecordBatch, *, index_location: str, split: str = "train"
+) -> pa.Table:
     """Map over `sentences` rows: the feature rows and labels of the sentences of ``split``,
-    with the compiled index at ``index_location`` (a side directory, shared by the workers)."""
+    with the compiled index at ``index_location`` (a side directory, shared by the workers).
+    """
     index = shared_index(index_location)
     columns = batch.select(["page_title", "sentence", "split"]).to_pydict()
     pairs = [
@@ -167,14 +185,13 @@ TRAINING_SQL = "SELECT " + ", ".join(TRAINING_SCHEMA.names) + " FROM training"
 # -- Wikidata P31 claims -----------------------------------------------------------------------
 P31_MAP_SCHEMA = with_stats(P31_SCHEMA)
 #: Over ``claims``: distinct (title, item, class), sorted.
-P31_SQL = (
-    "SELECT DISTINCT title, qid, p31 FROM claims WHERE stats IS NULL ORDER BY title, qid, p31"
-)
+P31_SQL = "SELECT DISTINCT title, qid, p31 FROM claims WHERE stats IS NULL ORDER BY title, qid, p31"
 
 
 def p31_of_tasks(batch: pa.RecordBatch, *, wiki: str) -> Iterator[pa.RecordBatch]:
     """Map over Wikidata dump tasks (``wikiforge.wikidata.reader.dump_part_tasks``): (title,
-    item, P31 class) of every entity with a sitelink to ``wiki``, then each task's stats row."""
+    item, P31 class) of every entity with a sitelink to ``wiki``, then each task's stats row.
+    """
     for task in batch.to_pylist():
         stats = {"task": task["task"], "entities": 0, "sitelinks": 0, "skipped_entities": 0}
         columns: dict[str, list] = {"title": [], "qid": [], "p31": []}

@@ -46,8 +46,9 @@ class MentionMatcher:
         self.language_code = language_code
 
     @classmethod
-    def from_states(cls, states: dict[str, bool | None],
-                    language_code: str | None = None) -> MentionMatcher:
+    def from_states(
+        cls, states: dict[str, bool | None], language_code: str | None = None
+    ) -> MentionMatcher:
         """A matcher over a prebuilt lookup: a dict whose `states[key]` answers as `prefixes`."""
         matcher = cls((), language_code)
         matcher.prefixes = states
@@ -91,7 +92,8 @@ def sentence_matches(
     text: str, matcher: MentionMatcher, language_code: str | None
 ) -> Iterator[tuple[int, Tokens, list[tuple[int, int, str]]]]:
     """Per sentence of `text` that has words: its offset in `text`, its tokens and every anchor
-    match in it (`MentionMatcher.matches`, overlapping ones included)."""
+    match in it (`MentionMatcher.matches`, overlapping ones included).
+    """
     for sentence_start, sentence_end in line_spans(text):
         sentence = text[sentence_start:sentence_end]
         tokens = tokenize(sentence, language_code)
@@ -104,13 +106,18 @@ def text_mentions(
 ) -> Iterator[tuple[int, int, int, str]]:
     """Every anchor mention of one top-level text span, as `(start, end, n_tokens, key)` with
     offsets in `text`: sentence by sentence, longest n-gram first, then leftmost (the
-    reference's order). Serving and training both find their mentions here."""
+    reference's order). Serving and training both find their mentions here.
+    """
     for sentence_start, tokens, found in sentence_matches(text, matcher, language_code):
         found.sort(key=lambda m: (-m[1], m[0]))
         starts, ends = tokens.starts, tokens.ends
         for first, length, key in found:
-            yield (sentence_start + starts[first], sentence_start + ends[first + length - 1],
-                   length, key)
+            yield (
+                sentence_start + starts[first],
+                sentence_start + ends[first + length - 1],
+                length,
+                key,
+            )
 
 
 def mask_longest_first(matches: list[tuple[int, int, str]]) -> list[tuple[int, int, str]]:

@@ -49,15 +49,17 @@ class LinkModel:
         """Fit on feature rows and 0/1 labels (needs at least one row of each label).
 
         `params` override `XGBOOST_PARAMS` (e.g. `REFERENCE_PARAMS` to compare with the
-        reference's defaults)."""
+        reference's defaults).
+        """
         import xgboost
 
         if len(labels) == 0 or labels.min() == labels.max():
             raise ValueError("training needs positive and negative rows")
         names = list(FEATURE_SETS[feature_set])
         matrix = xgboost.DMatrix(features, label=labels, feature_names=names)
-        booster = xgboost.train({**XGBOOST_PARAMS, **(params or {})}, matrix,
-                                num_boost_round=rounds)
+        booster = xgboost.train(
+            {**XGBOOST_PARAMS, **(params or {})}, matrix, num_boost_round=rounds
+        )
         return cls(booster, feature_set)
 
     def save(self, path: Path) -> str:

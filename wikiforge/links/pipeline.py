@@ -163,7 +163,8 @@ def build_anchors(
     mask: bool = True,
 ) -> AnchorBuild:
     """Anchors from `(source, [(anchor_text, target), ...])` per learning article and the prose
-    chunks of the same articles (read once, after the links)."""
+    chunks of the same articles (read once, after the links).
+    """
     keyed = (
         (source, [(anchor_key(anchor, language_code), target) for anchor, target in pairs])
         for source, pairs in links
@@ -201,8 +202,9 @@ def build_vectors(
         return resolve_target(title, redirects, pageids, allow_unknown_targets)
 
     corpora = (
-        article_corpus(row["text"] or "", row["title"], prefixes, resolve, language_code,
-                       capitalize)
+        article_corpus(
+            row["text"] or "", row["title"], prefixes, resolve, language_code, capitalize
+        )
         for row in rows
     )
     lines = write_corpus(iter_lines(corpora), corpus_path)
@@ -233,7 +235,8 @@ def article_sentences(
     train_per_article: int = TRAIN_SENTENCES_PER_ARTICLE,
 ) -> list[SentenceRow]:
     """An article's sentences: the first linked one for `test` and `heldout` articles (the
-    reference's protocol), up to `train_per_article` for `train` articles."""
+    reference's protocol), up to `train_per_article` for `train` articles.
+    """
     title = row["title"]
     split = "heldout" if is_held_out(wiki, title, held_out_share) else split_of(title, seed)
     if split == "train" and train_per_article > 1:

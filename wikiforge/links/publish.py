@@ -41,10 +41,12 @@ def _value(value: object) -> str:
     return json.dumps(value, ensure_ascii=False, sort_keys=True, separators=(",", ":"))
 
 
-def write_sqlite_store(items: Iterable[tuple[str, object]], directory: Path, wiki: str,
-                       dataset: str) -> str:
+def write_sqlite_store(
+    items: Iterable[tuple[str, object]], directory: Path, wiki: str, dataset: str
+) -> str:
     """Write `<wiki>.<dataset>.sqlite`, `.sqlite.gz` and `.sqlite.checksum`; returns the sha256
-    of the .gz (the reference's checksum)."""
+    of the .gz (the reference's checksum).
+    """
     path = directory / f"{wiki}.{dataset}.sqlite"
     with sqlite3.connect(path) as con:
         con.execute("CREATE TABLE unnamed (key TEXT PRIMARY KEY, value BLOB)")
@@ -59,26 +61,31 @@ def write_sqlite_store(items: Iterable[tuple[str, object]], directory: Path, wik
 
 
 def _mysql_string(text: str) -> str:
-    replacements = {"\\": "\\\\", "'": "\\'", "\0": "\\0", "\n": "\\n", "\r": "\\r",
-                    "\x1a": "\\Z"}
+    replacements = {"\\": "\\\\", "'": "\\'", "\0": "\\0", "\n": "\\n", "\r": "\\r", "\x1a": "\\Z"}
     return "'" + "".join(replacements.get(ch, ch) for ch in text) + "'"
 
 
-def write_mysql_dump(items: Iterable[tuple[str, object]], directory: Path, wiki: str,
-                     dataset: str) -> str:
+def write_mysql_dump(
+    items: Iterable[tuple[str, object]], directory: Path, wiki: str, dataset: str
+) -> str:
     """Write `lr_<wiki>_<dataset>.sql.gz` and its `.checksum`; returns the sha256."""
     table = f"lr_{wiki}_{dataset}"
     path = directory / f"{table}.sql.gz"
-    with open(path, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw,
-                                                mtime=0) as packed:
+    with (
+        open(path, "wb") as raw,
+        gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as packed,
+    ):
         packed.write(
-            (f"CREATE TABLE IF NOT EXISTS `{table}` (`id` INT UNSIGNED NOT NULL AUTO_INCREMENT, "
-             "`lookup` TEXT COLLATE utf8mb4_bin, `value` LONGBLOB, PRIMARY KEY (`id`), "
-             "INDEX `lookup` (`lookup`(767))) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n")
-            .encode()
+            (
+                f"CREATE TABLE IF NOT EXISTS `{table}` (`id` INT UNSIGNED NOT NULL AUTO_INCREMENT, "
+                "`lookup` TEXT COLLATE utf8mb4_bin, `value` LONGBLOB, PRIMARY KEY (`id`), "
+                "INDEX `lookup` (`lookup`(767))) DEFAULT CHARSET=utf8mb4 COLLATE=utf8mb4_bin;\n"
+            ).encode()
         )
         for row_id, (key, value) in enumerate(items, start=1):
-            line = (f"INSERT INTO `{table}` VALUES ({row_id},{_mysql_string(key)},"
-                    f"{_mysql_string(_value(value))});\n")
+            line = (
+                f"INSERT INTO `{table}` VALUES ({row_id},{_mysql_string(key)},"
+                f"{_mysql_string(_value(value))});\n"
+            )
             packed.write(line.encode("utf-8"))
     return write_checksum(path, directory / f"{table}.sql.gz.checksum")

@@ -34,7 +34,8 @@ def split_of(title: str, seed: str = DEFAULT_SPLIT_SEED, test_share: float = 0.5
 
 def is_held_out(wiki: str, title: str, share: float = DEFAULT_HELD_OUT_SHARE) -> bool:
     """Whether an article is in the held-out share: kept out of everything the model learns
-    from (anchors, embeddings, sentences, training set) and used only to measure."""
+    from (anchors, embeddings, sentences, training set) and used only to measure.
+    """
     return share > 0 and _unit_interval("heldout", wiki, title) < share
 
 

@@ -26,7 +26,8 @@ PAGE_COLUMNS = ["page_id", "namespace", "title", "redirect", "text"]
 
 def namespace_prefixes(pages: StoredAsset) -> frozenset[str]:
     """The wiki's namespace names (from the dump's siteinfo, in the pages manifest), lower-cased,
-    plus the canonical English names and common interwiki prefixes."""
+    plus the canonical English names and common interwiki prefixes.
+    """
     names = (pages.manifest.get("stats") or {}).get("namespaces") or {}
     found = {str(name).strip().lower() for key, name in names.items() if str(key) != "0" and name}
     return frozenset(found) | CANONICAL_NAMESPACE_PREFIXES
@@ -91,14 +92,20 @@ def compile_tables(
     partial: bool,
 ) -> Path:
     """Compile a wiki's published tables into a `LinkIndex` directory. On a full dump,
-    redirects to missing pages are dropped."""
+    redirects to missing pages are dropped.
+    """
     if not partial:
         redirects = redirects.filter(redirects.column("target_exists"))
     return compile_index(
-        directory, anchors=anchors, pageids=pageids.select(["title", "page_id"]),
+        directory,
+        anchors=anchors,
+        pageids=pageids.select(["title", "page_id"]),
         redirects=redirects.select(["title", "target"]),
-        vector_titles=embeddings.column("title"), vectors=vector_matrix(embeddings),
-        language_code=language_code, namespace_prefixes=prefixes, allow_unknown_targets=partial,
+        vector_titles=embeddings.column("title"),
+        vectors=vector_matrix(embeddings),
+        language_code=language_code,
+        namespace_prefixes=prefixes,
+        allow_unknown_targets=partial,
     )
 
 
@@ -108,14 +115,21 @@ BUNDLE_FILES = ("anchors.parquet", "pageids.parquet", "redirects.parquet", "embe
 def load_bundle(directory: Path) -> tuple[LinkIndex, dict]:
     """Load the serving bundle written by `link_datasets` (`bundle/` + `bundle/meta.json`):
     its compiled `index/`, mapped (a bundle published before the index existed is compiled
-    from its Parquet copies)."""
+    from its Parquet copies).
+    """
     meta = json.loads((directory / "meta.json").read_text())
     if (directory / INDEX_DIR / META_FILE).exists():
         return LinkIndex.open(directory / INDEX_DIR), meta
     tables = [pq.read_table(directory / name) for name in BUNDLE_FILES]
-    index = LinkIndex.temporary(lambda target: compile_tables(
-        target, *tables, meta["language_code"], frozenset(meta["namespace_prefixes"]),
-        meta["partial_dump"]))
+    index = LinkIndex.temporary(
+        lambda target: compile_tables(
+            target,
+            *tables,
+            meta["language_code"],
+            frozenset(meta["namespace_prefixes"]),
+            meta["partial_dump"],
+        )
+    )
     return index, meta
 
 
@@ -134,8 +148,14 @@ def compile_stored(
 
     try:
         return compile_tables(
-            directory, anchors.table(), pageids.table(), redirects.table(), embeddings.table(),
-            language_of(wiki), namespace_prefixes(pages), is_partial_dump(links),
+            directory,
+            anchors.table(),
+            pageids.table(),
+            redirects.table(),
+            embeddings.table(),
+            language_of(wiki),
+            namespace_prefixes(pages),
+            is_partial_dump(links),
         )
     finally:
         # The tables are garbage now. Arrow's allocator keeps freed pages for reuse; hand them
@@ -153,8 +173,11 @@ def index_from_stored(
     embeddings: StoredAsset,
 ) -> LinkIndex:
     """The `LinkIndex` of a wiki from its published tables (in a temporary directory)."""
-    return LinkIndex.temporary(lambda directory: compile_stored(
-        directory, wiki, pages, pageids, redirects, links, anchors, embeddings))
+    return LinkIndex.temporary(
+        lambda directory: compile_stored(
+            directory, wiki, pages, pageids, redirects, links, anchors, embeddings
+        )
+    )
 
 
 def sentence_pairs(sentences: StoredAsset, split: str) -> list[tuple[str, str]]:

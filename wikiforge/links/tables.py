@@ -13,7 +13,10 @@ from wikiforge.wikitext.links import extract_links
 from wikiforge.wikitext.tokens import anchor_key
 
 PAGEIDS_SCHEMA = pa.schema(
-    [pa.field("title", pa.string(), nullable=False), pa.field("page_id", pa.int64(), nullable=False)]
+    [
+        pa.field("title", pa.string(), nullable=False),
+        pa.field("page_id", pa.int64(), nullable=False),
+    ]
 )
 REDIRECTS_SCHEMA = pa.schema(
     [
@@ -150,7 +153,8 @@ def links_of_batch(
     capitalize: bool = True,
 ) -> pa.RecordBatch:
     """`found_links_of_batch` resolved in memory through the redirect dictionary: the reference
-    the tests hold `LINKS_RESOLVE_SQL`'s join to (the asset itself uses the join)."""
+    the tests hold `LINKS_RESOLVE_SQL`'s join to (the asset itself uses the join).
+    """
     found = found_links_of_batch(
         batch, language_code=language_code, prefixes=prefixes, capitalize=capitalize
     )
@@ -176,8 +180,7 @@ def anchors_table(
             sources.append(int(anchors[key][target]))
             probabilities.append(float(link_probability.get(key, 1.0)))
     return pa.table(
-        {"anchor": names, "target": targets, "sources": sources,
-         "link_probability": probabilities},
+        {"anchor": names, "target": targets, "sources": sources, "link_probability": probabilities},
         schema=ANCHORS_SCHEMA,
     )
 

@@ -42,7 +42,7 @@ def _renumber(line: bytes, number: int) -> bytes:
     match = _HEAD_ID.match(line[:400])
     if match is None:
         return line
-    return line[: match.start(2)] + f"Q{number}".encode() + line[match.end(2):]
+    return line[: match.start(2)] + f"Q{number}".encode() + line[match.end(2) :]
 
 
 def generate_wikidata_dump(
@@ -89,8 +89,15 @@ def _real_titles() -> list[tuple[str, str]]:
             row = parse_pageview_complete_line(line)
             if row:
                 pairs.add((row[0], row[1]))
-    suffixes = {"": "wikipedia", "b": "wikibooks", "d": "wiktionary", "q": "wikiquote",
-                "s": "wikisource", "v": "wikiversity", "voy": "wikivoyage"}
+    suffixes = {
+        "": "wikipedia",
+        "b": "wikibooks",
+        "d": "wiktionary",
+        "q": "wikiquote",
+        "s": "wikisource",
+        "v": "wikiversity",
+        "voy": "wikivoyage",
+    }
     with open(SAMPLE_PAGECOUNTS, "rb") as f:
         for line in f:
             row = parse_pagecounts_line(line)
@@ -145,8 +152,14 @@ def _expected_lines(total_views: float, weights: np.ndarray, desktop_share: floa
     )
 
 
-def _write_day(path: Path, codes: list[str], titles: list[str], desktop: np.ndarray,
-               mobile: np.ndarray, hour_seed: int) -> int:
+def _write_day(
+    path: Path,
+    codes: list[str],
+    titles: list[str],
+    desktop: np.ndarray,
+    mobile: np.ndarray,
+    hour_seed: int,
+) -> int:
     lines = []
     hours = np.random.default_rng(hour_seed).integers(0, 24, size=len(codes))
     for i in np.flatnonzero((desktop > 0) | (mobile > 0)):
@@ -249,7 +262,9 @@ def generate_pageviews_month(
 
         context = multiprocessing.get_context("spawn")
         with ProcessPoolExecutor(
-            max_workers=workers, mp_context=context, initializer=_set_vocabulary,
+            max_workers=workers,
+            mp_context=context,
+            initializer=_set_vocabulary,
             initargs=(codes, titles, lam),
         ) as pool:
             list(pool.map(_day_task, tasks))
@@ -315,9 +330,7 @@ def generate_demo_pageviews(
     weights = np.array(page_weights)
     top_entity_month = total_monthly_views * float(entity_weights.max())
     spikes = spikes or {}
-    spike_by_index = {
-        i: spikes[e.id] for i, e in enumerate(entities) if e.id in spikes
-    }
+    spike_by_index = {i: spikes[e.id] for i, e in enumerate(entities) if e.id in spikes}
     order = sorted(range(len(pages)), key=lambda i: (pages[i][0], pages[i][1]))
     written = []
     for month in months:

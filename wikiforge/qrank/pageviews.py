@@ -157,7 +157,8 @@ def _fold_differs_pattern() -> str:
     rule of lowercasing, so ``Σ`` is added; everything else lowercases to its folding.
     """
     chars = [
-        cp for cp in range(0x110000)
+        cp
+        for cp in range(0x110000)
         if not 0xD800 <= cp <= 0xDFFF and chr(cp).casefold() != chr(cp).lower()
     ]
     chars.append(0x03A3)
@@ -377,7 +378,9 @@ def find_month_files(root: str | os.PathLike, month: str) -> MonthFiles:
     if found:
         expected = [f"{year:04d}{mon:02d}{d:02d}" for d in range(1, days + 1)]
         return MonthFiles(
-            month, PAGEVIEW_COMPLETE, [found[k] for k in sorted(found)],
+            month,
+            PAGEVIEW_COMPLETE,
+            [found[k] for k in sorted(found)],
             [d for d in expected if d not in found],
         )
     hourly_dir = Path(root) / "other" / "pagecounts-raw" / f"{year:04d}" / month
@@ -391,7 +394,9 @@ def find_month_files(root: str | os.PathLike, month: str) -> MonthFiles:
             f"{year:04d}{mon:02d}{d:02d}-{h:02d}" for d in range(1, days + 1) for h in range(24)
         ]
         return MonthFiles(
-            month, PAGECOUNTS_RAW, [found[k] for k in sorted(found)],
+            month,
+            PAGECOUNTS_RAW,
+            [found[k] for k in sorted(found)],
             [h for h in expected if h not in found],
         )
     return MonthFiles(month, PAGEVIEW_COMPLETE, [], [month])
@@ -493,15 +498,18 @@ def view_file_tasks(files: Sequence[str | os.PathLike], fmt: str) -> list[dict[s
 
 def view_counts_of_tasks(batch: pa.RecordBatch) -> Iterator[pa.RecordBatch]:
     """Map: the (key, views) block sums of the view files named by a batch of tasks, then each
-    file's stats row."""
+    file's stats row.
+    """
     for task in batch.to_pylist():
         stats = ViewFileStats()
         for frame in iter_view_file_counts(task["path"], task["fmt"], stats):
             if frame.height:
                 yield data_batch(
                     MONTH_MAP_SCHEMA,
-                    {"key": frame.get_column("key").to_arrow(),
-                     "views": frame.get_column("views").to_arrow()},
+                    {
+                        "key": frame.get_column("key").to_arrow(),
+                        "views": frame.get_column("views").to_arrow(),
+                    },
                 )
         yield stats_batch(MONTH_MAP_SCHEMA, {"task": task["task"], **stats.__dict__})
 

@@ -132,7 +132,9 @@ def compute_qviews(
         con.close()
     os.replace(tmp, out_path)
     return QViewsResult(
-        entities=int(entities), views=int(views), months_used=months,
+        entities=int(entities),
+        views=int(views),
+        months_used=months,
         capped_entities=int(capped),
     )
 

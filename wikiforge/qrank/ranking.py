@@ -120,8 +120,9 @@ def write_qrank(
         digest = hashlib.sha256()
         with open(tmp, "wb") as raw:
             hashing = _HashingWriter(raw, digest)
-            with gzip.GzipFile(fileobj=hashing, mode="wb", compresslevel=9, mtime=0,
-                               filename="") as gz:
+            with gzip.GzipFile(
+                fileobj=hashing, mode="wb", compresslevel=9, mtime=0, filename=""
+            ) as gz:
                 gz.write(HEADER)
                 result = con.execute(
                     f"SELECT qid, views FROM {source} ORDER BY views DESC, qid ASC"
@@ -143,8 +144,12 @@ def write_qrank(
         con.close()
     os.replace(tmp, out_path)
     return RankingStats(
-        entities=rank, lines=rank + 1, sha256=digest.hexdigest(),
-        median_rank=sampler.median_rank, median_views=median_views, samples=sampler.samples,
+        entities=rank,
+        lines=rank + 1,
+        sha256=digest.hexdigest(),
+        median_rank=sampler.median_rank,
+        median_views=median_views,
+        samples=sampler.samples,
     )
 
 
@@ -197,8 +202,11 @@ def plot_distribution(stats: RankingStats, title: str = "QRank distribution") ->
             ax.set_yscale("log")
             if stats.median_rank:
                 ax.axvline(stats.median_rank, color="grey", linestyle="--", linewidth=0.8)
-                ax.annotate(f"median {stats.median_views:,}", (stats.median_rank,
-                            max(1, stats.median_views)), fontsize=8)
+                ax.annotate(
+                    f"median {stats.median_views:,}",
+                    (stats.median_rank, max(1, stats.median_views)),
+                    fontsize=8,
+                )
         else:
             ax.text(0.5, 0.5, "no ranked entities", ha="center", va="center")
         ax.set_xlabel("rank")
@@ -266,8 +274,12 @@ def qrank_file_stats(path: str | os.PathLike) -> RankingStats:
         if rank == sampler.median_rank:
             median_views = value
     return RankingStats(
-        entities=total, lines=total + 1, sha256=sha256_file(path),
-        median_rank=sampler.median_rank, median_views=median_views, samples=sampler.samples,
+        entities=total,
+        lines=total + 1,
+        sha256=sha256_file(path),
+        median_rank=sampler.median_rank,
+        median_views=median_views,
+        samples=sampler.samples,
     )
 
 
@@ -287,8 +299,7 @@ def validate_qrank(path: str | os.PathLike) -> dict[str, object]:
     for entity, views in _iter_rows(path):
         rows += 1
         number = entity[1:]
-        if not (entity[:1] == "Q" and number.isdigit() and number[:1] != "0"
-                and views.isdigit()):
+        if not (entity[:1] == "Q" and number.isdigit() and number[:1] != "0" and views.isdigit()):
             invalid += 1
             continue
         current = (-int(views), int(number))
@@ -298,5 +309,9 @@ def validate_qrank(path: str | os.PathLike) -> dict[str, object]:
         ids.append(current[1])
     arr = np.sort(np.array(ids, dtype=np.int64))
     duplicates = int(np.count_nonzero(arr[1:] == arr[:-1])) if arr.size else 0
-    return {"rows": rows, "invalid_ids": invalid, "unsorted_at": unsorted_at,
-            "duplicates": duplicates}
+    return {
+        "rows": rows,
+        "invalid_ids": invalid,
+        "unsorted_at": unsorted_at,
+        "duplicates": duplicates,
+    }

@@ -54,7 +54,11 @@ class SitelinkStats:
     def add(self, other: SitelinkStats) -> None:
         """Add another part's counts."""
         for name in (
-            "entities", "items_with_sitelinks", "sitelinks", "bad_entities", "non_items",
+            "entities",
+            "items_with_sitelinks",
+            "sitelinks",
+            "bad_entities",
+            "non_items",
             "unknown_sites",
         ):
             setattr(self, name, getattr(self, name) + getattr(other, name))
@@ -196,7 +200,8 @@ AMBIGUOUS_SQL = (
 
 def sitelinks_of_tasks(batch: pa.RecordBatch) -> Iterator[pa.RecordBatch]:
     """Map: the (key, qid) rows of the dump parts named by a batch of tasks
-    (``wikiforge.wikidata.reader.dump_part_tasks``), then each task's stats row."""
+    (``wikiforge.wikidata.reader.dump_part_tasks``), then each task's stats row.
+    """
     for task in batch.to_pylist():
         stats = SitelinkStats()
         keys_buf: list[str] = []

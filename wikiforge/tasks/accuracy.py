@@ -42,8 +42,11 @@ class PageScore:
     @property
     def ok(self) -> bool:
         """The page counts as right."""
-        return (self.title_ok and self.ingredient_recall >= THRESHOLD
-                and self.instruction_coverage >= THRESHOLD)
+        return (
+            self.title_ok
+            and self.ingredient_recall >= THRESHOLD
+            and self.instruction_coverage >= THRESHOLD
+        )
 
 
 def score_taskmap(taskmap: TaskMap | None, expected: dict) -> PageScore:

@@ -22,15 +22,123 @@ from wikiforge.tasks.proto import Connection, ExecutionStep, Image, ScreenIntera
 from wikiforge.tasks.text import STOPWORDS, folded_tokens
 
 UNITS = frozenset(
-    """cup cups c tablespoon tablespoons tbsp tbs tbl tb teaspoon teaspoons tsp t oz ounce
-    ounces lb lbs pound pounds g gram grams kg kilogram kilograms mg ml milliliter milliliters
-    millilitre millilitres l liter liters litre litres dl cl pinch pinches dash dashes clove
-    cloves can cans jar jars package packages pkg packet packets stick sticks slice slices
-    piece pieces bunch bunches sprig sprigs handful handfuls quart quarts qt pint pints pt
-    gallon gallons inch inches cm mm large medium small whole fresh freshly chopped minced
-    diced sliced grated ground finely roughly thinly cut into plus more needed taste optional
-    about approximately heaping level room temperature divided softened melted cold warm hot
-    x el tl""".split()
+    [
+        "cup",
+        "cups",
+        "c",
+        "tablespoon",
+        "tablespoons",
+        "tbsp",
+        "tbs",
+        "tbl",
+        "tb",
+        "teaspoon",
+        "teaspoons",
+        "tsp",
+        "t",
+        "oz",
+        "ounce",
+        "ounces",
+        "lb",
+        "lbs",
+        "pound",
+        "pounds",
+        "g",
+        "gram",
+        "grams",
+        "kg",
+        "kilogram",
+        "kilograms",
+        "mg",
+        "ml",
+        "milliliter",
+        "milliliters",
+        "millilitre",
+        "millilitres",
+        "l",
+        "liter",
+        "liters",
+        "litre",
+        "litres",
+        "dl",
+        "cl",
+        "pinch",
+        "pinches",
+        "dash",
+        "dashes",
+        "clove",
+        "cloves",
+        "can",
+        "cans",
+        "jar",
+        "jars",
+        "package",
+        "packages",
+        "pkg",
+        "packet",
+        "packets",
+        "stick",
+        "sticks",
+        "slice",
+        "slices",
+        "piece",
+        "pieces",
+        "bunch",
+        "bunches",
+        "sprig",
+        "sprigs",
+        "handful",
+        "handfuls",
+        "quart",
+        "quarts",
+        "qt",
+        "pint",
+        "pints",
+        "pt",
+        "gallon",
+        "gallons",
+        "inch",
+        "inches",
+        "cm",
+        "mm",
+        "large",
+        "medium",
+        "small",
+        "whole",
+        "fresh",
+        "freshly",
+        "chopped",
+        "minced",
+        "diced",
+        "sliced",
+        "grated",
+        "ground",
+        "finely",
+        "roughly",
+        "thinly",
+        "cut",
+        "into",
+        "plus",
+        "more",
+        "needed",
+        "taste",
+        "optional",
+        "about",
+        "approximately",
+        "heaping",
+        "level",
+        "room",
+        "temperature",
+        "divided",
+        "softened",
+        "melted",
+        "cold",
+        "warm",
+        "hot",
+        "x",
+        "el",
+        "tl",
+    ]
 )
 _PAREN = re.compile(r"\([^)]*\)|\[[^\]]*\]")
 _NUMBER = re.compile(r"\d+(?:[.,/]\d+)?|[\u00bc-\u00be\u2150-\u215e]")
@@ -38,11 +146,15 @@ _NUMBER = re.compile(r"\d+(?:[.,/]\d+)?|[\u00bc-\u00be\u2150-\u215e]")
 
 def requirement_core(name: str) -> list[str]:
     """Content words of a requirement (`2 cups finely chopped red onions, divided` ->
-    [`red`, `onion`])."""
+    [`red`, `onion`]).
+    """
     text = _PAREN.sub(" ", name).split(",", 1)[0].split(";", 1)[0]
     text = _NUMBER.sub(" ", text)
-    words = [w for w in folded_tokens(text) if w not in STOPWORDS and w not in UNITS
-             and not w.isdigit() and len(w) > 1]
+    words = [
+        w
+        for w in folded_tokens(text)
+        if w not in STOPWORDS and w not in UNITS and not w.isdigit() and len(w) > 1
+    ]
     return words
 
 

@@ -126,8 +126,11 @@ def read_index_csv(path: str | Path) -> Iterator[IndexRow]:
     path = Path(path)
     with path.open(newline="", encoding="utf-8") as handle:
         reader = csv.DictReader(handle)
-        missing = [c for c in ("url", "warc_filename", "warc_record_offset",
-                               "warc_record_length") if c not in (reader.fieldnames or [])]
+        missing = [
+            c
+            for c in ("url", "warc_filename", "warc_record_offset", "warc_record_length")
+            if c not in (reader.fieldnames or [])
+        ]
         if missing:
             raise InputError(path, 1, f"index CSV lacks columns {missing}")
         for number, record in enumerate(reader, start=1):
@@ -201,14 +204,10 @@ def fetch_record(
             delay *= 2
 
 
-def _to_documents(
-    row: IndexRow, data: bytes, stats: FetchStats
-) -> tuple[list[HTMLDocument], str]:
+def _to_documents(row: IndexRow, data: bytes, stats: FetchStats) -> tuple[list[HTMLDocument], str]:
     """Parse the fetched gzip member into documents carrying the CSV's index fields."""
     try:
-        parsed = list(
-            iter_warc_bytes(data, row.warc_filename, stats.warc, crawl=row.crawl)
-        )
+        parsed = list(iter_warc_bytes(data, row.warc_filename, stats.warc, crawl=row.crawl))
     except InputError as exc:
         return [], f"broken record: {exc.message}"
     docs = [
@@ -247,8 +246,10 @@ def fetch_index_rows(
     stats = stats if stats is not None else FetchStats()
     limits = httpx.Limits(max_connections=config.workers, max_keepalive_connections=config.workers)
     headers = {"User-Agent": config.user_agent, "Accept-Encoding": "identity"}
-    with httpx.Client(limits=limits, headers=headers, transport=transport) as client, \
-            ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="ccfetch") as pool:
+    with (
+        httpx.Client(limits=limits, headers=headers, transport=transport) as client,
+        ThreadPoolExecutor(max_workers=config.workers, thread_name_prefix="ccfetch") as pool,
+    ):
         pending: list[tuple[IndexRow, Future]] = []
         for row in rows:
             pending.append((row, pool.submit(fetch_record, client, config, row)))

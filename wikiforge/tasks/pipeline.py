@@ -49,9 +49,10 @@ def crawl_documents(
         fetch_stats = FetchStats()
         yield from fetch_index_rows(read_index_csv(index_csv), fetch or FetchConfig(), fetch_stats)
         stats.update({f"fetch_{k}": v for k, v in fetch_stats.as_metadata().items()})
-        stats["failed_fetches"] = [f.__dict__ if hasattr(f, "__dict__") else
-                                   {n: getattr(f, n) for n in f.__slots__}
-                                   for f in fetch_stats.failures[:100]]
+        stats["failed_fetches"] = [
+            f.__dict__ if hasattr(f, "__dict__") else {n: getattr(f, n) for n in f.__slots__}
+            for f in fetch_stats.failures[:100]
+        ]
     pages = Counter()
     for path in html_files:
         doc = read_page(path)

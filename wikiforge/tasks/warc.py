@@ -21,9 +21,9 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
+from w3lib.encoding import html_to_unicode
 from warcio.archiveiterator import ArchiveIterator
 from warcio.exceptions import ArchiveLoadFailed
-from w3lib.encoding import html_to_unicode
 
 from wikiforge.errors import InputError
 from wikiforge.tasks.records import (
@@ -142,8 +142,9 @@ def iter_warc_bytes(
 ) -> Iterator[HTMLDocument]:
     """Like `iter_warc_documents` for WARC bytes in memory (e.g. one fetched record)."""
     stats = stats if stats is not None else WarcStats()
-    yield from _iter_stream(io.BytesIO(data), source_name, source_name, crawl, stats, skip_broken,
-                            "bytes")
+    yield from _iter_stream(
+        io.BytesIO(data), source_name, source_name, crawl, stats, skip_broken, "bytes"
+    )
 
 
 def _iter_stream(

@@ -105,7 +105,8 @@ def _string_start_backwards(line: bytes, closing: int) -> int:
 
 def _value_end_before_tail(line: bytes, last: int) -> int:
     """Walk back from the final ``}`` over ``, "key": scalar`` pairs; return the end of the value
-    before them (exclusive), or -1 if the tail is not made of scalar pairs."""
+    before them (exclusive), or -1 if the tail is not made of scalar pairs.
+    """
     i = last - 1
     while True:
         while line[i] in _WHITESPACE:

@@ -96,9 +96,7 @@ class _PartOutput(Generic[R]):
     result: R | None
 
 
-def _split_lines(
-    chunks: Iterable[bytes], holder: dict[str, bytes | None]
-) -> Iterator[bytes]:
+def _split_lines(chunks: Iterable[bytes], holder: dict[str, bytes | None]) -> Iterator[bytes]:
     """Yield the complete lines after the first newline; keep the first and last fragments."""
     pending = b""
     seen_newline = False
@@ -220,14 +218,14 @@ def _owned_lines(path: str, parts: list[Part], index: int, header: bytes) -> Ite
             if cut < 0:
                 pending = b""
                 continue
-            data = data[cut + 1:]
+            data = data[cut + 1 :]
             skipping = False
         lines = data.split(b"\n")
         pending = lines.pop()
         yield from lines
     if skipping:
         return
-    for following in parts[index + 1:]:
+    for following in parts[index + 1 :]:
         for chunk in iter_part_bytes(path, following, header):
             cut = chunk.find(b"\n")
             if cut >= 0:

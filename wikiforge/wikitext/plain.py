@@ -20,10 +20,36 @@ from mwparserfromhell.nodes import Comment, Heading, Tag, Template, Text, Wikili
 # Tags whose content is not prose.
 _NON_PROSE_TAGS = frozenset(
     {
-        "ref", "references", "math", "code", "pre", "nowiki", "gallery", "timeline", "score",
-        "syntaxhighlight", "source", "chem", "ce", "graph", "mapframe", "maplink", "imagemap",
-        "templatedata", "templatestyles", "hiero", "poem", "inputbox", "categorytree", "style",
-        "script", "noinclude", "onlyinclude", "includeonly", "indicator", "div",
+        "ref",
+        "references",
+        "math",
+        "code",
+        "pre",
+        "nowiki",
+        "gallery",
+        "timeline",
+        "score",
+        "syntaxhighlight",
+        "source",
+        "chem",
+        "ce",
+        "graph",
+        "mapframe",
+        "maplink",
+        "imagemap",
+        "templatedata",
+        "templatestyles",
+        "hiero",
+        "poem",
+        "inputbox",
+        "categorytree",
+        "style",
+        "script",
+        "noinclude",
+        "onlyinclude",
+        "includeonly",
+        "indicator",
+        "div",
     }
 )
 
@@ -88,11 +114,46 @@ def is_namespaced(target: str, namespace_prefixes: frozenset[str]) -> bool:
 # Canonical namespace names every wiki understands, plus their common aliases.
 CANONICAL_NAMESPACE_PREFIXES = frozenset(
     {
-        "media", "special", "talk", "user", "user talk", "project", "project talk", "file",
-        "file talk", "image", "image talk", "mediawiki", "mediawiki talk", "template",
-        "template talk", "help", "help talk", "category", "category talk", "portal",
-        "wikipedia", "wikipedia talk", "wp", "module", "draft", "timedtext", "book", "wikt",
-        "wiktionary", "commons", "meta", "m", "w", "s", "q", "n", "b", "v", "d", "mw",
+        "media",
+        "special",
+        "talk",
+        "user",
+        "user talk",
+        "project",
+        "project talk",
+        "file",
+        "file talk",
+        "image",
+        "image talk",
+        "mediawiki",
+        "mediawiki talk",
+        "template",
+        "template talk",
+        "help",
+        "help talk",
+        "category",
+        "category talk",
+        "portal",
+        "wikipedia",
+        "wikipedia talk",
+        "wp",
+        "module",
+        "draft",
+        "timedtext",
+        "book",
+        "wikt",
+        "wiktionary",
+        "commons",
+        "meta",
+        "m",
+        "w",
+        "s",
+        "q",
+        "n",
+        "b",
+        "v",
+        "d",
+        "mw",
     }
 )
 
@@ -124,8 +185,18 @@ def readable_items(
             if tag in _NON_PROSE_TAGS or node.contents is None:
                 yield ("break", "", "")
                 continue
-            if node.wiki_markup in ("''", "'''") or tag in ("b", "i", "u", "s", "small", "big",
-                                                             "span", "sup", "sub", "abbr"):
+            if node.wiki_markup in ("''", "'''") or tag in (
+                "b",
+                "i",
+                "u",
+                "s",
+                "small",
+                "big",
+                "span",
+                "sup",
+                "sub",
+                "abbr",
+            ):
                 yield from readable_items(node.contents, namespace_prefixes)
             else:
                 yield ("break", "", "")
@@ -147,7 +218,8 @@ def readable_items(
 @dataclass(frozen=True, slots=True)
 class Prose:
     """The prose of a page: text chunks (never joined across a link or a break) and the links
-    met in reading order, as `(position_in_items, target_as_written, anchor)`."""
+    met in reading order, as `(position_in_items, target_as_written, anchor)`.
+    """
 
     chunks: list[str]
     items: list[tuple[str, str, str]]

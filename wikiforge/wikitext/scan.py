@@ -89,7 +89,8 @@ class _Scanner:
 
     def closes_after(self, closer: str, j: int) -> bool:
         """Whether `closer` occurs at or after j (case-insensitively for closing tags): a body
-        that can never close fails at once instead of being scanned to the end."""
+        that can never close fails at once instead of being scanned to the end.
+        """
         last = self.last_closer.get(closer)
         if last is None:
             if closer.startswith("</"):
@@ -197,7 +198,7 @@ class _Scanner:
         n = self.n
         while end < n:
             c = text[end]
-            if c in "\n[]<>\" ":
+            if c in '\n[]<>" ':
                 if c == "<" and text.startswith("<!--", end):
                     close = self.comment(end)
                     if close is None:
@@ -284,7 +285,7 @@ class _Scanner:
         return None
 
     def _template_name_ok(self, start: int, stop: int) -> bool:
-        """mwparserfromhell's checks on a template name (text between `{{` and `|` / `}}`)."""
+        """Mwparserfromhell's checks on a template name (text between `{{` and `|` / `}}`)."""
         text = self.text
         has_text = False
         fail_on_text = False
@@ -346,7 +347,8 @@ class _Scanner:
     def walk(self, i: int):
         """The nodes and quote runs met from i on, in a context without terminators (the top
         level, or the inside of a bold/italic node): `(start, end, is_heading)` for a node,
-        `(start, end, None)` for a run of two or more apostrophes."""
+        `(start, end, None)` for a run of two or more apostrophes.
+        """
         text = self.text
         n = self.n
         text_start = i  # where the current run of text began (for free-link schemes)
@@ -470,7 +472,8 @@ class _Scanner:
     def style_at(self, p: int) -> int:
         """Where parsing resumes after the apostrophe run at p inside a body: after its bold or
         italic node, or after the run when the run is text. The node's own context has no
-        terminator: the `}}`, `]]` or closing tag of the body around it do not end it."""
+        terminator: the `}}`, `]]` or closing tag of the body around it do not end it.
+        """
         known = self.styles.get(p)
         if known is not None:
             return known
@@ -481,9 +484,7 @@ class _Scanner:
             return end
         self.depth += 1
         try:
-            runs = (
-                (start, end) for start, end, heading in self.walk(p) if heading is None
-            )
+            runs = ((start, end) for start, end, heading in self.walk(p) if heading is None)
             styles = _Styles(_RunSource(runs))
             node = styles.first(p)
         finally:

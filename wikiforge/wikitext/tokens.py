@@ -21,9 +21,7 @@ _NO_SPACE = (
     r"\u0e00-\u0eff\u1000-\u109f\u1780-\u17ff\u3040-\u30ff\u31f0-\u31ff\u3400-\u4dbf"
     r"\u4e00-\u9fff\uf900-\ufaff\uff66-\uff9f\U00020000-\U0002fa1f"
 )
-_TOKEN = regex.compile(
-    rf"(?V1)[\p{{L}}\p{{M}}\p{{N}}--[{_NO_SPACE}]]+|[{_NO_SPACE}]\p{{M}}*"
-)
+_TOKEN = regex.compile(rf"(?V1)[\p{{L}}\p{{M}}\p{{N}}--[{_NO_SPACE}]]+|[{_NO_SPACE}]\p{{M}}*")
 _NO_SPACE_CHAR = regex.compile(rf"[{_NO_SPACE}]")
 _WHITESPACE = regex.compile(r"\s+")
 # A sentence ends at . ! ? (after a word of 3+ characters, to spare abbreviations such as
@@ -62,9 +60,7 @@ def tokenize(text: str, language_code: str | None = None) -> Tokens:
         lowered = tuple(lowered_text[start:end] for start, end in spans)
     else:  # a character whose lower case is longer (İ in most languages): token by token
         lowered = tuple(lower(text[start:end], language_code) for start, end in spans)
-    gaps = tuple(
-        _normalise_gap(text[end:start]) for end, start in zip(ends, starts[1:])
-    )
+    gaps = tuple(_normalise_gap(text[end:start]) for end, start in zip(ends, starts[1:]))
     return Tokens(starts, ends, lowered, gaps)
 
 

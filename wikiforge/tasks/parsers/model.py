@@ -95,8 +95,7 @@ def make_step(taskmap_id: str, index: int, step: ParsedStep) -> ExecutionStep:
     body = step.text.strip()
     if headline and body and not body.startswith(headline):
         speech = f"{headline} {body}"
-        paragraphs = [headline if headline.endswith((".", "!", "?", ":")) else headline + ".",
-                      body]
+        paragraphs = [headline if headline.endswith((".", "!", "?", ":")) else headline + ".", body]
     else:
         speech = body or headline
         paragraphs = [speech]

@@ -164,7 +164,7 @@ def _split_instruction_text(text: str) -> list[str]:
 
 
 def _steps(value, section: str = "", base_url: str = "") -> list[ParsedStep]:
-    """recipeInstructions / step: strings, HowToStep, HowToSection, HowToDirection, lists."""
+    """RecipeInstructions / step: strings, HowToStep, HowToSection, HowToDirection, lists."""
     if value is None:
         return []
     if isinstance(value, str):
@@ -197,8 +197,11 @@ def _steps(value, section: str = "", base_url: str = "") -> list[ParsedStep]:
         images.append(ParsedImage(url=img, alt=headline))
     video = value.get("video")
     video_url = _image(video.get("contentUrl") if isinstance(video, dict) else None)
-    return [ParsedStep(text=text, headline=headline, images=images, section=section,
-                       video_url=video_url)]
+    return [
+        ParsedStep(
+            text=text, headline=headline, images=images, section=section, video_url=video_url
+        )
+    ]
 
 
 def _rating(value) -> tuple[int, int]:
@@ -219,7 +222,9 @@ def _rating(value) -> tuple[int, int]:
     if best <= worst:
         return 0, count
     # OAT stores ratings as an int out of 100.
-    scaled = round(100 * (rating - worst) / (best - worst)) if worst > 0 else round(100 * rating / best)
+    scaled = (
+        round(100 * (rating - worst) / (best - worst)) if worst > 0 else round(100 * rating / best)
+    )
     return max(0, min(100, scaled)), count
 
 
@@ -233,8 +238,11 @@ def _keywords(value) -> list[str]:
 def _object_score(obj: dict) -> int:
     ingredients = obj.get("recipeIngredient") or obj.get("ingredients") or obj.get("supply") or []
     instructions = obj.get("recipeInstructions") or obj.get("step") or []
-    return (len(_list_of_strings(ingredients)) + 2 * len(_steps(instructions))
-            + (5 if obj.get("name") else 0))
+    return (
+        len(_list_of_strings(ingredients))
+        + 2 * len(_steps(instructions))
+        + (5 if obj.get("name") else 0)
+    )
 
 
 def find_task_object(root, html: str, url: str) -> dict | None:
@@ -244,7 +252,9 @@ def find_task_object(root, html: str, url: str) -> dict | None:
     Recipe/HowTo objects, since sites often split them between JSON-LD and microdata.
     """
     candidates = [
-        obj for source in (jsonld_objects(root), microdata_objects(html, url)) for obj in source
+        obj
+        for source in (jsonld_objects(root), microdata_objects(html, url))
+        for obj in source
         if any(t in TASK_TYPES for t in _types(obj))
     ]
     if not candidates:
@@ -366,10 +376,13 @@ def parse_plugin_markup(root, url: str) -> ParsedTask | None:
         for el in steps_el:
             text = element_text(el)
             if text and text not in (s.text for s in steps):
-                imgs = [ParsedImage(url=image_url(i, url), alt=i.get("alt") or "")
-                        for i in el.iter("img")]
-                steps.append(ParsedStep(text=_STEP_NUMBER.sub("", text),
-                                        images=[i for i in imgs if i.url]))
+                imgs = [
+                    ParsedImage(url=image_url(i, url), alt=i.get("alt") or "")
+                    for i in el.iter("img")
+                ]
+                steps.append(
+                    ParsedStep(text=_STEP_NUMBER.sub("", text), images=[i for i in imgs if i.url])
+                )
         if ingredients and steps:
             titles = root.cssselect(title_sel)
             title = element_text(titles[0]) if titles else ""
@@ -385,12 +398,17 @@ def parse_plugin_markup(root, url: str) -> ParsedTask | None:
     return None
 
 
-_QUANTITY = re.compile(r"^\s*(?:\d|[\u00bc-\u00be\u2150-\u215e]|(?:a|an|one|two|three|"
-                       r"half|pinch|handful|some)\b)", re.I)
+_QUANTITY = re.compile(
+    r"^\s*(?:\d|[\u00bc-\u00be\u2150-\u215e]|(?:a|an|one|two|three|"
+    r"half|pinch|handful|some)\b)",
+    re.I,
+)
 _INSTRUCTION_HEADING = re.compile(
     r"instruction|direction|method|preparation|steps|how to make|zubereitung|pr[ée]paration|"
     r"preparaci[óo]n|procedimento|bereiding|fremgangsm[åa]de|elk[ée]sz[íi]t[ée]s|przygotowanie|"
-    r"postup|tillagning|g[öo]r s[åa] h[äa]r|valmistus", re.I)
+    r"postup|tillagning|g[öo]r s[åa] h[äa]r|valmistus",
+    re.I,
+)
 _LIST_TAGS = ("ul", "ol")
 
 
@@ -407,11 +425,38 @@ def _row_texts(container) -> list[str]:
 
 
 _HEADING_TAGS = ("h1", "h2", "h3", "h4", "h5")
-_BLOCK_TAGS = frozenset(("div", "p", "li", "ul", "ol", "table", "tr", "section", "article",
-                         "h1", "h2", "h3", "h4", "h5", "h6", "header", "footer", "nav", "aside",
-                         "form", "figure", "blockquote", "dl", "dd", "dt"))
+_BLOCK_TAGS = frozenset(
+    (
+        "div",
+        "p",
+        "li",
+        "ul",
+        "ol",
+        "table",
+        "tr",
+        "section",
+        "article",
+        "h1",
+        "h2",
+        "h3",
+        "h4",
+        "h5",
+        "h6",
+        "header",
+        "footer",
+        "nav",
+        "aside",
+        "form",
+        "figure",
+        "blockquote",
+        "dl",
+        "dd",
+        "dt",
+    )
+)
 _INSTRUCTION_LABEL = re.compile(
-    r"instruction|direction|preparation|method|steps|zubereitung|elk[ée]sz[íi]t|bereiding", re.I)
+    r"instruction|direction|preparation|method|steps|zubereitung|elk[ée]sz[íi]t|bereiding", re.I
+)
 
 
 def _heading_like(element) -> bool:
@@ -429,8 +474,13 @@ def _is_heading(element) -> bool:
     return _heading_like(element) and bool(element_text(element))
 
 
-def _section_rows(heading, max_rows: int = 80, same_label: re.Pattern | None = None,
-                  short_rows: int = 0, ends=None) -> list[str]:
+def _section_rows(
+    heading,
+    max_rows: int = 80,
+    same_label: re.Pattern | None = None,
+    short_rows: int = 0,
+    ends=None,
+) -> list[str]:
     """Texts of the rows that follow `heading` in document order, up to the next heading-like
     element (an ingredient or instruction section, whatever the markup: lists, table rows,
     paragraphs or bare divs).
@@ -440,8 +490,11 @@ def _section_rows(heading, max_rows: int = 80, same_label: re.Pattern | None = N
     """
     anchor = heading
     parent = heading.getparent()
-    if heading.tag in ("b", "strong") and parent is not None and \
-            element_text(parent) == element_text(heading):
+    if (
+        heading.tag in ("b", "strong")
+        and parent is not None
+        and element_text(parent) == element_text(heading)
+    ):
         anchor = parent
     rows: list[str] = []
     started = False
@@ -461,8 +514,11 @@ def _section_rows(heading, max_rows: int = 80, same_label: re.Pattern | None = N
             # Sub-sections with the same kind of label ("Preparación del arroz") continue it,
             # and so does any heading `ends` does not accept as the section's end.
             text = element_text(element)
-            if rows and not (same_label and same_label.search(text)) and (
-                    ends is None or ends(element, text)):
+            if (
+                rows
+                and not (same_label and same_label.search(text))
+                and (ends is None or ends(element, text))
+            ):
                 break
             if rows and ends is not None and not ends(element, text):
                 rows.append(text)
@@ -473,8 +529,11 @@ def _section_rows(heading, max_rows: int = 80, same_label: re.Pattern | None = N
         if short_rows:
             if not text or len(text) > short_rows:
                 continue
-        elif any(child.tag in _BLOCK_TAGS for child in element.iterchildren()
-                 if isinstance(child.tag, str)):
+        elif any(
+            child.tag in _BLOCK_TAGS
+            for child in element.iterchildren()
+            if isinstance(child.tag, str)
+        ):
             continue  # not a leaf block: its children are visited on their own
         if text and len(text) < 1500:
             rows.append(text)
@@ -484,16 +543,26 @@ def _section_rows(heading, max_rows: int = 80, same_label: re.Pattern | None = N
     return rows
 
 
-def labelled_section(root, label: re.Pattern, keep=lambda row: True,
-                     min_rows: int = 2, short_rows: int = 0, ends=None) -> list[str]:
+def labelled_section(
+    root,
+    label: re.Pattern,
+    keep=lambda row: True,
+    min_rows: int = 2,
+    short_rows: int = 0,
+    ends=None,
+) -> list[str]:
     """Rows (those `keep` accepts) under the first heading whose text matches `label` and that
-    has at least `min_rows` of them."""
+    has at least `min_rows` of them.
+    """
     for heading in root.iter(*_HEADING_TAGS, "strong", "b"):
         text = element_text(heading)
         # Labels with digits are facts ("Prep time: 30 min"), not section headings.
         if text and len(text) <= 60 and label.search(text) and not re.search(r"\d", text):
-            rows = [r for r in _section_rows(heading, same_label=label, short_rows=short_rows,
-                                             ends=ends) if keep(r)]
+            rows = [
+                r
+                for r in _section_rows(heading, same_label=label, short_rows=short_rows, ends=ends)
+                if keep(r)
+            ]
             if len(rows) >= min_rows:
                 return rows
     return []
@@ -502,7 +571,8 @@ def labelled_section(root, label: re.Pattern, keep=lambda row: True,
 def structural_ingredients(root, known_names: list[str] | None = None) -> list[str]:
     """Ingredient lines from the page's structure, in page order: lists (or tables) whose rows
     mostly start with a quantity or contain the schema.org ingredient names, or the rows of an
-    element whose id/class names ingredients."""
+    element whose id/class names ingredients.
+    """
     known = [n.lower() for n in (known_names or []) if n]
 
     def looks_like_ingredients(items: list[str]) -> bool:
@@ -522,9 +592,14 @@ def structural_ingredients(root, known_names: list[str] | None = None) -> list[s
         # Ingredient groups ("For the sauce") are small headings inside the section: only a
         # major heading or the instructions' label ends it.
         rows = labelled_section(
-            root, _INGREDIENT_LABEL, keep=lambda r: not r.endswith(":"), short_rows=150,
-            ends=lambda el, text: el.tag in ("h1", "h2", "h3", "h4")
-            or bool(_INSTRUCTION_HEADING.search(text)))
+            root,
+            _INGREDIENT_LABEL,
+            keep=lambda r: not r.endswith(":"),
+            short_rows=150,
+            ends=lambda el, text: (
+                el.tag in ("h1", "h2", "h3", "h4") or bool(_INSTRUCTION_HEADING.search(text))
+            ),
+        )
         lowered = " | ".join(rows).lower()
         named = (sum(1 for n in known if n in lowered) / len(known)) if known else 1.0
         if len(rows) >= 2 and sum(len(r) for r in rows) / len(rows) <= 120 and named >= 0.5:
@@ -542,7 +617,8 @@ def structural_ingredients(root, known_names: list[str] | None = None) -> list[s
 
 def structural_steps(root) -> list[ParsedStep]:
     """Instruction steps: the list (or paragraphs) under an instructions heading, else the
-    first list of sentence-long items."""
+    first list of sentence-long items.
+    """
     rows = labelled_section(root, _INSTRUCTION_HEADING, keep=lambda r: len(r) > 25)
     if rows:
         return [ParsedStep(text=_STEP_NUMBER.sub("", t)) for t in rows]
@@ -550,8 +626,11 @@ def structural_steps(root) -> list[ParsedStep]:
         label = f"{element.get('id') or ''} {element.get('class') or ''}"
         if element.tag in ("body", "html", "script") or not _INSTRUCTION_LABEL.search(label):
             continue
-        items = [element_text(x) for x in element.cssselect("li, p")
-                 if x.tag == "li" or not any(a.tag == "li" for a in x.iterancestors())]
+        items = [
+            element_text(x)
+            for x in element.cssselect("li, p")
+            if x.tag == "li" or not any(a.tag == "li" for a in x.iterancestors())
+        ]
         items = [i for i in dict.fromkeys(items) if len(i) > 25]
         if len(items) >= 2 or (items and len(items[0]) > 200):
             return [ParsedStep(text=_STEP_NUMBER.sub("", t)) for t in items]
@@ -572,7 +651,8 @@ def structural_steps(root) -> list[ParsedStep]:
 
 def page_images(root, url: str, limit: int = 40) -> list[ParsedImage]:
     """Content images with a describing alt text or caption (candidates for steps without
-    one): inside `<article>`/`<main>` when the page has them, logos and icons left out."""
+    one): inside `<article>`/`<main>` when the page has them, logos and icons left out.
+    """
     scope = root.xpath("//article | //main") or [root]
     seen: set[str] = set()
     out: list[ParsedImage] = []
@@ -586,8 +666,15 @@ def page_images(root, url: str, limit: int = 40) -> list[ParsedImage]:
                 if caption:
                     alt = f"{alt} {element_text(caption[0])}".strip()
             low = src.lower()
-            if (not src or src in seen or len(alt.split()) < 2 or "logo" in low
-                    or "icon" in low or "avatar" in low or low.endswith(".svg")):
+            if (
+                not src
+                or src in seen
+                or len(alt.split()) < 2
+                or "logo" in low
+                or "icon" in low
+                or "avatar" in low
+                or low.endswith(".svg")
+            ):
                 continue
             seen.add(src)
             out.append(ParsedImage(url=src, alt=alt))
@@ -611,10 +698,13 @@ def parse(root, html: str, url: str) -> ParsedTask | None:
         if not (ingredients and steps):
             return None
         return ParsedTask(
-            title=page_title(root), url=url, steps=steps,
+            title=page_title(root),
+            url=url,
+            steps=steps,
             requirements=[ParsedRequirement(name=i) for i in ingredients],
             description=meta_content(root, "og:description", "description"),
-            thumbnail_url=meta_content(root, "og:image"), parser="page-structure",
+            thumbnail_url=meta_content(root, "og:image"),
+            parser="page-structure",
         )
     if not parsed.steps:
         fallback = parse_plugin_markup(root, url)

@@ -37,7 +37,9 @@ def _first_text(root, *selectors: str) -> str:
 def parse(root, html: str, url: str) -> ParsedTask | None:
     """Parse a Serious Eats recipe or how-to page; None without a steps list."""
     steps: list[ParsedStep] = []
-    for li in root.cssselect("#structured-project__steps_1-0 ol li, .structured-project__steps ol li"):
+    for li in root.cssselect(
+        "#structured-project__steps_1-0 ol li, .structured-project__steps ol li"
+    ):
         paragraphs = [element_text(p) for p in li.cssselect("p")]
         text = " ".join(p for p in paragraphs if p) or element_text(li, skip_classes=("figure",))
         images = []
@@ -49,9 +51,11 @@ def parse(root, html: str, url: str) -> ParsedTask | None:
             steps.append(ParsedStep(text=text, images=images))
     requirements = [
         ParsedRequirement(name=element_text(li))
-        for li in (root.cssselect("#ingredient-list_1-0 li")
-                   or root.cssselect("#structured-ingredients_1-0 li")
-                   or root.cssselect(".structured-ingredients__list li"))
+        for li in (
+            root.cssselect("#ingredient-list_1-0 li")
+            or root.cssselect("#structured-ingredients_1-0 li")
+            or root.cssselect(".structured-ingredients__list li")
+        )
         if element_text(li)
     ]
     # "Special equipment" paragraph after the steps: comma-separated tools.
@@ -76,8 +80,8 @@ def parse(root, html: str, url: str) -> ParsedTask | None:
         description=subtitle or (meta.description if meta else ""),
         author=_first_text(root, "#mntl-byline__link_1-0", ".mntl-attribution__item-name")
         or (meta.author if meta else ""),
-        tags=[element_text(a) for a in root.cssselect("#link-list_1-0 a")] or (
-            meta.tags if meta else []),
+        tags=[element_text(a) for a in root.cssselect("#link-list_1-0 a")]
+        or (meta.tags if meta else []),
         parser="seriouseats",
     )
     primary = root.cssselect("img.primary-image, .primary-image__image")
@@ -86,8 +90,9 @@ def parse(root, html: str, url: str) -> ParsedTask | None:
     total = _first_text(root, ".total-time .meta-text__data")
     parsed.active_time_minutes = _minutes(active) if active else 0
     parsed.total_time_minutes = _minutes(total) if total else 0
-    parsed.serves = _first_text(root, ".recipe-serving .meta-text__data",
-                                ".recipe-yield .meta-text__data")
+    parsed.serves = _first_text(
+        root, ".recipe-serving .meta-text__data", ".recipe-yield .meta-text__data"
+    )
     if meta:
         parsed.thumbnail_url = parsed.thumbnail_url or meta.thumbnail_url
         parsed.date = meta.date

@@ -13,12 +13,29 @@ from urllib.parse import urljoin, urlsplit
 
 from wikiforge.tasks.parsers.html import clean_text, element_text, image_url, meta_content
 from wikiforge.tasks.parsers.model import ParsedImage, ParsedRequirement, ParsedStep, ParsedTask
-from wikiforge.tasks.parsers.schema_org import _rating, jsonld_objects, _types
+from wikiforge.tasks.parsers.schema_org import _rating, _types, jsonld_objects
 
 _DATE = re.compile(r"(\w+ \d{1,2}, \d{4})")
-_MONTHS = {m: i for i, m in enumerate(
-    "january february march april may june july august september october november december"
-    .split(), start=1)}
+_MONTHS = {
+    m: i
+    for i, m in enumerate(
+        [
+            "january",
+            "february",
+            "march",
+            "april",
+            "may",
+            "june",
+            "july",
+            "august",
+            "september",
+            "october",
+            "november",
+            "december",
+        ],
+        start=1,
+    )
+}
 
 
 def is_wikihow(url: str) -> bool:
@@ -73,12 +90,11 @@ def _parse_step(li, base_url: str, section: str) -> ParsedStep | None:
     headline = element_text(bold[0]) if bold else ""
     full = element_text(body_el, skip_classes=("reference", "image_details"))
     full = re.sub(r"\[\d+\]", "", full).strip()
-    text = full[len(headline):].strip() if headline and full.startswith(headline) else full
+    text = full[len(headline) :].strip() if headline and full.startswith(headline) else full
     images, video = _step_images(li, base_url)
     if not (text or headline):
         return None
-    return ParsedStep(text=text, headline=headline, images=images, video_url=video,
-                      section=section)
+    return ParsedStep(text=text, headline=headline, images=images, video_url=video, section=section)
 
 
 def _list_items(root, selector: str, is_tool: bool) -> list[ParsedRequirement]:
