@@ -5,11 +5,12 @@ import pytest
 from hypothesis import given
 from hypothesis import strategies as st
 
-from tests.conftest import SAMPLE_DUMPS
+from tests.conftest import FIXTURES, SAMPLE_DUMPS
 from wikiforge.dumps.xml_reader import read_pages
 from wikiforge.images.extract import extract_file_uses
 from wikiforge.images.files import (
     failed_name_filter,
+    file_namespace_table,
     file_prefixes,
     is_image,
     language_of_wiki,
@@ -52,6 +53,40 @@ def test_prefixes_include_local_names_canonical_names_and_aliases():
     assert prefixes == sorted(prefixes, key=lambda p: (-len(p), p))
     assert "Зображення" in file_prefixes({"6": "Файл"}, "uk")
     assert language_of_wiki("zh_yuewiki") == "zh-yue"
+
+
+def test_namespace_table_covers_every_language_with_old_names():
+    table = file_namespace_table()
+    assert len(table) >= 250
+    assert "Ákwúkwó orünotu" in table["ig"]
+    assert {"Hình", "Tập tin"} <= set(table["vi"])
+    # A variant code finds its own entry, an unknown variant its base language's.
+    assert "檔" in file_prefixes({}, "zh-yue")
+    assert "Datei" in file_prefixes({}, "de-formal")
+
+
+def _berlin(language: str) -> str:
+    reader = read_pages(FIXTURES / "wikis" / "berlin" / f"{language}.xml.bz2")
+    return next(p.text for p in reader if p.namespace == 0 and p.title != "Arthur Schopenhauer")
+
+
+@pytest.mark.parametrize(
+    ("language", "old_name_file", "files"),
+    [
+        # Vietnamese "Berlin" embeds 11 files under the old name Hình:, 23 under Tập tin:.
+        ("vi", "Summer_Berlin,_view_from_the_Victory_Column.JPG", 35),
+        # Afrikaans writes every file as Lêer:, which its siteinfo header (copied from
+        # enwiki in this dump) does not know: only the table finds them.
+        ("af", "09055109_Berlin_Tempelhof,_Mariendorfer_Damm_1-3_006.JPG", 83),
+    ],
+)
+def test_real_articles_written_with_local_and_old_names(language, old_name_file, files):
+    text = _berlin(language)
+    english_siteinfo = {6: "File", -2: "Media"}
+    without = {u.image for u in extract_file_uses(text, file_prefixes(english_siteinfo))}
+    found = {u.image for u in extract_file_uses(text, file_prefixes(english_siteinfo, language))}
+    assert old_name_file in found and old_name_file not in without
+    assert len(found) == files
 
 
 def test_name_filters_are_the_reference_list_case_insensitive():

@@ -9,8 +9,11 @@ Guam.svg`` (a Wikidata P18 value) or ``Flag_of_Guam.svg`` is one file and never 
 
 from __future__ import annotations
 
+import json
 import re
 from collections.abc import Iterable, Mapping
+from functools import lru_cache
+from importlib import resources
 
 from wikiforge.wikitext.titles import normalize_title
 
@@ -22,22 +25,33 @@ MEDIA_NAMESPACE = -2
 #: canonical alias ``Image``).
 CANONICAL_FILE_PREFIXES = ("File", "Image", "Media")
 
-#: Language-specific aliases of the File namespace from MediaWiki core's ``Messages*.php``
-#: (``$namespaceAliases``): an XML dump's ``<siteinfo>`` lists only the current local name, yet
-#: older articles still use the old one (``Bild:`` on German wikis).
-FILE_NAMESPACE_ALIASES: dict[str, tuple[str, ...]] = {
-    "de": ("Bild",),
-    "sv": ("Bild",),
-    "es": ("Imagen",),
-    "it": ("Immagine",),
-    "pt": ("Imagem", "Arquivo"),
-    "nl": ("Afbeelding",),
-    "pl": ("Grafika",),
-    "ru": ("Изображение",),
-    "uk": ("Зображення",),
-    "el": ("Εικόνα",),
-    "ja": ("画像",),
-}
+#: Where the per-language names of the File and Media namespaces are kept (data, with provenance).
+FILE_NAMESPACE_TABLE = "data/file_namespaces.json"
+
+
+@lru_cache(maxsize=1)
+def file_namespace_table() -> dict[str, tuple[str, ...]]:
+    """Language code -> local names and aliases of the File and Media namespaces.
+
+    Every Wikipedia language edition's names as its siteinfo reports them (MediaWiki core's
+    ``$namespaceNames``/``$namespaceAliases`` of the language plus the cluster's per-wiki
+    aliases), so that articles still written with an old name (``Hình:`` on Vietnamese,
+    ``Ákwúkwó orünotu:`` on Igbo, ``Bild:`` on German wikis) are read. An XML dump's
+    ``<siteinfo>`` lists only the current local name, never the aliases.
+    """
+    text = resources.files("wikiforge.images").joinpath(FILE_NAMESPACE_TABLE).read_text("utf-8")
+    languages = json.loads(text)["languages"]
+    return {code: tuple(names) for code, names in languages.items()}
+
+
+def file_namespace_names(language: str | None) -> tuple[str, ...]:
+    """The File/Media names the table gives for a language (``zh-yue``, else ``zh``)."""
+    code = (language or "").replace("_", "-").lower()
+    table = file_namespace_table()
+    if code in table:
+        return table[code]
+    return table.get(code.split("-", 1)[0], ())
+
 
 #: Extensions of files that can illustrate an article (what PageImages would pick). Sound,
 #: video and documents (``.ogg``, ``.webm``, ``.pdf``, ``.djvu``) are file uses, not pictures.
@@ -141,7 +155,7 @@ def file_prefixes(
     Args:
         namespaces: The wiki's siteinfo namespaces (number -> local name; keys may be strings,
             as stored in the ``pages`` manifest). Namespaces 6 (File) and -2 (Media) are used.
-        language: The wiki's language code (for the aliases MediaWiki core defines).
+        language: The wiki's language code (for its names and aliases in ``file_namespace_table``).
         extra_aliases: More names for the File namespace (e.g. the API's namespacealiases).
 
     Returns:
@@ -151,8 +165,7 @@ def file_prefixes(
     for key, name in (namespaces or {}).items():
         if int(key) in (FILE_NAMESPACE, MEDIA_NAMESPACE) and name:
             names.append(name)
-    base = (language or "").replace("_", "-").split("-", 1)[0].lower()
-    names.extend(FILE_NAMESPACE_ALIASES.get(base, ()))
+    names.extend(file_namespace_names(language))
     names.extend(extra_aliases)
     seen: dict[str, str] = {}
     for name in names:
