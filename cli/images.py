@@ -41,12 +41,12 @@ def _stored(data_dir: Path, asset: str):
 @DATA
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
 def suggest(wiki: str, title: str | None, data_dir: Path, limit: int) -> None:
-    """Print the suggestions for one article (TITLE), or the wiki's best LIMIT articles, as
-    JSON lines. Exit code 1 when there is none.
+    """Print one article's state and suggestions (TITLE), or the wiki's best LIMIT articles,
+    as JSON lines. Exit code 1 for an unknown article or a wiki without suggestions.
     """
-    from wikiforge.images.lookup import COLUMNS, SuggestionIndex
+    from wikiforge.images.lookup import SuggestionIndex
 
-    index = SuggestionIndex.from_table(_stored(data_dir, "image_suggestions").table(COLUMNS))
+    index = SuggestionIndex.from_stored(_stored(data_dir, "image_suggestions"))
     found = [index.article(wiki, title)] if title else index.best(wiki, limit)
     found = [a for a in found if a is not None]
     for article in found:
@@ -55,6 +55,7 @@ def suggest(wiki: str, title: str | None, data_dir: Path, limit: int) -> None:
                 {
                     "wiki": article.wiki,
                     "page_title": article.page_title,
+                    "state": article.state,
                     "item": article.item,
                     "suggestions": [
                         {

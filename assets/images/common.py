@@ -124,3 +124,43 @@ def commons_listing(landing, targets, items, leads, log) -> tuple[Any, str]:
     )
     log.info(f"commons listing {dump.date}: {listing.stats}")
     return listing, f"commonswiki {dump.date}: {listing.stats}"
+
+
+def article_states(store: DataStore) -> Any:
+    """``wiki, page_id, page_title, item, state`` of every article of every wiki: an article
+    is ``illustrated`` when it has a PageImages property or a non-icon picture.
+    """
+    import polars as pl
+
+    from wikiforge.images.lead import illustrated_files
+
+    frames = []
+    for wiki in store.partitions("image_articles"):
+        parts = [store.current(n, wiki) for n in ("image_articles", "image_links", "icon_images")]
+        if wiki == COMMONS_WIKI or any(part is None for part in parts):
+            continue
+        articles, links, icons = (part.scan() for part in parts)  # type: ignore[union-attr]
+        illustrated = illustrated_files(articles, links, icons).select("page_id").unique()
+        frames.append(
+            articles.select("page_id", "page_title", "item")
+            .join(illustrated.with_columns(pl.lit(True).alias("has")), on="page_id", how="left")
+            .select(
+                pl.lit(wiki).alias("wiki"),
+                "page_id",
+                "page_title",
+                "item",
+                pl.when(pl.col("has"))
+                .then(pl.lit("illustrated"))
+                .otherwise(pl.lit("unillustrated"))
+                .alias("state"),
+            )
+            .collect()
+        )
+    schema = {
+        "wiki": pl.String,
+        "page_id": pl.Int64,
+        "page_title": pl.String,
+        "item": pl.String,
+        "state": pl.String,
+    }
+    return pl.concat(frames) if frames else pl.DataFrame(schema=schema)

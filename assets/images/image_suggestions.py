@@ -8,6 +8,7 @@ import polars as pl
 
 from assets.images.common import (
     COMMONS_WIKI,
+    article_states,
     commons_listing,
     newest_items,
     table_with_stats,
@@ -91,12 +92,25 @@ def image_suggestions(
         },
         schema={"wiki": pl.String, "dump_date": pl.String},
     )
+    # Every other article keeps one row with its state, so that the API answers for it.
+    states = article_states(store)
+    others = states.join(
+        run.table.select("wiki", "page_id").unique(), on=["wiki", "page_id"], how="anti"
+    )
     table = (
-        run.table.join(dump_dates, on="wiki", how="left")
+        pl.concat(
+            [
+                run.table.with_columns(pl.lit("unillustrated").alias("state")),
+                others,
+            ],
+            how="diagonal_relaxed",
+        )
+        .join(dump_dates, on="wiki", how="left")
         .with_columns(
             pl.col("dump_date").fill_null(""),
             pl.lit(items_date, pl.String).alias("wikidata_dump_date"),
         )
+        .sort(["wiki", "page_id", "rank"], nulls_last=True)
         .select(IMAGE_SUGGESTIONS_SCHEMA.names)
     )
     counts = pl.DataFrame(
@@ -124,6 +138,9 @@ def image_suggestions(
         "coverage_rows": rows,
         "articles_with_suggestion": sum(r["with_suggestion"] for r in rows),
         "suggestions": table.filter(pl.col("image").is_not_null()).height,
+        "articles_by_state": dict(
+            table.group_by("state").agg(pl.col("page_id").n_unique()).sort("state").iter_rows()
+        ),
         "filtered_out": run.stats,
         "wikidata": items_used,
         "commons_listing": commons_used,

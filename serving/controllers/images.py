@@ -15,7 +15,7 @@ from serving.schemas.images import (
     ImageSuggestion,
     WikiImageSuggestionsResponse,
 )
-from wikiforge.images.lookup import COLUMNS, ArticleSuggestions, SuggestionIndex
+from wikiforge.images.lookup import ArticleSuggestions, SuggestionIndex
 from wikiforge.storage import StoredAsset
 
 ASSET = "image_suggestions"
@@ -24,7 +24,7 @@ MAX_TITLE_CHARS = 512
 
 def load_suggestions(stored: StoredAsset) -> SuggestionIndex:
     """Catalog loader: the suggestion index of a published image_suggestions version."""
-    return SuggestionIndex.from_table(stored.table(COLUMNS))
+    return SuggestionIndex.from_stored(stored)
 
 
 def _article(found: ArticleSuggestions) -> ArticleImageSuggestions:
@@ -32,6 +32,7 @@ def _article(found: ArticleSuggestions) -> ArticleImageSuggestions:
         wiki=found.wiki,
         page_id=found.page_id,
         page_title=found.page_title,
+        state=found.state,
         item=found.item,
         instance_of=list(found.instance_of),
         dump_date=found.dump_date,
@@ -63,6 +64,8 @@ def _index(state: State, wiki: str):
 
 
 class ImagesController(Controller):
+    """``/v1/images``: image suggestions by article and best first per wiki."""
+
     path = "/v1/images"
     tags = ["images"]
 
@@ -78,9 +81,11 @@ class ImagesController(Controller):
         wiki: Annotated[str, Parameter(description="Wiki database name, e.g. hawiki")],
         title: Annotated[str, Parameter(description="Article title (spaces or underscores)")],
     ) -> ArticleImageSuggestionsResponse:
-        """Up to three pictures for an unillustrated article, best first, with confidence
-        (high: the item's P18, medium: other wikis' lead image, low: its Commons category),
-        a 0-1 score and the wikis that use the file. 404 when the article has none.
+        """An article's state (illustrated, unillustrated) and, for an unillustrated one, up to
+        three pictures, best first, with confidence (high: the item's P18, medium: other
+        wikis' lead image, low: its Commons category), a 0-1 score and the wikis that use the
+        file; the list is empty when there is nothing to suggest. 404 only for an article the
+        wiki's dump does not have.
         """
         title = title.lstrip("/")
         if not title.strip() or len(title) > MAX_TITLE_CHARS:
@@ -88,7 +93,7 @@ class ImagesController(Controller):
         loaded = _index(state, wiki)
         found = loaded.value.article(wiki, title)
         if found is None:
-            raise NotFoundException(detail=f"no image suggestions for {wiki}:{title}")
+            raise NotFoundException(detail=f"no article {title!r} in {wiki}'s dump")
         return ArticleImageSuggestionsResponse(
             article=_article(found), dataset_version=loaded.version, checksum=loaded.checksum
         )

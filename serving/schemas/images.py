@@ -17,12 +17,13 @@ class ImageSuggestion(msgspec.Struct):
 
 
 class ArticleImageSuggestions(msgspec.Struct):
-    """An unillustrated article with its suggestions, best first."""
+    """An article, its state and its suggestions (best first; empty when none)."""
 
     wiki: str
     page_id: int
     page_title: str
-    item: str
+    state: str  # illustrated | unillustrated
+    item: str | None  # null for an article without a Wikidata item
     instance_of: list[str]
     suggestions: list[ImageSuggestion]
     dump_date: str

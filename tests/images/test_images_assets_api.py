@@ -198,16 +198,39 @@ def test_offline_evaluation_reports_its_base(samples):
     assert 0.0 <= headline["recall_at_3"] <= 1.0
 
 
+def _unillustrated_without_suggestion(data_root, wiki):
+    from wikiforge.storage import DataRoot
+
+    table = pl.from_arrow(DataRoot(data_root).current("image_suggestions", None).table())
+    rows = table.filter(
+        (pl.col("wiki") == wiki) & (pl.col("state") == "unillustrated") & pl.col("image").is_null()
+    )
+    assert rows.height > 0
+    return rows["page_title"][0]
+
+
 def test_api_article_and_best_first(samples):
     with TestClient(app=create_app(samples["data_root"])) as client:
         found = client.get("/v1/images/hawiki/Jamus")
         assert found.status_code == 200
         body = found.json()
         assert body["article"]["item"] == "Q183" and len(body["checksum"]) == 64
+        assert body["article"]["state"] == "unillustrated"
         first = body["article"]["suggestions"][0]
         assert (first["rank"], first["confidence"], first["source"]) == (1, "high", "wikidata")
         assert client.get("/v1/images/hawiki/jamus").json() == body  # title as a reader types it
-        assert client.get("/v1/images/hawiki/Sudan").status_code == 404  # no suggestion
+        # An article that exists answers with its state, even with nothing to suggest.
+        sudan = client.get("/v1/images/hawiki/Sudan")
+        assert sudan.status_code == 200
+        assert (sudan.json()["article"]["state"], sudan.json()["article"]["suggestions"]) == (
+            "illustrated",
+            [],
+        )
+        plain = _unillustrated_without_suggestion(samples["data_root"], "hawiki")
+        quiet = client.get(f"/v1/images/hawiki/{plain}").json()["article"]
+        assert (quiet["state"], quiet["suggestions"]) == ("unillustrated", [])
+        # 404 only for an article the dump does not have.
+        assert client.get("/v1/images/hawiki/No such article here").status_code == 404
         assert client.get("/v1/images/hawiki/AC/DC").status_code == 404  # slashes are titles
         best = client.get("/v1/images/hawiki", params={"limit": 5}).json()
         assert best["total"] == 1 and best["articles"][0]["page_title"] == "Jamus"
@@ -347,7 +370,8 @@ def test_bad_page_props_fails_clearly_and_keeps_the_previous_version(tmp_path):
         for path in newer.iterdir():
             path.rename(newer / path.name.replace(DATE, "20240701"))
         broken = newer / "xxwiki-20240701-page_props.sql.gz"
-        text = gzip.open(broken, "rt").read().replace("'Q183'),", "'Q183'")
+        with gzip.open(broken, "rt") as handle:
+            text = handle.read().replace("'Q183'),", "'Q183'")
         with gzip.open(broken, "wt") as handle:
             handle.write(text)
         result = materialize_partition(
@@ -371,7 +395,10 @@ def test_cli_reads_what_was_published(samples):
     found = runner.invoke(main, ["images", "suggest", "hawiki", "Jamus", *data])
     assert found.exit_code == 0, found.output
     assert json.loads(found.output.splitlines()[0])["suggestions"][0]["source"] == "wikidata"
-    assert runner.invoke(main, ["images", "suggest", "hawiki", "Sudan", *data]).exit_code == 1
+    sudan = runner.invoke(main, ["images", "suggest", "hawiki", "Sudan", *data])
+    assert sudan.exit_code == 0 and json.loads(sudan.output)["state"] == "illustrated"
+    unknown = runner.invoke(main, ["images", "suggest", "hawiki", "No such article", *data])
+    assert unknown.exit_code == 1
     table = runner.invoke(main, ["images", "coverage", *data])
     assert table.exit_code == 0 and "| chwiki | 582 |" in table.output
     recall = runner.invoke(main, ["images", "evaluation", *data])

@@ -70,14 +70,16 @@ ITEM_IMAGES_SCHEMA = pa.schema(
     ]
 )
 
-#: Up to three suggestions per unillustrated article; articles without one keep a row with
-#: null image (as the reference kept them), so the table is the whole coverage picture.
+#: Up to three suggestions per unillustrated article; every other article of every wiki keeps
+#: one row with null image (the reference kept its unillustrated ones), so the table is the
+#: whole coverage picture and the API tells an article it knows from one it does not.
 IMAGE_SUGGESTIONS_SCHEMA = pa.schema(
     [
         pa.field("wiki", pa.string(), nullable=False),
         pa.field("page_id", pa.int64(), nullable=False),
         pa.field("page_title", pa.string(), nullable=False),
-        pa.field("item", pa.string(), nullable=False),
+        pa.field("state", pa.string(), nullable=False),  # illustrated | unillustrated
+        pa.field("item", pa.string()),  # null for an article without a Wikidata item
         pa.field("rank", pa.int8()),  # 1..3; null when there is no suggestion
         pa.field("image", pa.string()),
         pa.field("confidence", pa.string()),  # high | medium | low
@@ -86,8 +88,9 @@ IMAGE_SUGGESTIONS_SCHEMA = pa.schema(
         pa.field("found_on", pa.list_(pa.string())),  # wikis whose lead image it is
         pa.field("instance_of", pa.list_(pa.string())),
         # False for items of the excluded kinds (disambiguation, list, year, name...), which
-        # get no suggestion (the reference's is_article_page).
-        pa.field("is_article_page", pa.bool_(), nullable=False),
+        # get no suggestion (the reference's is_article_page); null where not asked (articles
+        # that are illustrated or have no item).
+        pa.field("is_article_page", pa.bool_()),
         pa.field("dump_date", pa.string(), nullable=False),  # the wiki's dump
         pa.field("wikidata_dump_date", pa.string()),  # the Wikidata dump of the claims
     ]
