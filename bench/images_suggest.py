@@ -18,7 +18,7 @@ B. The suggestion step (image_suggestions) at scale on GENERATED inputs resample
    also a differential test. Each variant runs in its own subprocess; peak RSS is that
    process's VmHWM. No Commons listing (P373 files) in part B.
 
-Timings on a shared 2-core machine (other engineers' jobs run at the same time) are noisy:
+Timings on a shared 2-core machine (other jobs run at the same time) are noisy:
 read them as orders of magnitude.
 
 Reproduce:

@@ -7,7 +7,7 @@ real server (uvicorn, `--workers 2`, on 127.0.0.1), with the article's own wikit
 Targets (issue #3): p99 <= 100 ms per article and >= 100 articles/s on 2 cores.
 
 Baseline, in the same run: the reference's serving path, re-created from its description
-(mwaddlink.md section 2): mwparserfromhell sections, NLTK-like sentence then n-gram scan 5->1
+(research-mwaddlink's `process_page`, docs/references.md#mwaddlink): mwparserfromhell sections, NLTK-like sentence then n-gram scan 5->1
 with one SQLite lookup per n-gram (with the reference's cache of hits and misses) in the
 published `<wiki>.anchors.sqlite`, embeddings read from `<wiki>.w2vfiltered.sqlite`, and one
 XGBoost call per mention (DMatrix of its top-10 candidates). It runs in-process (no HTTP, which
@@ -18,8 +18,8 @@ Inputs: real sample dumps, materialized into the data root first when it has no 
 noisy; the command line is printed so the run can be repeated.
 
 Usage:
-  .venv/bin/python bench/links_latency.py --data /tmp/wf-links --materialize
-  .venv/bin/python bench/links_latency.py --data /tmp/wf   # after `wikiforge demo --data /tmp/wf`
+  .venv/bin/python bench/links_latency.py --data bench/out/links-data --materialize
+  .venv/bin/python bench/links_latency.py --data data   # after `bash dev.sh demo`
 """
 
 from __future__ import annotations

@@ -17,8 +17,8 @@ recommend, compare (anchor, target) pairs; micro precision/recall at thresholds 
                    fed the anchors and embeddings: the reference's own, flattering, backtest);
   held-out mode    on the first sentences of the held-out articles (never seen).
 
-Inputs are the real dumps (not generated), the repo's samples/dumps (byte-for-byte copies of
-../shared/data/wikis; ja/el/uk cut shorter). Numbers are measured on a shared 2-core machine.
+Inputs are the real dumps (not generated), the repo's samples/dumps (real
+dumps, ja/el/uk cut shorter; provenance in samples/PROVENANCE.md). Numbers are measured on a shared 2-core machine.
 
 Usage:
   .venv/bin/python bench/links_quality.py                       # hawiki nvwiki enwiki
@@ -54,7 +54,7 @@ CONFIGS = {
 
 
 def dump_for(wiki: str) -> Path:
-    """The wiki's pages-articles dump: the repo's bundled copy (the same real files as shared/)."""
+    """The wiki's pages-articles dump: the repo's bundled copy."""
     return next((REPO / "samples" / "dumps" / wiki).glob("*/*-pages-articles.xml.*"))
 
 

@@ -3,7 +3,7 @@
 Used to check that routing a step through the engine left the local engine's outputs
 byte-identical: run the demo before and after a change into two data roots, then
 
-    .venv/bin/python bench/scale_check_identical.py /tmp/before /tmp/after [--assets a,b,...]
+    .venv/bin/python bench/scale_check_identical.py data-before data-after [--assets a,b,...]
 
 Prints one line per asset partition (same / DIFFERENT / missing) and exits 1 on a difference.
 """

@@ -16,7 +16,7 @@ One entry point for the four kinds of input (generated data, for benchmarks only
   replacement, renumbered (``wikiforge.qrank.generate.generate_wikidata_dump``).
 * ``crawl``: a WARC file (``.warc.gz``, one gzip member per record) of ``--size`` response
   records drawn with replacement from the real HTML responses of ``samples/crawls`` and, when
-  present, ``/work/shared/data/warc``; each copy gets its own target URI (``#copy-n``), a
+  present, ``../shared/data/warc`` beside the repository; each copy gets its own target URI (``#copy-n``), a
   record id derived from the seed and its number, and its real HTTP headers and body.
 
 ``--out`` may be a directory for ``dump`` (then the file is named like a Wikimedia dump,
@@ -38,7 +38,7 @@ REPO = Path(__file__).resolve().parent.parent
 if str(REPO) not in sys.path:
     sys.path.insert(0, str(REPO))
 
-SHARED_WARC = Path("/work/shared/data/warc")
+SHARED_WARC = REPO.parent / "shared" / "data" / "warc"
 SAMPLE_WARC = REPO / "samples" / "crawls" / "sample-warc"
 
 

@@ -70,7 +70,9 @@ def minilm_vectors(tasks, body_path: Path | None) -> np.ndarray:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--encoder-dir", type=Path, default=Path("/tmp/tasks_encoder"))
+    parser.add_argument(
+        "--encoder-dir", type=Path, default=REPO / "bench" / ".cache" / "tasks_encoder"
+    )
     parser.add_argument("--minilm-body", type=Path, default=None)
     parser.add_argument("--tasks", type=int, default=10_000)
     parser.add_argument("--queries", type=int, default=200)

@@ -12,7 +12,7 @@ Encoder: the model2vec distillation of the packaged MiniLM (the `task_encoder` a
 distilled once into --encoder-dir and reused) or, with --encoder minilm, the transformer.
 
 Reproduce: .venv/bin/python bench/tasks_search.py [--tasks 10000] [--queries 200]
-    [--encoder model2vec|minilm] [--encoder-dir /tmp/tasks_encoder] [--index-dir DIR]
+    [--encoder model2vec|minilm] [--encoder-dir bench/.cache/tasks_encoder] [--index-dir DIR]
 """
 
 from __future__ import annotations
@@ -161,7 +161,7 @@ def main() -> None:
     parser.add_argument(
         "--encoder-dir",
         type=Path,
-        default=Path("/tmp/tasks_encoder"),
+        default=REPO / "bench" / ".cache" / "tasks_encoder",
         help="where the distilled model2vec encoder is kept (made if missing)",
     )
     args = parser.parse_args()

@@ -19,8 +19,9 @@ from wikiforge.storage import StoredAsset
 def link_model(
     context: dg.AssetExecutionContext, training_set: StoredAsset
 ) -> dg.Output[Artifacts]:
-    """XGBoost classifier over the training set (the reference's default hyper-parameters,
-    single-threaded so the file is reproducible), written as `<wiki>.linkmodel.json` with a
+    """XGBoost classifier over the training set (regularised hyper-parameters,
+    `wikiforge.links.model.XGBOOST_PARAMS`: shallower trees, a smaller learning rate and more
+    rounds than the reference's defaults; single-threaded so the file is reproducible), written as `<wiki>.linkmodel.json` with a
     `.checksum` file in `shasum -a 256` format.
     """
     wiki = context.partition_key

@@ -1,6 +1,7 @@
 """The anchor dictionary: anchor text (lower-cased per language) to {target: source articles}.
 
-Built as the reference builds it (mwaddlink.md, section 1 step 1), with its filters: numeric
+Built as the reference builds it (research-mwaddlink's
+`generate_anchor_dictionary_spark.py`, docs/references.md#mwaddlink), with its filters: numeric
 anchors out, anchors linked only once out, link probability aslink/(aslink+astext) at least
 0.065. The as-text count masks matched n-grams (longest first), which the reference intends but
 does not do; `mask=False` reproduces the reference's count for comparison.

@@ -1,9 +1,10 @@
 """The backtest: relink test sentences and compare (anchor, target) pairs.
 
-The reference's protocol (mwaddlink.md, section 1 step 9): for each test sentence with at least
-one gold link, remove the links, recommend, and count the predicted (anchor, target) pairs that
-are gold. Micro precision = sum TP / sum predicted, micro recall = sum TP / sum gold, at
-thresholds 0.0 to 0.9, at most 10,000 sentences.
+The reference's protocol (research-mwaddlink's `generate_backtesting_eval.py`,
+docs/references.md#mwaddlink): for each test sentence with at least one gold link, remove the
+links, recommend, and count the predicted (anchor, target) pairs that are gold. Micro
+precision = sum TP / sum predicted, micro recall = sum TP / sum gold, at thresholds 0.0 to 0.9,
+at most 10,000 sentences.
 """
 
 from __future__ import annotations

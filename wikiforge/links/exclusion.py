@@ -1,6 +1,7 @@
 """Which targets are never recommended: excluded Wikidata classes and per-wiki never-link lists.
 
-The P31 classes are the reference's list (mwaddlink.md, section 1 step 3), grouped so a wiki can
+The P31 classes are the reference's list (research-mwaddlink's
+`filter_dict_anchor.py`, docs/references.md#mwaddlink), grouped so a wiki can
 switch a group on or off; the never-link list is the communities' most requested feature.
 """
 

@@ -1,6 +1,7 @@
 """The link features: one function for training, backtests and serving.
 
-The reference's six (mwaddlink.md, section 2): n-gram length, frequency, ambiguity, kurtosis,
+The reference's six (research-mwaddlink's `get_feature_set`,
+docs/references.md#mwaddlink): n-gram length, frequency, ambiguity, kurtosis,
 embedding cosine, Jaro similarity. The `extended` set adds three anchor statistics the reference
 does not use: commonness (this target's share of the anchor's links), the anchor's link
 probability, and the candidate's rank by frequency.

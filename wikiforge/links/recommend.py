@@ -1,4 +1,5 @@
-"""Candidate generation and link selection, as the reference makes them (mwaddlink.md, section 2).
+"""Candidate generation and link selection, as the reference makes them (research-mwaddlink's
+`process_page`, docs/references.md#mwaddlink).
 
 Only top-level plain text is scanned (never inside links, templates, tables, references,
 headings, bold/italic, comments, file links); sentence by sentence, longest n-gram first; a

@@ -1,6 +1,7 @@
 """First linked sentence of an article, the train/test split and the held-out share.
 
-The reference (mwaddlink.md, section 1 step 6) keeps, per article, the first sentence made only
+The reference (research-mwaddlink's `generate_backtesting_data.py`,
+docs/references.md#mwaddlink) keeps, per article, the first sentence made only
 of text and links, with at least one link; it then shuffles with `random.seed(2)` and cuts 50/50.
 Here a sentence must also be whole (ending in a full stop of any script, not cut by a template),
 and the split is a hash of the title, so it does not depend on the order pages arrive in.

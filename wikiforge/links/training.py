@@ -1,6 +1,7 @@
 """Training rows: for every mention and candidate of the training sentences, features and label.
 
-As the reference (mwaddlink.md, section 1 step 7): the gold pairs are the sentence's links
+As the reference (research-mwaddlink's `generate_training_data.py`,
+docs/references.md#mwaddlink): the gold pairs are the sentence's links
 (anchor, resolved target); the mentions are every anchor n-gram of the sentence's plain text plus
 every gold anchor; each of a mention's candidates is one row, labelled 1 when it is the gold
 target. The candidates are the ten most frequent, the same as when serving, and the mentions are

@@ -1,6 +1,7 @@
 """Wikilink extraction: every `[[target|anchor]]` with its exact position in the wikitext.
 
-A regular expression (the reference's, see mwaddlink.md) rather than a full parse, so a whole
+A regular expression (research-mwaddlink's, see
+docs/references.md#mwaddlink) rather than a full parse, so a whole
 wiki goes through quickly; links inside comments, `<nowiki>`, `<pre>`, `<math>` and code blocks
 are not links and are skipped.
 """
