@@ -24,7 +24,7 @@ landing zone through the code at git REF (checked out in a temporary worktree) i
 so "before" and "after" are measured on identical inputs.
 
 Reproduce:
-  flock /tmp/wikiforge-bench.lock .venv/bin/python bench/images_quality.py --baseline main
+  .venv/bin/python bench/images_quality.py --baseline main   # on a shared machine: flock, see docs/benchmarks
 """
 
 from __future__ import annotations
