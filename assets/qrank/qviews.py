@@ -1,5 +1,7 @@
 """qviews: views per entity over the 12 calendar months before the Wikidata dump's month."""
 
+from collections.abc import Iterator
+
 import dagster as dg
 from pydantic import Field
 
@@ -34,6 +36,7 @@ class QViewsConfig(dg.Config):
     kinds={"python", "duckdb", "spark", "parquet"},
     metadata=table_schema(QVIEWS_SCHEMA),
     deps=[dg.AssetDep("pageviews_month", partition_mapping=dg.AllPartitionMapping())],
+    output_required=False,
     code_version="1",
 )
 def qviews(
@@ -42,7 +45,7 @@ def qviews(
     sitelinks: StoredAsset,
     store: DataStore,
     engine: Engine,
-) -> dg.Output[Artifacts]:
+) -> Iterator[dg.Output[Artifacts]]:
     """Views per entity (numeric id, views) summed over the 12 calendar months before the dump's
     month, joining each month's `pageviews_month` to the dump's `sitelinks` by key.
 
@@ -60,6 +63,23 @@ def qviews(
             found[month] = stored
             versions[month] = stored.version
     missing = [m for m in months if m not in found]
+    if not found:
+        # A landing zone without page views: nothing to rank. qviews, qrank and qrank_stats are
+        # skipped (not failed), and each says why where the UI shows it.
+        reason = (
+            f"skipped: no pageviews_month materialized for {months[0]}..{months[-1]} "
+            "(the landing zone has no page views for this dump's 12-month window)"
+        )
+        context.log.info(reason)
+        for key in ("qviews", "qrank", "qrank_stats"):
+            context.log_event(
+                dg.AssetObservation(
+                    asset_key=key,
+                    partition=context.partition_key,
+                    metadata={"skipped": reason, "missing_months": dg.MetadataValue.json(months)},
+                )
+            )
+        return
     cap = config.spike_cap if config.spike_cap and config.spike_cap > 0 else None
     art = Artifacts()
     tables = {month_table(m): stored for m, stored in found.items()}
@@ -80,7 +100,7 @@ def qviews(
         "spike_cap": cap or 0.0,
         "capped_entities": totals["capped"],
     }
-    return dg.Output(
+    yield dg.Output(
         art,
         metadata={
             "dump_date": context.partition_key,
