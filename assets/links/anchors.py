@@ -19,7 +19,6 @@ from wikiforge.links.anchors import (
     candidate_anchor_keys,
     link_probabilities,
 )
-from wikiforge.links.build import language_of
 from wikiforge.links.index import compile_matcher
 from wikiforge.links.mapped import (
     ANCHOR_TARGET_SCHEMA,
@@ -35,6 +34,7 @@ from wikiforge.links.sentences import DEFAULT_HELD_OUT_SHARE
 from wikiforge.links.stored import PAGE_COLUMNS, is_partial_dump, namespace_prefixes
 from wikiforge.links.tables import ANCHORS_SCHEMA, anchors_table
 from wikiforge.storage import StoredAsset
+from wikiforge.wikis import language_of
 
 
 @dg.asset(

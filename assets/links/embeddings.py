@@ -8,13 +8,12 @@ import pyarrow as pa
 
 from partitions import wiki_partitions
 from resources.storage import table_schema
-from wikiforge.links.build import language_of
-from wikiforge.links.embeddings import DEFAULT_SEED, DIMENSIONS, vectors_matrix
-from wikiforge.links.pipeline import build_vectors
+from wikiforge.links.embeddings import DEFAULT_SEED, DIMENSIONS, build_vectors, vectors_matrix
 from wikiforge.links.sentences import is_held_out
 from wikiforge.links.stored import is_partial_dump, iter_articles, load_titles, namespace_prefixes
 from wikiforge.links.tables import EMBEDDINGS_SCHEMA
 from wikiforge.storage import StoredAsset
+from wikiforge.wikis import language_of
 
 
 @dg.asset(

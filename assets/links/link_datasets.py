@@ -8,7 +8,6 @@ import pyarrow.parquet as pq
 
 from partitions import wiki_partitions
 from resources.storage import Artifacts, DataStore
-from wikiforge.links.build import language_of
 from wikiforge.links.index import INDEX_DIR
 from wikiforge.links.publish import DATASETS, write_checksum, write_mysql_dump, write_sqlite_store
 from wikiforge.links.stored import (
@@ -19,6 +18,7 @@ from wikiforge.links.stored import (
 )
 from wikiforge.links.tables import anchors_from_table, pairs
 from wikiforge.storage import StoredAsset
+from wikiforge.wikis import language_of
 
 
 @dg.asset(

@@ -7,7 +7,6 @@ import dagster as dg
 from partitions import wiki_partitions
 from resources.engine import Engine
 from resources.storage import PARQUET_FILE, Artifacts, table_schema
-from wikiforge.links.build import language_of
 from wikiforge.links.stored import namespace_prefixes
 from wikiforge.links.tables import (
     FOUND_LINKS_SCHEMA,
@@ -16,6 +15,7 @@ from wikiforge.links.tables import (
     found_links_of_batch,
 )
 from wikiforge.storage import StoredAsset
+from wikiforge.wikis import language_of
 
 
 @dg.asset(

@@ -5,10 +5,10 @@ import pyarrow as pa
 
 from partitions import wiki_partitions
 from resources.storage import table_schema
-from wikiforge.links.build import language_of
 from wikiforge.links.redirects import resolve_redirects
 from wikiforge.links.tables import PAGEIDS_SCHEMA, REDIRECTS_SCHEMA
 from wikiforge.storage import StoredAsset
+from wikiforge.wikis import language_of
 from wikiforge.wikitext.titles import normalize_title
 
 

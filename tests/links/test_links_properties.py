@@ -6,7 +6,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from tests.links.conftest import SAMPLE_WIKIS, page_rows, quick_build
+from tests.links.conftest import SAMPLE_WIKIS, page_rows, sample_line
 from wikiforge.links.recommend import recommend
 from wikiforge.wikitext.links import extract_links
 
@@ -14,9 +14,8 @@ from wikiforge.wikitext.links import extract_links
 @pytest.mark.parametrize("wiki", SAMPLE_WIKIS)
 def test_every_recommendation_points_at_its_text(wiki):
     """For every article: offsets are exact, targets unique and never already linked."""
-    build = quick_build(wiki)
-    assert build.model is not None
-    index, model = build.index, build.model
+    line = sample_line(wiki)
+    index, model = line.index, line.model
     articles = [row for row in page_rows(wiki) if row["namespace"] == 0 and not row["redirect"]]
     suggested = 0
     for row in articles:
@@ -71,21 +70,21 @@ _PIECES = st.sampled_from(
 
 @settings(max_examples=60, deadline=None)
 @given(st.lists(st.one_of(_PIECES, st.text(max_size=8)), max_size=30))
-def test_arbitrary_wikitext_never_crashes(hawiki_build, pieces):
+def test_arbitrary_wikitext_never_crashes(hawiki_line, pieces):
     text = "".join(pieces)
-    links = recommend(hawiki_build.index, hawiki_build.model, text, "Kano", threshold=0.0)
+    links = recommend(hawiki_line.index, hawiki_line.model, text, "Kano", threshold=0.0)
     for link in links:
         assert text[link.wikitext_offset : link.wikitext_offset + len(link.link_text)] == (
             link.link_text
         )
 
 
-def test_language_code_overrides_the_casing_rules(hawiki_build):
+def test_language_code_overrides_the_casing_rules(hawiki_line):
     """Turkish rules lower-case `I` to dotless `ı`: upper-case Hausa words with an I no longer
     meet their (Hausa-lower-cased) anchors; without the override they do.
     """
     text = "Birnin KANO yana a arewacin NAJERIYA, kusa da KATSINA a AFIRKA."
-    index, model = hawiki_build.index, hawiki_build.model
+    index, model = hawiki_line.index, hawiki_line.model
 
     def linked(language_code):
         found = recommend(index, model, text, "Gwaji", threshold=0.0, language_code=language_code)

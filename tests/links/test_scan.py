@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.links.conftest import SAMPLE_WIKIS, page_rows, quick_build
+from tests.links.conftest import SAMPLE_WIKIS, page_rows, sample_line
 from wikiforge.links import recommend as recommend_module
 from wikiforge.wikitext.plain import top_level_text
 from wikiforge.wikitext.scan import top_level_spans
@@ -38,7 +38,7 @@ def test_same_spans_as_mwparserfromhell_on_every_article(wiki):
 
 
 def test_known_differences_give_the_same_recommendations(monkeypatch):
-    build = quick_build("hawiki")
+    build = sample_line("hawiki")
     texts = {row["title"]: row["text"] for row in _articles("hawiki")}
     for _, title in sorted(KNOWN_SPAN_DIFFERENCES):
         results = []

@@ -9,11 +9,12 @@ stable string hash, so two runs give the same vectors.
 from __future__ import annotations
 
 import zlib
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Mapping
 from pathlib import Path
 
 import numpy as np
 
+from wikiforge.links.redirects import resolve_target
 from wikiforge.wikitext.plain import prose
 from wikiforge.wikitext.titles import normalize_title
 from wikiforge.wikitext.tokens import tokenize
@@ -129,3 +130,33 @@ def iter_lines(corpora: Iterable[list[list[str]]]) -> Iterator[list[str]]:
     """Flatten per-article corpora into lines."""
     for lines in corpora:
         yield from lines
+
+
+def build_vectors(
+    rows: Iterable[Mapping],
+    pageids: Mapping[str, int],
+    redirects: Mapping[str, str],
+    language_code: str,
+    prefixes: frozenset[str],
+    corpus_path: Path,
+    seed: int = DEFAULT_SEED,
+    capitalize: bool = True,
+    allow_unknown_targets: bool = False,
+) -> tuple[dict, int]:
+    """Write the embedding corpus of the given article rows (`title`, `text`) to `corpus_path`
+    and train vectors on it; returns the vectors and the number of corpus lines.
+    """
+
+    def resolve(title: str | None) -> str | None:
+        return resolve_target(title, redirects, pageids, allow_unknown_targets)
+
+    corpora = (
+        article_corpus(
+            row["text"] or "", row["title"], prefixes, resolve, language_code, capitalize
+        )
+        for row in rows
+    )
+    lines = write_corpus(iter_lines(corpora), corpus_path)
+    if lines == 0:
+        return {}, 0
+    return train_vectors(corpus_path, seed=seed), lines

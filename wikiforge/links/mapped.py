@@ -17,13 +17,13 @@ import pyarrow as pa
 from wikiforge.links.anchors import LinkAnchorCounts, count_as_text
 from wikiforge.links.features import EXTENDED_FEATURES
 from wikiforge.links.index import shared_index, shared_matcher
-from wikiforge.links.pipeline import article_prose_chunks, article_sentences
-from wikiforge.links.sentences import is_held_out
+from wikiforge.links.sentences import article_sentences, is_held_out
 from wikiforge.links.tables import P31_SCHEMA, SENTENCES_SCHEMA, TRAINING_SCHEMA
 from wikiforge.links.training import training_rows
 from wikiforge.mapreduce import data_batch, stats_batch, with_stats
 from wikiforge.wikidata.entities import EntityParseError, extract_claims, extract_sitelinks
 from wikiforge.wikidata.reader import task_entities
+from wikiforge.wikitext.plain import prose
 
 # -- anchors: as-link counts -----------------------------------------------------------------
 LEARNING_LINKS_SCHEMA = pa.schema(
@@ -113,7 +113,7 @@ def as_text_counts(
     for row in _articles(batch):
         if not is_held_out(wiki, row["title"]):
             count_as_text(
-                article_prose_chunks(row, prefixes), matcher, language_code, counts=counts
+                prose(row["text"] or "", prefixes).chunks, matcher, language_code, counts=counts
             )
     keys = sorted(counts)
     return pa.RecordBatch.from_pydict(
@@ -171,7 +171,11 @@ def training_rows_of(
         if part == split
     ]
     rows = training_rows(pairs, index, "extended")
-    out = {"page": rows.pages, "mention": rows.mentions, "candidate": rows.candidates}
+    out: dict[str, object] = {
+        "page": rows.pages,
+        "mention": rows.mentions,
+        "candidate": rows.candidates,
+    }
     for position, name in enumerate(EXTENDED_FEATURES):
         out[name] = rows.features[:, position] if len(rows.labels) else []
     out["label"] = rows.labels

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
+from collections.abc import Set as AbstractSet
 from dataclasses import dataclass, field
 
 MAX_REDIRECT_HOPS = 10
@@ -86,7 +87,7 @@ def resolve_redirects(
 def resolve_target(
     title: str | None,
     redirects: Mapping[str, str],
-    articles: Mapping[str, int] | set[str],
+    articles: Mapping[str, int] | AbstractSet[str],
     allow_unknown: bool = False,
 ) -> str | None:
     """The article a link target leads to (through resolved redirects), or None.

@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import hashlib
 import re
+from collections.abc import Mapping
+from dataclasses import dataclass
 
 from wikiforge.wikitext.plain import parse, readable_items
 from wikiforge.wikitext.tokens import line_spans
@@ -147,3 +149,38 @@ def _sentence_wikitext(
         return None
     sentence = "".join(parts).strip()
     return sentence if "\n" not in sentence and "\t" not in sentence else None
+
+
+#: Linked sentences a training article gives (its test and held-out peers give the first one).
+TRAIN_SENTENCES_PER_ARTICLE = 10
+
+
+@dataclass(frozen=True, slots=True)
+class SentenceRow:
+    """A linked sentence of an article, its position among them and its split."""
+
+    page_title: str
+    sentence: str
+    split: str
+    sentence_index: int = 0
+
+
+def article_sentences(
+    row: Mapping,
+    prefixes: frozenset[str],
+    wiki: str,
+    held_out_share: float,
+    seed: str = DEFAULT_SPLIT_SEED,
+    train_per_article: int = TRAIN_SENTENCES_PER_ARTICLE,
+) -> list[SentenceRow]:
+    """An article's sentences: the first linked one for `test` and `heldout` articles (the
+    reference's protocol), up to `train_per_article` for `train` articles.
+    """
+    title = row["title"]
+    split = "heldout" if is_held_out(wiki, title, held_out_share) else split_of(title, seed)
+    if split == "train" and train_per_article > 1:
+        found = linked_sentences(row["text"] or "", prefixes, train_per_article)
+    else:
+        first = first_linked_sentence(row["text"] or "", prefixes)
+        found = [first] if first is not None else []
+    return [SentenceRow(title, sentence, split, i) for i, sentence in enumerate(found)]

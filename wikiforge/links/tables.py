@@ -85,6 +85,8 @@ BACKTEST_SCHEMA = pa.schema(
         pa.field("true_positives", pa.int64(), nullable=False),
         pa.field("predicted", pa.int64(), nullable=False),
         pa.field("gold", pa.int64(), nullable=False),
+        # Gold pairs among the recommender's candidates (the same on every row of a mode).
+        pa.field("gold_in_candidates", pa.int64(), nullable=False),
     ]
 )
 
@@ -191,7 +193,11 @@ def anchors_from_table(table: pa.Table) -> tuple[dict[str, dict[str, int]], dict
     probability: dict[str, float] = {}
     columns = table.to_pydict()
     for key, target, count, p in zip(
-        columns["anchor"], columns["target"], columns["sources"], columns["link_probability"]
+        columns["anchor"],
+        columns["target"],
+        columns["sources"],
+        columns["link_probability"],
+        strict=True,
     ):
         anchors.setdefault(key, {})[target] = count
         probability[key] = p
@@ -201,7 +207,7 @@ def anchors_from_table(table: pa.Table) -> tuple[dict[str, dict[str, int]], dict
 def pairs(table: pa.Table, key: str, value: str) -> dict:
     """Two columns of a table as a dict."""
     columns = table.select([key, value]).to_pydict()
-    return dict(zip(columns[key], columns[value]))
+    return dict(zip(columns[key], columns[value], strict=True))
 
 
 def group_p31(rows: Iterable[tuple[str, str]]) -> dict[str, list[str]]:
