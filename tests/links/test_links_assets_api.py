@@ -12,54 +12,13 @@ import pytest
 from click.testing import CliRunner
 from litestar.testing import TestClient
 
-from assets.ingest.pages import pages
-from assets.links import (
-    anchors,
-    anchors_filtered,
-    backtest,
-    embeddings,
-    link_datasets,
-    link_model,
-    links,
-    sentences,
-    titles,
-    training_set,
-    wikidata_p31,
-)
-from resources import build_resources
-from tests.conftest import SAMPLE_CRAWLS, SAMPLE_DUMPS
-
-LINK_ASSETS = [
-    pages,
-    titles.pageids,
-    titles.redirects,
-    links.links,
-    anchors.anchors,
-    wikidata_p31.wikidata_p31,
-    anchors_filtered.anchors_filtered,
-    embeddings.embeddings,
-    sentences.sentences,
-    training_set.training_set,
-    link_model.link_model,
-    backtest.backtest,
-    backtest.backtest_meets_bar,
-    link_datasets.link_datasets,
-]
+from tests.links.conftest import MaterializedLine
 
 
 @pytest.fixture(scope="module")
-def published(tmp_path_factory) -> tuple[Path, dg.ExecuteInProcessResult]:
-    """The whole links line materialized for hawiki, once for this module."""
-    root = tmp_path_factory.mktemp("links-data")
-    resources = build_resources(
-        data_root=root, dumps_dir=SAMPLE_DUMPS, crawls_dir=SAMPLE_CRAWLS, engine="local"
-    )
-    with dg.instance_for_test() as instance:
-        instance.add_dynamic_partitions("wiki", ["hawiki"])
-        result = dg.materialize(
-            LINK_ASSETS, partition_key="hawiki", instance=instance, resources=resources
-        )
-    return root, result
+def published(hawiki_line: MaterializedLine) -> tuple[Path, dg.ExecuteInProcessResult]:
+    """The whole links line materialized for hawiki (shared with the other links tests)."""
+    return hawiki_line.root, hawiki_line.result
 
 
 def _metadata(result, asset: str) -> dict:
@@ -75,7 +34,15 @@ def test_assets_materialize_with_checks_and_metadata(published):
     assert [e.passed for e in result.get_asset_check_evaluations()] == [True]
     meta = _metadata(result, "backtest")
     assert meta["reference_precision_at_0.5"] >= 0.75 and meta["reference_recall_at_0.5"] >= 0.2
-    assert meta["heldout_sentences"] > 100 and "data:image/svg+xml;base64," in meta["plot"]
+    assert meta["heldout_pages"] > 100 and "data:image/png;base64," in meta["plot"]
+    assert 0.0 < meta["heldout_candidate_ceiling"] <= 1.0
+    assert meta["heldout_recall_at_0.5"] <= meta["heldout_candidate_ceiling"]
+    assert (
+        0.0 <= meta["heldout_ece"] <= 1.0 and "data:image/png;base64," in meta["reliability_plot"]
+    )
+    model_meta = _metadata(result, "link_model")
+    assert model_meta["calibration"] == "isotonic"
+    assert model_meta["out_of_fold_ece_calibrated"] <= model_meta["out_of_fold_ece_raw"]
     assert _metadata(result, "anchors_filtered")["p31_filter"] in (
         "applied",
         "skipped: no Wikidata dump",
@@ -258,10 +225,10 @@ def test_links_join_resolves_targets_like_the_redirect_dictionary(published):
     """
     import pyarrow as pa
 
-    from wikiforge.links.build import language_of
     from wikiforge.links.stored import namespace_prefixes
     from wikiforge.links.tables import links_of_batch, pairs
     from wikiforge.storage import DataRoot
+    from wikiforge.wikis import language_of
 
     root, _ = published
     data = DataRoot(root)
@@ -294,7 +261,9 @@ def test_links_join_resolves_targets_like_the_redirect_dictionary(published):
     redirected = sum(
         t != r
         for t, r in zip(
-            actual.column("target").to_pylist(), actual.column("target_raw").to_pylist()
+            actual.column("target").to_pylist(),
+            actual.column("target_raw").to_pylist(),
+            strict=True,
         )
     )
     assert redirected > 0

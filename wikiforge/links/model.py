@@ -1,4 +1,8 @@
-"""The XGBoost link classifier: training, JSON persistence with sha256, scoring."""
+"""The XGBoost link classifier: training, calibration, JSON persistence with sha256, scoring.
+
+The calibration map (`wikiforge.links.calibration`) is stored inside the model's JSON as a
+booster attribute, so the published file alone gives calibrated scores.
+"""
 
 from __future__ import annotations
 
@@ -6,6 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
+from wikiforge.links.calibration import Calibration, fit_isotonic
 from wikiforge.links.features import FEATURE_SETS
 from wikiforge.storage import sha256_file
 
@@ -28,14 +33,18 @@ NUM_BOOST_ROUNDS = 150
 # XGBClassifier's defaults, as the reference trains (for comparisons).
 REFERENCE_PARAMS = {"max_depth": 6, "eta": 0.3, "min_child_weight": 1, "lambda": 1}
 REFERENCE_ROUNDS = 100
+#: Folds of the out-of-fold predictions the calibration is fitted on (grouped by article).
+CALIBRATION_FOLDS = 5
+_CALIBRATION_ATTRIBUTE = "wikiforge_calibration"
 
 
 class LinkModel:
     """A trained classifier and the feature set it expects."""
 
-    def __init__(self, booster, feature_set: str) -> None:
+    def __init__(self, booster, feature_set: str, calibration: Calibration | None = None) -> None:
         self.booster = booster
         self.feature_set = feature_set
+        self.calibration = calibration
 
     @classmethod
     def train(
@@ -62,8 +71,43 @@ class LinkModel:
         )
         return cls(booster, feature_set)
 
+    @classmethod
+    def train_calibrated(
+        cls,
+        features: np.ndarray,
+        labels: np.ndarray,
+        groups: np.ndarray,
+        feature_set: str = "extended",
+        rounds: int = NUM_BOOST_ROUNDS,
+        params: dict | None = None,
+        folds: int = CALIBRATION_FOLDS,
+    ) -> tuple[LinkModel, np.ndarray]:
+        """Fit on all rows, with an isotonic calibration fitted on out-of-fold raw scores.
+
+        The folds split by `groups` (the article of each row), so no article's rows score
+        themselves. Returns the model and the out-of-fold raw scores (for the metadata).
+        """
+        from sklearn.model_selection import GroupKFold
+
+        model = cls.train(features, labels, feature_set, rounds, params)
+        out_of_fold = np.zeros(len(labels), dtype=np.float64)
+        splits = min(folds, len(np.unique(groups)))
+        if splits < 2:
+            return model, out_of_fold
+        for fit_rows, score_rows in GroupKFold(n_splits=splits).split(features, labels, groups):
+            fit_labels = labels[fit_rows]
+            if fit_labels.min() == fit_labels.max():
+                out_of_fold[score_rows] = float(fit_labels[0])
+                continue
+            fold = cls.train(features[fit_rows], fit_labels, feature_set, rounds, params)
+            out_of_fold[score_rows] = fold.raw_score(features[score_rows])
+        model.calibration = fit_isotonic(out_of_fold, labels)
+        return model, out_of_fold
+
     def save(self, path: Path) -> str:
-        """Write the model as XGBoost JSON; returns its sha256."""
+        """Write the model (and its calibration) as XGBoost JSON; returns its sha256."""
+        if self.calibration is not None:
+            self.booster.set_attr(**{_CALIBRATION_ATTRIBUTE: self.calibration.to_json()})
         self.booster.save_model(str(path))
         return sha256_file(path)
 
@@ -77,10 +121,19 @@ class LinkModel:
         booster.set_param({"nthread": 1})
         count = booster.num_features()
         feature_set = next(name for name, cols in FEATURE_SETS.items() if len(cols) == count)
-        return cls(booster, feature_set)
+        stored = booster.attr(_CALIBRATION_ATTRIBUTE)
+        calibration = Calibration.from_json(stored) if stored else None
+        return cls(booster, feature_set, calibration)
 
-    def score(self, features: np.ndarray) -> np.ndarray:
-        """Link probabilities of feature rows."""
+    def raw_score(self, features: np.ndarray) -> np.ndarray:
+        """The booster's own scores of feature rows."""
         if len(features) == 0:
             return np.zeros(0, dtype=np.float32)
         return self.booster.inplace_predict(features, validate_features=False)
+
+    def score(self, features: np.ndarray) -> np.ndarray:
+        """Link probabilities of feature rows (calibrated when the model has a calibration)."""
+        raw = self.raw_score(features)
+        if self.calibration is None or len(raw) == 0:
+            return raw
+        return self.calibration.apply(raw)

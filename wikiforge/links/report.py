@@ -1,67 +1,92 @@
-"""A precision/recall plot of backtest rows as a small standalone SVG (no plotting library)."""
+"""Plots of the links line's metadata: precision/recall against threshold, and reliability
+curves of calibrated scores (matplotlib PNGs, shown inline in the Dagster UI).
+"""
 
 from __future__ import annotations
 
+import base64
+import io
 from collections.abc import Mapping, Sequence
 
 from wikiforge.links.backtest import BacktestRow
 
 _COLOURS = {"precision": "#1f77b4", "recall": "#d62728"}
-_DASHES = ("", "6,4", "2,3")
+_STYLES = ("-", "--", ":")
 
 
-def precision_recall_svg(
-    series: Mapping[str, Sequence[BacktestRow]], title: str, width: int = 420, height: int = 280
-) -> str:
-    """Precision and recall against threshold, one line style per mode (e.g. reference,
-    held-out).
+def _figure():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from matplotlib import pyplot as plt
+
+    return plt, *plt.subplots(figsize=(6.0, 3.8), dpi=100)
+
+
+def _png(plt, fig) -> bytes:
+    out = io.BytesIO()
+    try:
+        fig.tight_layout()
+        fig.savefig(out, format="png")
+    finally:
+        plt.close(fig)
+    return out.getvalue()
+
+
+def precision_recall_png(
+    series: Mapping[str, Sequence[BacktestRow]],
+    title: str,
+    ceilings: Mapping[str, float] | None = None,
+) -> bytes:
+    """Precision and recall against threshold, one line style per mode; each mode's candidate
+    ceiling (the highest reachable recall) as a dotted level.
     """
-    left, right, top, bottom = 40, 110, 24, 30
-    plot_w, plot_h = width - left - right, height - top - bottom
-
-    def x(threshold: float) -> float:
-        return left + plot_w * threshold / 0.9
-
-    def y(value: float) -> float:
-        return top + plot_h * (1.0 - value)
-
-    parts = [
-        f'<svg xmlns="http://www.w3.org/2000/svg" width="{width}" height="{height}" '
-        f'font-family="sans-serif" font-size="10">',
-        f'<text x="{left}" y="14" font-size="12">{_escape(title)}</text>',
-        f'<rect x="{left}" y="{top}" width="{plot_w}" height="{plot_h}" fill="none" '
-        f'stroke="#999"/>',
-    ]
-    for tick in (0.0, 0.25, 0.5, 0.75, 1.0):
-        parts.append(f'<text x="{left - 4}" y="{y(tick) + 3:.1f}" text-anchor="end">{tick}</text>')
-    for tick in (0.0, 0.3, 0.6, 0.9):
-        parts.append(
-            f'<text x="{x(tick):.1f}" y="{height - 14}" text-anchor="middle">{tick}</text>'
-        )
-    parts.append(
-        f'<text x="{left + plot_w / 2}" y="{height - 2}" text-anchor="middle">threshold</text>'
-    )
-    legend_y = top + 8
-    for dash, (mode, rows) in zip(_DASHES, series.items()):
+    plt, fig, ax = _figure()
+    for style, (mode, rows) in zip(_STYLES, series.items(), strict=False):
+        thresholds = [r.threshold for r in rows]
         for metric, colour in _COLOURS.items():
-            points = " ".join(f"{x(r.threshold):.1f},{y(getattr(r, metric)):.1f}" for r in rows)
-            style = f' stroke-dasharray="{dash}"' if dash else ""
-            parts.append(
-                f'<polyline points="{points}" fill="none" stroke="{colour}" '
-                f'stroke-width="1.5"{style}/>'
+            ax.plot(
+                thresholds,
+                [getattr(r, metric) for r in rows],
+                style,
+                color=colour,
+                label=f"{mode} {metric}",
             )
-            parts.append(
-                f'<line x1="{width - right + 8}" y1="{legend_y}" x2="{width - right + 28}"'
-                f' y2="{legend_y}" stroke="{colour}"{style}/>'
-            )
-            parts.append(
-                f'<text x="{width - right + 32}" y="{legend_y + 3}">'
-                f"{_escape(mode)} {metric[0].upper()}</text>"
-            )
-            legend_y += 14
-    parts.append("</svg>")
-    return "\n".join(parts)
+        ceiling = (ceilings or {}).get(mode)
+        if ceiling is not None:
+            ax.axhline(ceiling, color="grey", linestyle=style, linewidth=0.8)
+            ax.annotate(f"{mode} ceiling {ceiling:.2f}", (0.0, ceiling), fontsize=7)
+    ax.set_xlim(0.0, 0.9)
+    ax.set_ylim(0.0, 1.02)
+    ax.set_xlabel("threshold")
+    ax.set_title(title)
+    ax.legend(fontsize=7, loc="lower left")
+    return _png(plt, fig)
 
 
-def _escape(text: str) -> str:
-    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+def reliability_png(curves: Mapping[str, Sequence[Mapping[str, float]]], title: str) -> bytes:
+    """Share of positives against mean score per bin (`calibration.reliability_bins`), one line
+    per curve, with the diagonal of perfect calibration.
+    """
+    plt, fig, ax = _figure()
+    ax.plot([0, 1], [0, 1], color="grey", linewidth=0.8, linestyle=":")
+    for name, bins in curves.items():
+        ax.plot(
+            [b["mean_score"] for b in bins],
+            [b["positive_rate"] for b in bins],
+            marker="o",
+            markersize=3,
+            label=f"{name} ({sum(int(b['rows']) for b in bins)} rows)",
+        )
+    ax.set_xlim(0.0, 1.0)
+    ax.set_ylim(0.0, 1.0)
+    ax.set_xlabel("mean score in bin")
+    ax.set_ylabel("share that is a gold link")
+    ax.set_title(title)
+    ax.legend(fontsize=7, loc="upper left")
+    return _png(plt, fig)
+
+
+def markdown_image(png: bytes, alt: str) -> str:
+    """A PNG inline in Markdown (a Dagster metadata value the UI renders)."""
+    return f"![{alt}](data:image/png;base64,{base64.b64encode(png).decode('ascii')})"

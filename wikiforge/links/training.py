@@ -37,6 +37,38 @@ def sentence_gold(sentence_wikitext: str, index: LinkIndex) -> tuple[str, dict[s
     return replace_links_with_anchors(sentence_wikitext), gold
 
 
+def strip_article_links(wikitext: str, index: LinkIndex) -> str:
+    """The wikitext with every link to the article namespace replaced by its anchor text (red
+    links included); links to files, categories, other namespaces and wikis stay.
+    """
+    parts = []
+    cursor = 0
+    for link in extract_links(wikitext, index.language_code, index.capitalize):
+        if link.target is None:
+            continue
+        head, colon, _ = link.target.partition(":")
+        if colon and head.strip().lower() in index.namespace_prefixes:
+            continue
+        parts.append(wikitext[cursor : link.offset])
+        parts.append(link.anchor)
+        cursor = link.offset + link.length
+    parts.append(wikitext[cursor:])
+    return "".join(parts)
+
+
+def article_gold(wikitext: str, index: LinkIndex) -> set[tuple[str, str]]:
+    """Every (anchor key, article) pair an article links (targets that are not articles of the
+    wiki left out, as in the reference).
+    """
+    gold = set()
+    for link in extract_links(wikitext, index.language_code, index.capitalize):
+        target = index.resolve(link.target)
+        key = anchor_key(link.anchor, index.language_code)
+        if target is not None and key:
+            gold.add((key, target))
+    return gold
+
+
 @dataclass
 class TrainingRows:
     """Feature matrix, labels and, per row, the page, mention and candidate."""
@@ -51,20 +83,49 @@ class TrainingRows:
 def training_rows(
     sentences: Iterable[tuple[str, str]], index: LinkIndex, feature_set: str = "extended"
 ) -> TrainingRows:
-    """Rows for `(page_title, sentence_wikitext)` pairs."""
+    """Rows for `(page_title, sentence_wikitext)` pairs (the reference's protocol: the gold
+    anchors are mentions too, found or not).
+    """
+    cases: list[tuple[str, str, set[tuple[str, str]], list[str]]] = []
+    for title, sentence in sentences:
+        plain, gold = sentence_gold(sentence, index)
+        cases.append((title, plain, set(gold.items()), list(gold)))
+    return _rows(cases, index, feature_set)
+
+
+def article_training_rows(
+    articles: Iterable[tuple[str, str]], index: LinkIndex, feature_set: str = "extended"
+) -> TrainingRows:
+    """Rows for whole articles `(title, wikitext)`, as the recommender sees them when asked to
+    link one: every article link stripped, every mention it finds with its candidates, labelled
+    1 when the article links that anchor to that candidate anywhere.
+    """
+    cases: list[tuple[str, str, set[tuple[str, str]], list[str]]] = []
+    for title, wikitext in articles:
+        gold = article_gold(wikitext, index)
+        if gold:
+            cases.append((title, strip_article_links(wikitext, index), gold, []))
+    return _rows(cases, index, feature_set)
+
+
+def _rows(
+    cases: Iterable[tuple[str, str, set[tuple[str, str]], list[str]]],
+    index: LinkIndex,
+    feature_set: str,
+) -> TrainingRows:
+    """Rows for `(title, plain text, gold pairs, extra mention keys)` cases."""
     language = index.language_code
     blocks: list[np.ndarray] = []
     labels: list[int] = []
     pages: list[str] = []
     mentions: list[str] = []
     candidates: list[str] = []
-    for title, sentence in sentences:
-        plain, gold = sentence_gold(sentence, index)
+    for title, plain, gold, extra in cases:
         found: dict[str, int] = {}
         for span in top_level_spans(plain).spans:  # the same mention finder as serving
             for _, _, length, key in text_mentions(span.text, index.matcher, language):
                 found.setdefault(key, length)
-        for key in gold:
+        for key in extra:
             if key in index.entries and key not in found:
                 found[key] = len(tokenize(key, language)) or 1
         source_vector = index.vector(title)
@@ -81,9 +142,8 @@ def training_rows(
                     feature_set,
                 )
             )
-            wanted = gold.get(key)
             for target in targets:
-                labels.append(int(target == wanted))
+                labels.append(int((key, target) in gold))
                 pages.append(title)
                 mentions.append(key)
                 candidates.append(target)
