@@ -25,8 +25,8 @@ def link_model(
 ) -> dg.Output[Artifacts]:
     """XGBoost classifier over the training set (regularised hyper-parameters,
     `wikiforge.links.model.XGBOOST_PARAMS`: shallower trees, a smaller learning rate and more
-    rounds than the reference's defaults; single-threaded so the file is reproducible), written as `<wiki>.linkmodel.json` with a `.checksum` file in
-    `shasum -a 256` format.
+    rounds than the reference's defaults; single-threaded so the file is reproducible), written
+    as `<wiki>.linkmodel.json` with a `.checksum` file in `shasum -a 256` format.
 
     The served score is calibrated: an isotonic map fitted on out-of-fold scores of the training
     rows (folds by article), stored in the model's JSON. The metadata gives the Brier score and
