@@ -1,8 +1,9 @@
 """Generate a large MediaWiki XML dump by resampling real pages (for benchmarks, not tests).
 
 The pages are the real pages of the Hausa and Navajo Wikipedias and the English sample
-(``../shared/data/wikis`` beside the repository when present, else the repo's ``samples/dumps``), drawn uniformly with
-replacement by a seeded generator until the requested uncompressed size is reached. Each copy
+(``../shared/data/wikis`` beside the repository when present, else the repo's
+``samples/dumps``), drawn uniformly with replacement by a seeded generator until the requested
+uncompressed size is reached. Each copy
 gets a unique page id, revision id and title (a `` (n)`` suffix on repeated titles); everything
 else in the page is kept byte for byte. The header is the English sample's ``<siteinfo>`` with
 ``dbname`` set to ``resampledwiki`` and a comment saying the file is generated.

@@ -16,8 +16,9 @@ One entry point for the four kinds of input (generated data, for benchmarks only
   replacement, renumbered (``wikiforge.qrank.generate.generate_wikidata_dump``).
 * ``crawl``: a WARC file (``.warc.gz``, one gzip member per record) of ``--size`` response
   records drawn with replacement from the real HTML responses of ``samples/crawls`` and, when
-  present, ``../shared/data/warc`` beside the repository; each copy gets its own target URI (``#copy-n``), a
-  record id derived from the seed and its number, and its real HTTP headers and body.
+  present, ``../shared/data/warc`` beside the repository; each copy gets its own target URI
+  (``#copy-n``), a record id derived from the seed and its number, and its real HTTP headers and
+  body.
 
 ``--out`` may be a directory for ``dump`` (then the file is named like a Wikimedia dump,
 ``<wiki>-<date>-pages-articles.xml.bz2``, in a landing-zone layout under it).
