@@ -4,7 +4,7 @@ Every article of every wiki with published `link_datasets` under the data root i
 real server (uvicorn, `--workers 2`, on 127.0.0.1), with the article's own wikitext:
   sequential    one client, one request at a time: p50 / p99 / max per article;
   concurrent    4 client threads over the same articles: articles per second.
-Targets (issue #3): p99 <= 100 ms per article and >= 100 articles/s on 2 cores.
+Targets: p99 <= 100 ms per article and >= 100 articles/s on 2 cores.
 
 Baseline, in the same run: the reference's serving path, re-created from its description
 (research-mwaddlink's `process_page`, docs/references.md#mwaddlink): mwparserfromhell sections, NLTK-like sentence then n-gram scan 5->1

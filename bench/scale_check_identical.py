@@ -1,7 +1,7 @@
 """Compare two data roots file by file (the sha256s in every published manifest).
 
-Used to check that routing a step through the engine left the local engine's outputs
-byte-identical: run the demo before and after a change into two data roots, then
+Checks that a change (e.g. routing a step through the engine) leaves the outputs
+byte-identical: run the demo before and after the change into two data roots, then
 
     .venv/bin/python bench/scale_check_identical.py data-before data-after [--assets a,b,...]
 
