@@ -5,13 +5,17 @@ from __future__ import annotations
 import dagster as dg
 
 from wikiforge.landing import Landing
+from wikiforge.tasks.ccindex import FetchConfig
 
 
 class LandingZone(dg.ConfigurableResource):
-    """Where new dumps and crawls arrive: ``dumps_dir`` and ``crawls_dir``."""
+    """Where new dumps and crawls arrive: ``dumps_dir`` and ``crawls_dir``; a crawl's index
+    rows are fetched from ``cc_base_url`` (Common Crawl, or a mirror).
+    """
 
     dumps_dir: str
     crawls_dir: str
+    cc_base_url: str = FetchConfig.base_url
 
     @property
     def landing(self) -> Landing:

@@ -144,10 +144,12 @@ class DataStore(dg.ConfigurableResource):
     """
 
     data_root: str
+    #: Local cache of a remote data root's versions ("": ~/.cache/wikiforge).
+    cache_dir: str = ""
 
     @property
     def root(self) -> DataRoot:
-        return open_data_root(self.data_root)
+        return open_data_root(self.data_root, self.cache_dir or None)
 
     def current(self, asset: str, partition: str | None = None) -> StoredAsset | None:
         """The published version of an asset partition, or None."""
@@ -168,10 +170,12 @@ class ParquetIOManager(dg.ConfigurableIOManager):
     """Writes asset partitions under ``data_root`` atomically and loads them as handles."""
 
     data_root: str
+    #: Local cache of a remote data root's versions ("": ~/.cache/wikiforge).
+    cache_dir: str = ""
 
     @property
     def store(self) -> DataRoot:
-        return open_data_root(self.data_root)
+        return open_data_root(self.data_root, self.cache_dir or None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
         global _RUN_DATA_ROOT

@@ -224,9 +224,12 @@ def describe_files(directory: Path) -> dict[str, dict[str, Any]]:
     return out
 
 
-def open_data_root(root: str | os.PathLike[str], cache_dir: str | None = None) -> DataRoot:
+def open_data_root(
+    root: str | os.PathLike[str], cache_dir: str | os.PathLike[str] | None = None
+) -> DataRoot:
     """A data root on the local filesystem, or on any filesystem fsspec reaches (``s3://``,
-    ``hdfs://``, ``gs://``, ``memory://``...), chosen by the URL's protocol.
+    ``hdfs://``, ``gs://``, ``memory://``...), chosen by the URL's protocol. ``cache_dir``:
+    where a remote root's versions are cached (default ``~/.cache/wikiforge``).
     """
     text = os.fspath(root)
     if "://" in text and not text.startswith("file://"):
@@ -353,7 +356,7 @@ class DataRoot:
                 handle.flush()
                 os.fsync(handle.fileno())
             os.replace(tmp, pdir / POINTER)
-            self._collect_garbage(pdir, keep={version, previous} - {None})
+            self._collect_garbage(pdir, keep={v for v in (version, previous) if v is not None})
         return StoredAsset(dir=target, manifest=full)
 
     @staticmethod
@@ -412,15 +415,13 @@ class RemoteDataRoot(DataRoot):
     versions never change once published, so a cached copy is always valid.
     """
 
-    def __init__(self, url: str, cache_dir: str | None = None) -> None:
+    def __init__(self, url: str, cache_dir: str | os.PathLike[str] | None = None) -> None:
         import fsspec
 
         self.fs, self.base = fsspec.core.url_to_fs(url)
         self._url = url.rstrip("/")
         digest = hashlib.sha256(self._url.encode()).hexdigest()[:12]
-        cache = Path(
-            cache_dir or os.environ.get("WIKIFORGE_CACHE", Path.home() / ".cache" / "wikiforge")
-        )
+        cache = Path(cache_dir) if cache_dir else Path.home() / ".cache" / "wikiforge"
         super().__init__(cache / digest)
         self.root.mkdir(parents=True, exist_ok=True)
 

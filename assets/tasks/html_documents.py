@@ -1,6 +1,5 @@
 """html_documents: every HTML page of a crawl (WARC files, index-CSV fetches, saved pages)."""
 
-import os
 from collections.abc import Iterator
 from typing import Any
 
@@ -30,15 +29,15 @@ def html_documents(
     WARC/1.0, 1.1, 0.17 and 0.18 files (plain, per-record or whole-file gzip) are read with
     chunked and gzip bodies decoded; revisit, request, metadata and non-HTML records are skipped
     and counted; a broken record ends its file and is counted. An `index.csv` (Common Crawl
-    columns) is fetched with HTTP Range requests from `WIKIFORGE_CC_BASE_URL` (default
-    data.commoncrawl.org) with bounded workers, retries and a timeout; failed rows are listed
+    columns) is fetched with HTTP Range requests from the landing zone's `cc_base_url`
+    (`WIKIFORGE_CC_BASE_URL`, default data.commoncrawl.org) with bounded workers, retries and a timeout; failed rows are listed
     in the metadata. Saved pages under `html/` take their URL from the canonical link.
     """
     crawl = landing.landing.crawls().get(context.partition_key)
     if crawl is None:
         context.log.info(f"{context.partition_key}: crawl not in the landing zone")
         return
-    fetch = FetchConfig(base_url=os.environ.get("WIKIFORGE_CC_BASE_URL", FetchConfig.base_url))
+    fetch = FetchConfig(base_url=landing.cc_base_url)
     stats: dict[str, Any] = {}
     documents = crawl_documents(
         crawl.name,

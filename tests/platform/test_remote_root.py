@@ -19,6 +19,7 @@ SCHEMA = pa.schema([("n", pa.int64())])
 
 @pytest.fixture
 def remote_url(tmp_path, monkeypatch):
+    # build_resources reads the cache location from the settings (WIKIFORGE_CACHE).
     monkeypatch.setenv("WIKIFORGE_CACHE", str(tmp_path / "cache"))
     url = f"memory://wikiforge-test-{uuid.uuid4().hex}/data"
     yield url
@@ -35,7 +36,7 @@ def _publish(root, n):
 
 
 def test_publish_read_and_replace_on_remote_root(remote_url, tmp_path):
-    root = open_data_root(remote_url)
+    root = open_data_root(remote_url, cache_dir=tmp_path / "cache")
     assert isinstance(root, RemoteDataRoot)
     assert root.current("numbers", "p") is None
     first = _publish(root, 1)
@@ -57,9 +58,9 @@ def test_publish_read_and_replace_on_remote_root(remote_url, tmp_path):
     assert len(remote_versions) == 2
 
 
-def test_catalog_hot_reloads_from_remote_root(remote_url):
-    catalog = DatasetCatalog(remote_url, recheck_s=0)
-    root = open_data_root(remote_url)
+def test_catalog_hot_reloads_from_remote_root(remote_url, tmp_path):
+    catalog = DatasetCatalog(remote_url, recheck_s=0, cache_dir=tmp_path / "cache")
+    root = open_data_root(remote_url, cache_dir=tmp_path / "writer-cache")
     _publish(root, 5)
     load = lambda s: s.table().column("n")[0].as_py()  # noqa: E731
     assert catalog.get("numbers", "p", load).value == 5
