@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import os
 import sys
+from http import HTTPStatus
 from pathlib import Path
 
 import click
@@ -38,31 +39,23 @@ def query(
 ) -> None:
     """Print the link recommendations for a page of the latest materialized dump as JSON."""
     import msgspec
-    from litestar.exceptions import HTTPException
 
-    from serving.controllers.links import get_recommendations
     from serving.datasets import DatasetCatalog
     from serving.schemas.common import ErrorBody
+    from serving.services.errors import ServiceError
+    from serving.services.links import LinkRecommendations, RecommendationParameters
 
     root = Path(data_root or os.environ.get("WIKIFORGE_DATA", "data")).resolve()
-    catalog = DatasetCatalog(str(root))
+    links = LinkRecommendations(DatasetCatalog(str(root)), max_wikitext_chars=0)
+    parameters = RecommendationParameters(
+        threshold, max_recommendations, tuple(sections_to_exclude), language_code
+    )
     try:
-        response = get_recommendations(
-            catalog,
-            project,
-            wiki_domain,
-            page_title,
-            threshold,
-            max_recommendations,
-            list(sections_to_exclude),
-            language_code,
-            revision,
-        )
-    except HTTPException as exc:
-        extra = exc.extra if isinstance(exc.extra, dict) else None
-        body = ErrorBody(
-            code=exc.status_code, name=type(exc).__name__, description=str(exc.detail), extra=extra
-        )
+        response = links.for_page(project, wiki_domain, page_title, parameters, revision)
+    except ServiceError as exc:
+        # The body the HTTP API answers with the same status.
+        name = HTTPStatus(exc.status_code).phrase
+        body = ErrorBody(code=exc.status_code, name=name, description=exc.detail, extra=exc.extra)
         click.echo(msgspec.json.encode(body).decode())
         sys.exit(1)
     click.echo(msgspec.json.encode(response).decode())

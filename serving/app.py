@@ -5,8 +5,10 @@ from __future__ import annotations
 import asyncio
 import logging
 import os
+from dataclasses import replace
 from http import HTTPStatus
 from pathlib import Path
+from typing import Any
 
 from litestar import Litestar, Request, Response, get
 from litestar.enums import ScopeType
@@ -21,8 +23,11 @@ from litestar.types import ASGIApp, Receive, Scope, Send
 
 from serving.controllers import CONTROLLERS
 from serving.datasets import DatasetCatalog
+from serving.dependencies import DEPENDENCIES
 from serving.schemas.common import ErrorBody
+from serving.services.errors import ServiceError
 from serving.version import APPLICATION_VERSION
+from wikiforge.settings import Settings
 
 log = logging.getLogger("wikiforge.serving")
 
@@ -78,10 +83,11 @@ class RequestLineLimit(ASGIMiddleware):
 CPU_HEAVY_PREFIXES = ("/v1/linkrecommendations/", "/v1/tasks/search")
 
 
-def default_heavy_concurrency() -> int:
-    """``$WIKIFORGE_HEAVY_CONCURRENCY``, else one per core (0 turns admission control off)."""
-    value = os.environ.get("WIKIFORGE_HEAVY_CONCURRENCY")
-    return int(value) if value not in (None, "") else max(1, os.cpu_count() or 1)
+def default_heavy_concurrency(settings: Settings) -> int:
+    """The configured limit (``WIKIFORGE_HEAVY_CONCURRENCY``), else one per core; 0 = no limit."""
+    if settings.heavy_concurrency is not None:
+        return settings.heavy_concurrency
+    return max(1, os.cpu_count() or 1)
 
 
 class HeavyRouteAdmission(ASGIMiddleware):
@@ -115,11 +121,16 @@ def _error(status: int, name: str, description: str, extra: dict | None = None) 
 
 
 def _http_error(_: Request, exc: HTTPException) -> Response:
+    extra: dict[str, Any] | None
     if isinstance(exc.extra, dict):
         extra = exc.extra
     else:
         extra = {"errors": exc.extra} if exc.extra else None
     return _error(exc.status_code, HTTPStatus(exc.status_code).phrase, str(exc.detail), extra)
+
+
+def _service_error(_: Request, exc: ServiceError) -> Response:
+    return _error(exc.status_code, HTTPStatus(exc.status_code).phrase, exc.detail, exc.extra)
 
 
 def _internal_error(request: Request, exc: Exception) -> Response:
@@ -143,16 +154,22 @@ def apidocs_redirect() -> Redirect:
 def create_app(
     data_root: str | Path | None = None,
     *,
+    settings: Settings | None = None,
     recheck_s: float = 1.0,
     heavy_concurrency: int | None = None,
 ) -> Litestar:
-    """Build the app serving the assets under ``data_root`` (default ``$WIKIFORGE_DATA``/./data).
+    """Build the app serving the assets under the data root.
 
-    ``heavy_concurrency``: how many CPU-heavy requests run at once (default: one per core, or
-    ``$WIKIFORGE_HEAVY_CONCURRENCY``; 0 = no limit).
+    ``settings`` default to the environment's (``Settings.from_env()``, read once here);
+    ``data_root`` and ``heavy_concurrency`` (CPU-heavy requests run at once, 0 = no limit)
+    override them.
     """
-    root = Path(data_root or os.environ.get("WIKIFORGE_DATA", "data")).resolve()
-    catalog = DatasetCatalog(str(root), recheck_s=recheck_s)
+    settings = (settings or Settings.from_env()).with_(
+        data=None if data_root is None else str(data_root)
+    )
+    if heavy_concurrency is not None:
+        settings = replace(settings, heavy_concurrency=heavy_concurrency)
+    catalog = DatasetCatalog(settings.data_root, recheck_s=recheck_s, cache_dir=settings.cache)
     app = Litestar(
         route_handlers=[root_redirect, apidocs_redirect, *CONTROLLERS],
         openapi_config=OpenAPIConfig(
@@ -163,17 +180,21 @@ def create_app(
             path="/docs",
             render_plugins=[SwaggerRenderPlugin()],
         ),
-        exception_handlers={HTTPException: _http_error, Exception: _internal_error},
+        dependencies=DEPENDENCIES,
+        exception_handlers={
+            HTTPException: _http_error,
+            ServiceError: _service_error,
+            Exception: _internal_error,
+        },
         middleware=[
             RequestLineLimit(),
-            HeavyRouteAdmission(
-                default_heavy_concurrency() if heavy_concurrency is None else heavy_concurrency
-            ),
+            HeavyRouteAdmission(default_heavy_concurrency(settings)),
         ],
         request_max_body_size=MAX_BODY_BYTES,
         debug=False,
     )
     app.state.catalog = catalog
+    app.state.settings = settings
     _document_error_bodies(app)
     return app
 

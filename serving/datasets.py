@@ -10,6 +10,7 @@ new version fails to load, the last good one keeps being served and the error is
 from __future__ import annotations
 
 import logging
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -48,8 +49,16 @@ class _Entry:
 class DatasetCatalog:
     """Finds and caches the newest published version of asset partitions for the server."""
 
-    def __init__(self, data_root: str | DataRoot, *, recheck_s: float = 1.0) -> None:
-        self.root = data_root if isinstance(data_root, DataRoot) else open_data_root(data_root)
+    def __init__(
+        self,
+        data_root: str | DataRoot,
+        *,
+        recheck_s: float = 1.0,
+        cache_dir: str | os.PathLike[str] | None = None,
+    ) -> None:
+        self.root = (
+            data_root if isinstance(data_root, DataRoot) else open_data_root(data_root, cache_dir)
+        )
         self.recheck_s = recheck_s
         self._entries: dict[tuple[str, str | None, Callable], _Entry] = {}
         self._locks: dict[tuple[str, str | None, Callable], threading.Lock] = {}

@@ -3,19 +3,20 @@
 from __future__ import annotations
 
 from litestar import Controller, get
-from litestar.datastructures import State
 
+from serving.datasets import DatasetCatalog
 from serving.schemas.datasets import DatasetInfo, DatasetList, PartitionVersion
 
 
 class DatasetsController(Controller):
+    """The published datasets the server reads."""
+
     path = "/v1/datasets"
     tags = ["datasets"]
 
     @get("/", operation_id="listDatasets", summary="Published datasets", sync_to_thread=True)
-    def list_datasets(self, state: State) -> DatasetList:
+    def list_datasets(self, catalog: DatasetCatalog) -> DatasetList:
         """Every published asset partition with its current version, row count and checksum."""
-        catalog = state.catalog
         out = []
         for asset in catalog.root.assets():
             versions = []

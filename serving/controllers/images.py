@@ -5,10 +5,10 @@ from __future__ import annotations
 from typing import Annotated
 
 from litestar import Controller, get
-from litestar.datastructures import State
 from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import Parameter
 
+from serving.datasets import DatasetCatalog
 from serving.schemas.images import (
     ArticleImageSuggestions,
     ArticleImageSuggestionsResponse,
@@ -51,8 +51,8 @@ def _article(found: ArticleSuggestions) -> ArticleImageSuggestions:
     )
 
 
-def _index(state: State, wiki: str):
-    loaded = state.catalog.get(ASSET, None, load_suggestions)
+def _index(catalog: DatasetCatalog, wiki: str):
+    loaded = catalog.get(ASSET, None, load_suggestions)
     if loaded is None:
         raise NotFoundException(detail="no image suggestions have been published yet")
     if wiki not in loaded.value.wikis:
@@ -77,7 +77,7 @@ class ImagesController(Controller):
     )
     def article(
         self,
-        state: State,
+        catalog: DatasetCatalog,
         wiki: Annotated[str, Parameter(description="Wiki database name, e.g. hawiki")],
         title: Annotated[str, Parameter(description="Article title (spaces or underscores)")],
     ) -> ArticleImageSuggestionsResponse:
@@ -90,7 +90,7 @@ class ImagesController(Controller):
         title = title.lstrip("/")
         if not title.strip() or len(title) > MAX_TITLE_CHARS:
             raise ValidationException(detail=f"title must be 1-{MAX_TITLE_CHARS} characters")
-        loaded = _index(state, wiki)
+        loaded = _index(catalog, wiki)
         found = loaded.value.article(wiki, title)
         if found is None:
             raise NotFoundException(detail=f"no article {title!r} in {wiki}'s dump")
@@ -106,14 +106,14 @@ class ImagesController(Controller):
     )
     def wiki(
         self,
-        state: State,
+        catalog: DatasetCatalog,
         wiki: Annotated[str, Parameter(description="Wiki database name, e.g. hawiki")],
         limit: Annotated[int, Parameter(description="Articles wanted", ge=1, le=1000)] = 20,
     ) -> WikiImageSuggestionsResponse:
         """The wiki's unillustrated articles that have suggestions, ordered by their best
         suggestion's score (then by how many they have). 404 for a wiki not in the dataset.
         """
-        loaded = _index(state, wiki)
+        loaded = _index(catalog, wiki)
         best = loaded.value.best(wiki, limit)
         return WikiImageSuggestionsResponse(
             wiki=wiki,

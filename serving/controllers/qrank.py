@@ -14,25 +14,16 @@ import os
 import re
 from collections.abc import Iterator
 from email.utils import formatdate, parsedate_to_datetime
-from pathlib import Path
-from typing import Annotated
+from typing import Annotated, Literal
 
 from litestar import Controller, HttpMethod, Request, Response, get, head, route
-from litestar.datastructures import State
-from litestar.exceptions import NotFoundException, ValidationException
 from litestar.params import Parameter
 from litestar.response import Stream
 
 from serving.schemas.qrank import QRankEntry
-from wikiforge.qrank.lookup import QRankIndex, parse_entity
-from wikiforge.storage import StoredAsset
+from serving.services.errors import NotFound
+from serving.services.qrank import QRankService
 
-# Download name -> (asset, file in the asset's version, content type).
-DOWNLOADS = {
-    "qrank.csv.gz": ("qrank", "qrank.csv.gz", "application/gzip"),
-    "qrank-stats.json": ("qrank_stats", "qrank-stats.json", "application/json"),
-    "qrank-distribution.png": ("qrank_stats", "qrank-distribution.png", "image/png"),
-}
 CORS_HEADERS = {
     "Access-Control-Allow-Origin": "*",
     "Access-Control-Expose-Headers": "ETag, Last-Modified, Content-Length, Content-Range, "
@@ -46,16 +37,6 @@ PREFLIGHT_HEADERS = {
 }
 _RANGE = re.compile(r"^bytes=(\d*)-(\d*)$")
 _CHUNK = 1 << 20
-
-
-def _newest(state: State, asset: str) -> tuple[str, StoredAsset] | None:
-    """(dump date, stored version) of the newest published partition of an asset."""
-    partitions = sorted(state.catalog.partitions(asset))
-    for partition in reversed(partitions):
-        stored = state.catalog.current(asset, partition)
-        if stored is not None:
-            return partition, stored
-    return None
 
 
 def _etag_matches(header: str, etag: str) -> bool:
@@ -73,7 +54,7 @@ def _not_modified_since(header: str, mtime: float) -> bool:
     return int(mtime) <= since
 
 
-def _byte_range(header: str, size: int) -> tuple[int, int] | None | bool:
+def _byte_range(header: str, size: int) -> tuple[int, int] | None | Literal[False]:
     """(first, last) byte of a single satisfiable range; None to ignore; False if unsatisfiable."""
     match = _RANGE.match(header.strip())
     if match is None or (not match.group(1) and not match.group(2)):
@@ -104,26 +85,16 @@ def _read(handle, first: int, length: int) -> Iterator[bytes]:
         handle.close()
 
 
-def _download(request: Request, state: State, name: str, *, body: bool) -> Response:
-    if "/" in name or "\\" in name or ".." in name or "\0" in name:
-        raise ValidationException(f"invalid download name {name!r}")
-    spec = DOWNLOADS.get(name)
-    if spec is None:
-        raise NotFoundException(f"no download named {name!r}; there are {sorted(DOWNLOADS)}")
-    asset, file_name, content_type = spec
-    newest = _newest(state, asset)
-    if newest is None:
-        raise NotFoundException(f"{name} has not been published yet")
-    _, stored = newest
+def _download(request: Request, qrank: QRankService, name: str, *, body: bool) -> Response:
+    download = qrank.download(name)
     try:
-        path: Path = stored.path(file_name)
-        digest = stored.files[file_name]["sha256"]
-        handle = open(path, "rb")  # noqa: SIM115 - closed by the streaming generator
-    except (FileNotFoundError, KeyError) as exc:
-        raise NotFoundException(f"{name} is not in the published version") from exc
+        handle = open(download.path, "rb")  # noqa: SIM115 - closed by the streaming generator
+    except FileNotFoundError as exc:
+        raise NotFound(f"{name} is not in the published version") from exc
+    content_type = download.content_type
     stat = os.fstat(handle.fileno())
     size, mtime = stat.st_size, stat.st_mtime
-    etag = f'"{digest}"'
+    etag = f'"{download.sha256}"'
     headers = {
         **CORS_HEADERS,
         "ETag": etag,
@@ -136,7 +107,7 @@ def _download(request: Request, state: State, name: str, *, body: bool) -> Respo
     not_modified = (
         _etag_matches(if_none_match, etag)
         if if_none_match is not None
-        else bool(if_modified_since) and _not_modified_since(if_modified_since, mtime)
+        else if_modified_since is not None and _not_modified_since(if_modified_since, mtime)
     )
     if not_modified:
         handle.close()
@@ -163,10 +134,6 @@ def _download(request: Request, state: State, name: str, *, body: bool) -> Respo
     return Stream(
         _read(handle, first, length), status_code=status, headers=headers, media_type=content_type
     )
-
-
-def _load_index(stored: StoredAsset) -> QRankIndex:
-    return QRankIndex.from_file(stored.path("qrank.csv.gz"))
 
 
 class QRankController(Controller):
@@ -196,7 +163,7 @@ class QRankController(Controller):
     def download(
         self,
         request: Request,
-        state: State,
+        qrank: QRankService,
         name: Annotated[
             str, Parameter(description="qrank.csv.gz, qrank-stats.json or qrank-distribution.png")
         ],
@@ -204,7 +171,7 @@ class QRankController(Controller):
         """The newest `qrank.csv.gz` (header `Entity,QRank`, views descending), its stats JSON
         or its distribution plot, with ETag/Last-Modified validators, Range and CORS.
         """
-        return _download(request, state, name, body=True)
+        return _download(request, qrank, name, body=True)
 
     @head(
         "/download/{name:str}",
@@ -213,10 +180,10 @@ class QRankController(Controller):
         sync_to_thread=True,
     )
     def download_head(
-        self, request: Request, state: State, name: Annotated[str, Parameter()]
+        self, request: Request, qrank: QRankService, name: Annotated[str, Parameter()]
     ) -> Response[None]:
         """The headers a GET of the same download would send, without the body."""
-        return _download(request, state, name, body=False)
+        return _download(request, qrank, name, body=False)
 
     @get(
         "/v1/qrank/{qid:str}",
@@ -226,31 +193,11 @@ class QRankController(Controller):
     )
     def entity_rank(
         self,
-        state: State,
+        qrank: QRankService,
         qid: Annotated[str, Parameter(description="A Wikidata item id, e.g. Q42")],
     ) -> QRankEntry:
         """The rank and 12-month views of one entity in the newest ranking, with the Wikidata
         dump date it was built from. 404 if the entity is not ranked (no views), 400 if the id
         is not an item id.
         """
-        number = parse_entity(qid)
-        if number is None:
-            raise ValidationException(f"{qid!r} is not a Wikidata item id like Q42")
-        newest = _newest(state, "qrank")
-        if newest is None:
-            raise NotFoundException("no ranking has been published yet")
-        dump_date, _ = newest
-        loaded = state.catalog.get("qrank", dump_date, _load_index)
-        if loaded is None:
-            raise NotFoundException("no ranking has been published yet")
-        found = loaded.value.lookup(number)
-        if found is None:
-            raise NotFoundException(f"{qid} is not ranked in the {dump_date} ranking")
-        return QRankEntry(
-            entity=qid,
-            rank=found.rank,
-            views=found.views,
-            dump_date=dump_date,
-            ranked_entities=len(loaded.value),
-            checksum=loaded.stored.files["qrank.csv.gz"]["sha256"],
-        )
+        return qrank.entity(qid)

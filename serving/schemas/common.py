@@ -6,10 +6,9 @@ import msgspec
 
 
 class Health(msgspec.Struct):
-    """Liveness and what the server can see."""
+    """Liveness and the application's version."""
 
     status: str
-    data_root: str
     application_version: str
 
 

@@ -56,7 +56,7 @@ def test_assets_materialize_with_checks_and_metadata(published):
         assert (directory / f"lr_hawiki_{dataset}.sql.gz").stat().st_size > 0
     assert (directory / "wikis.txt").read_text() == "hawiki\n"
     # The server maps the compiled index published in the bundle; it agrees with the tables.
-    from serving.controllers.links import load_link_service
+    from serving.services.links import load_link_service
     from wikiforge.storage import StoredAsset
 
     manifest = json.loads((directory / "_manifest.json").read_text())

@@ -58,7 +58,9 @@ def test_zero_turns_admission_control_off():
 def test_defaults_cover_the_heavy_routes(monkeypatch):
     assert "/v1/linkrecommendations/" in CPU_HEAVY_PREFIXES
     assert "/v1/tasks/search" in CPU_HEAVY_PREFIXES
+    from wikiforge.settings import Settings
+
     monkeypatch.setenv("WIKIFORGE_HEAVY_CONCURRENCY", "3")
-    assert default_heavy_concurrency() == 3
+    assert default_heavy_concurrency(Settings.from_env()) == 3
     monkeypatch.delenv("WIKIFORGE_HEAVY_CONCURRENCY")
-    assert default_heavy_concurrency() >= 1
+    assert default_heavy_concurrency(Settings.from_env()) >= 1

@@ -294,12 +294,12 @@ def test_oversized_paths_and_parameters_are_refused(client):
 
 
 def test_an_internal_error_answers_500_without_details(hostile_root, client_for, monkeypatch):
-    import serving.controllers.qrank as qrank_controller
+    from serving.services.qrank import QRankService
 
     def broken(*_args, **_kwargs):
         raise RuntimeError(f'File "{REPO}/wikiforge/x.py", line 3: {SECRET}')
 
-    monkeypatch.setattr(qrank_controller, "_newest", broken)
+    monkeypatch.setattr(QRankService, "newest", broken)
     client = client_for(hostile_root)
     response = client.get("/v1/qrank/Q42")
     assert response.status_code == 500
