@@ -10,33 +10,11 @@ from pathlib import Path
 
 import click
 
+from cli.instance import open_instance
 from cli.runner import RunOutcome, run_plan
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
-
-
-def open_instance(data_root: Path | str):
-    """The Dagster instance: ``$DAGSTER_HOME`` when set (production: PostgreSQL in its
-    dagster.yaml), else SQLite under a local data root, so `dg dev` shows the same runs.
-    """
-    if os.environ.get("DAGSTER_HOME") and (
-        isinstance(data_root, str) or os.environ.get("WIKIFORGE_USE_DAGSTER_HOME")
-    ):
-        from dagster import DagsterInstance
-
-        return DagsterInstance.get()
-    if isinstance(data_root, str):
-        raise click.UsageError(f"--data {data_root} is remote: set DAGSTER_HOME to the instance")
-    home = data_root / ".dagster"
-    home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
-    os.environ["DAGSTER_HOME"] = str(home)
-    from dagster import DagsterInstance
-
-    return DagsterInstance.get()
 
 
 def materialize_landing(

@@ -165,7 +165,7 @@ def _init_worker(
 
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
-    from cli.platform import open_instance
+    from cli.instance import open_instance
     from cli.progress import step_progress
     from definitions import build_defs
 

@@ -1,0 +1,31 @@
+"""The Dagster instance the CLI records its runs in."""
+
+from __future__ import annotations
+
+import os
+from pathlib import Path
+
+import click
+
+
+def open_instance(data_root: Path | str):
+    """The Dagster instance: ``$DAGSTER_HOME`` when set (production: PostgreSQL in its
+    dagster.yaml), else SQLite under a local data root, so `dg dev` shows the same runs.
+    """
+    if os.environ.get("DAGSTER_HOME") and (
+        isinstance(data_root, str) or os.environ.get("WIKIFORGE_USE_DAGSTER_HOME")
+    ):
+        from dagster import DagsterInstance
+
+        return DagsterInstance.get()
+    if isinstance(data_root, str):
+        raise click.UsageError(f"--data {data_root} is remote: set DAGSTER_HOME to the instance")
+    home = data_root / ".dagster"
+    home.mkdir(parents=True, exist_ok=True)
+    config = home / "dagster.yaml"
+    if not config.exists():
+        config.write_text("telemetry:\n  enabled: false\n")
+    os.environ["DAGSTER_HOME"] = str(home)
+    from dagster import DagsterInstance
+
+    return DagsterInstance.get()
