@@ -57,6 +57,7 @@ def _links_of_dump(
 @dg.asset(
     partitions_def=wiki_partitions,
     group_name="graph",
+    deps=["wiki_dump"],
     kinds={"python", "polars", "spark", "parquet"},
     output_required=False,
     code_version="1",

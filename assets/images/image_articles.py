@@ -32,7 +32,10 @@ from wikiforge.images.tables import IMAGE_ARTICLES_SCHEMA
     group_name="images",
     kinds={"python", "polars", "parquet"},
     metadata=table_schema(IMAGE_ARTICLES_SCHEMA),
-    deps=[dg.AssetDep("sitelinks", partition_mapping=dg.AllPartitionMapping())],
+    deps=[
+        "wiki_dump",
+        dg.AssetDep("sitelinks", partition_mapping=dg.AllPartitionMapping()),
+    ],
     output_required=False,
     op_tags=AFTER_PAGES,
     code_version="1",

@@ -32,6 +32,7 @@ def _xml_uses(paths: list, wiki: str, stats: dict) -> Iterator[pa.Table]:
 @dg.asset(
     partitions_def=wiki_partitions,
     group_name="images",
+    deps=["wiki_dump"],
     kinds={"python", "polars", "parquet"},
     metadata=table_schema(IMAGE_LINKS_SCHEMA),
     output_required=False,

@@ -20,6 +20,7 @@ PARALLEL_FROM_BYTES = 16 << 20
 @dg.asset(
     partitions_def=wikidata_dump_partitions,
     group_name="images",
+    deps=["wikidata_dump"],
     kinds={"python", "duckdb", "parquet"},
     metadata=table_schema(ITEM_IMAGES_SCHEMA),
     output_required=False,

@@ -37,6 +37,7 @@ def _stream_pages(paths: list, stats: dict[str, Any]) -> Iterator:
 @dg.asset(
     partitions_def=wiki_partitions,
     group_name="ingest",
+    deps=["wiki_dump"],
     kinds={"python", "parquet"},
     metadata=table_schema(PAGES_SCHEMA),
     output_required=False,

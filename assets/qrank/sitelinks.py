@@ -32,6 +32,7 @@ AMBIGUOUS_SCHEMA = pa.schema([("keys", pa.int64()), ("ambiguous", pa.int64())])
 @dg.asset(
     partitions_def=wikidata_dump_partitions,
     group_name="qrank",
+    deps=["wikidata_dump"],
     kinds={"python", "duckdb", "spark", "parquet"},
     metadata=table_schema(SITELINKS_SCHEMA),
     output_required=False,

@@ -12,10 +12,17 @@ of the file, skips what was already delivered, and so reports exactly what went 
 (a truncated file keeps all its complete blocks; a corrupt one raises ``InputError`` with the
 compressed byte offset).
 
-Errors:
+Errors (each names the file and a byte offset in it):
     ``TruncatedInputError`` (an ``InputError``) when the compressed stream stops before its
     end-of-stream marker: everything decodable before the cut has been delivered by then.
-    ``InputError`` when the compressed data is corrupt.
+    ``InputError`` when the compressed data is corrupt, when the file is empty, and when its name
+    says one compression (``.bz2``, ``.xz``, ``.gz``) but its first bytes say another or none
+    (an error page saved under a dump's name, or the wrong file): the name is how the landing
+    zone knows what a file is, so a file that contradicts it is not read on a guess.
+
+``check_complete`` tells, from the first and last bytes only, whether a file is empty, of
+another format than its name says, or cut off (bzip2 and xz end with a marker; gzip has none,
+so a gzip file is decoded once to find out).
 """
 
 from __future__ import annotations
@@ -34,6 +41,8 @@ from wikiforge.errors import InputError
 
 __all__ = [
     "TruncatedInputError",
+    "check_complete",
+    "compression_of_name",
     "detect_compression",
     "open_decompressed",
 ]
@@ -47,6 +56,11 @@ _MAGIC = (
     (b"\xfd7zXZ\x00", "xz"),
     (b"\x1f\x8b", "gzip"),
 )
+
+#: What a file name's last suffix says about its compression.
+_SUFFIXES = {".bz2": "bz2", ".xz": "xz", ".gz": "gzip", ".gzip": "gzip"}
+
+_NAMES = {"bz2": "bzip2", "xz": "xz", "gzip": "gzip", "plain": "uncompressed"}
 
 
 class TruncatedInputError(InputError):
@@ -74,6 +88,35 @@ def detect_compression(path: str | os.PathLike[str]) -> str:
     return "plain"
 
 
+def compression_of_name(path: str | os.PathLike[str]) -> str | None:
+    """The compression a file's name claims (``"bz2"``, ``"xz"``, ``"gzip"``), or None."""
+    return _SUFFIXES.get(Path(path).suffix.lower())
+
+
+def _checked_kind(path: Path) -> str:
+    """The compression of ``path`` by its magic bytes, once its size and name agree with it."""
+    try:
+        size = path.stat().st_size
+        with open(path, "rb") as f:
+            head = f.read(16)
+    except OSError as exc:
+        raise InputError(path, "byte 0", f"cannot open: {exc.strerror or exc}") from exc
+    if size == 0:
+        raise InputError(path, "byte 0", "empty file (0 bytes): nothing was downloaded into it")
+    kind = next((name for magic, name in _MAGIC if head.startswith(magic)), "plain")
+    claimed = compression_of_name(path)
+    if claimed is not None and claimed != kind:
+        found = (
+            f"its first bytes are a {_NAMES[kind]} header"
+            if kind != "plain"
+            else f"it has no {_NAMES[claimed]} header: it starts with {head!r}"
+        )
+        raise InputError(
+            path, "byte 0", f"wrong format: the name says {_NAMES[claimed]} but {found}"
+        )
+    return kind
+
+
 def open_decompressed(
     path: str | os.PathLike[str], *, threads: int = 2, decoder_threads: int | None = None
 ) -> BinaryIO:
@@ -95,13 +138,11 @@ def open_decompressed(
         (``read(n)`` may drop the part of its last request that preceded the error).
 
     Raises:
-        InputError: When the file cannot be opened.
+        InputError: When the file cannot be opened, is empty, or its first bytes contradict the
+            compression its name says.
     """
     path = Path(path)
-    try:
-        kind = detect_compression(path)
-    except OSError as exc:
-        raise InputError(path, "byte 0", f"cannot open: {exc.strerror or exc}") from exc
+    kind = _checked_kind(path)
     if kind == "plain":
         return open(path, "rb")
     if kind == "bz2":
@@ -114,6 +155,72 @@ def open_decompressed(
         # GIL, so this thread runs on another core.
         raw = _ReadAheadRaw(raw)
     return io.BufferedReader(raw, buffer_size=1 << 20)  # type: ignore[return-value]
+
+
+def _truncated(path: Path, kind: str, end: int) -> TruncatedInputError:
+    return TruncatedInputError(
+        path,
+        f"byte {end}",
+        f"{_NAMES[kind]} stream is truncated: the file ends before the end of the stream "
+        "(an incomplete download?)",
+    )
+
+
+# bzip2 ends each stream with this 48-bit marker, a 32-bit CRC and padding to a whole byte.
+_BZ2_END_OF_STREAM = 0x177245385090
+# xz ends with a 12-byte stream footer (CRC32, backward size, flags, b"YZ"), then zero padding.
+_XZ_FOOTER = 12
+
+
+def check_complete(path: str | os.PathLike[str]) -> str:
+    """Check that a file is not empty, is the format its name says, and is not cut off.
+
+    bzip2 and xz are checked from their last bytes alone (the end-of-stream marker, the stream
+    footer), so a dump of any size is checked in a millisecond; gzip has no such marker and is
+    decoded once (without keeping the output). Corruption inside a bzip2 or xz stream is found
+    only by reading it (``open_decompressed`` reports it with the compressed offset).
+
+    Args:
+        path: The file.
+
+    Returns:
+        Its compression (``"bz2"``, ``"xz"``, ``"gzip"`` or ``"plain"``).
+
+    Raises:
+        TruncatedInputError: The compressed stream stops before its end (file and byte offset).
+        InputError: The file is missing, empty, of another format than its name says, or (gzip)
+            corrupt.
+    """
+    path = Path(path)
+    kind = _checked_kind(path)
+    size = path.stat().st_size
+    if kind == "bz2":
+        with open(path, "rb") as f:
+            f.seek(max(size - 11, 0))
+            tail = int.from_bytes(f.read(), "big")
+        if size < 14 or not any(
+            (tail >> (32 + pad)) & (2**48 - 1) == _BZ2_END_OF_STREAM for pad in range(8)
+        ):
+            raise _truncated(path, kind, size)
+    elif kind == "xz":
+        with open(path, "rb") as f:
+            f.seek(max(size - 4096, 0))
+            tail = f.read()
+        end = len(tail)
+        while end >= 4 and tail[end - 4 : end] == bytes(4):
+            end -= 4  # stream padding
+        footer = tail[end - _XZ_FOOTER : end]
+        if (
+            len(footer) < _XZ_FOOTER
+            or footer[-2:] != b"YZ"
+            or zlib.crc32(footer[4:10]) != int.from_bytes(footer[:4], "little")
+        ):
+            raise _truncated(path, kind, size)
+    elif kind == "gzip":
+        with _StdlibDecompressorRaw(path, kind) as stream:
+            while stream._read_some(1 << 20):
+                pass
+    return kind
 
 
 def _new_decompressor(kind: str):
@@ -177,11 +284,7 @@ class _StdlibDecompressorRaw(io.RawIOBase):
                 self._pending = self._file.read(_COMPRESSED_CHUNK)
                 if not self._pending:
                     self._at_eof = True
-                    raise TruncatedInputError(
-                        self._path,
-                        f"byte {self._compressed_offset}",
-                        f"{self._kind} stream cut off before its end-of-stream marker",
-                    )
+                    raise _truncated(self._path, self._kind, self._compressed_offset)
             data = self._pending
             self._pending = b""
             try:
@@ -191,7 +294,7 @@ class _StdlibDecompressorRaw(io.RawIOBase):
                 raise InputError(
                     self._path,
                     f"byte {self._compressed_offset}",
-                    f"corrupt {self._kind} data ({exc})",
+                    f"corrupt {_NAMES[self._kind]} data ({exc})",
                 ) from exc
             self._compressed_offset += len(data) - len(self._unconsumed())
             self._pending = self._unconsumed()

@@ -26,8 +26,10 @@ How it reads, and why it is fast and still exact:
   is read from the tree, or it is not and ``InputError`` names the byte offset and the page.
 
 Bad input: malformed XML, a non-MediaWiki document and corrupt compressed data raise
-``InputError``; a file cut off (no closing tag, or a truncated compressed stream) yields every
-complete page and sets ``report.truncated``; page-level problems (invalid title, missing id or
+``InputError``; a document cut off (no closing tag: an excerpt) yields every complete page and
+sets ``report.truncated`` with where it stops; a truncated compressed stream (a download that
+stopped early) does too, and then raises ``TruncatedInputError`` naming the compressed byte
+offset and where the XML stops, unless ``allow_truncated`` is set; page-level problems (invalid title, missing id or
 text) are skipped and counted in ``report.skipped``. Memory holds one read chunk plus the
 largest page.
 """
@@ -164,6 +166,8 @@ class ReadReport:
         truncated: The file stopped before ``</mediawiki>`` (or its compressed stream was cut).
         truncated_at: Where: the byte offset of the cut and the last complete page's title.
         bytes_read: Decompressed bytes read from the file.
+        cut: The error describing the cut (raised at the end when the compressed stream was
+            cut, unless truncation is allowed).
     """
 
     pages: int = 0
@@ -171,6 +175,7 @@ class ReadReport:
     truncated: bool = False
     truncated_at: str | None = None
     bytes_read: int = 0
+    cut: TruncatedInputError | None = None
 
 
 class _Utf8Source:
@@ -761,6 +766,11 @@ class DumpReader:
         max_page_bytes: Pages larger than this (in UTF-8 bytes) are skipped and counted as
             ``page_too_large`` rather than held in memory.
         decoder_threads: bzip2 decoding threads (default ``threads``).
+        allow_truncated: Keep the complete pages of a file whose compressed stream is cut off
+            without raising (the cut is then only in ``report``). By default such a file raises
+            ``TruncatedInputError`` once its complete pages have been yielded: a cut download
+            is not a dump. (A complete stream holding a cut-off document is an excerpt: its
+            complete pages are kept and the cut is reported, never raised.)
 
     Attributes:
         siteinfo: The ``<siteinfo>`` header (read on first access, before the first page).
@@ -783,8 +793,10 @@ class DumpReader:
         threads: int = 2,
         max_page_bytes: int = _DEFAULT_MAX_PAGE_BYTES,
         decoder_threads: int | None = None,
+        allow_truncated: bool = False,
     ) -> None:
         self.path = Path(path)
+        self.allow_truncated = allow_truncated
         self.threads = threads
         self.decoder_threads = decoder_threads
         self.max_page_bytes = max_page_bytes
@@ -852,6 +864,15 @@ class DumpReader:
             if page_at < 0:
                 header.feed(buffer[header.fed :])
             if header.root is None:
+                if source.truncated_stream is not None:
+                    # Nothing decodable before the cut: the real cause is the cut, not the XML.
+                    self._mark_truncated(source, len(buffer), None)
+                    assert self.report.cut is not None
+                    raise self.report.cut
+                if not buffer.strip():
+                    raise InputError(
+                        self.path, "byte 0", "no XML: the decompressed document is empty"
+                    )
                 raise InputError(self.path, "byte 0", "no XML element: not a MediaWiki export")
             if page_at >= 0 and header.stack != ["mediawiki"]:
                 raise InputError(
@@ -1044,15 +1065,31 @@ class DumpReader:
         self._mark_truncated(source, offset + len(tail), last_title)
 
     def _mark_truncated(self, source: _Utf8Source, offset: int, last_title: str | None) -> None:
+        """Record where the document stops; raise a cut compressed stream unless allowed."""
         self.report.truncated = True
         where = f"byte {offset}"
         if last_title is not None:
             where += f", after page {last_title!r}"
         else:
             where += ", before any complete page"
-        if source.truncated_stream is not None:
-            where += f" (compressed stream cut at {source.truncated_stream.position})"
+        stream = source.truncated_stream
+        if stream is not None:
+            self.report.cut = TruncatedInputError(
+                self.path,
+                stream.position,
+                f"{stream.message}; the XML stops at decompressed {where}",
+            )
+            where += f" (compressed stream cut at {stream.position})"
+        else:
+            self.report.cut = TruncatedInputError(
+                self.path,
+                where,
+                "the XML document stops before </mediawiki>: the file is cut off",
+            )
         self.report.truncated_at = where
+        self.report.bytes_read = source.bytes_read
+        if stream is not None and not self.allow_truncated:
+            raise self.report.cut
 
     def _skip_large_page(
         self, source: _Utf8Source, tail: bytes, base: int
@@ -1139,14 +1176,17 @@ def _validate(raw: _RawPage, siteinfo: SiteInfo) -> Page | str:
     )
 
 
-def read_pages(path: str | os.PathLike[str], *, threads: int = 2) -> DumpReader:
+def read_pages(
+    path: str | os.PathLike[str], *, threads: int = 2, allow_truncated: bool = False
+) -> DumpReader:
     """Open a MediaWiki XML dump for streaming its pages (see ``DumpReader``).
 
     Args:
         path: The dump file (any of the supported compressions, detected by magic bytes).
         threads: Cores to use (bzip2 decoding in parallel, ahead of the parser).
+        allow_truncated: Keep the complete pages of a cut-off file instead of raising.
 
     Returns:
         A ``DumpReader``: iterate it for ``Page``s, then read its ``report``.
     """
-    return DumpReader(path, threads=threads)
+    return DumpReader(path, threads=threads, allow_truncated=allow_truncated)
