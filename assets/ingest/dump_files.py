@@ -90,9 +90,7 @@ def wiki_dump(context: dg.AssetExecutionContext, landing: LandingZone) -> dg.Mat
     kinds={"python"},
     code_version="1",
 )
-def wikidata_dump(
-    context: dg.AssetExecutionContext, landing: LandingZone
-) -> dg.MaterializeResult:
+def wikidata_dump(context: dg.AssetExecutionContext, landing: LandingZone) -> dg.MaterializeResult:
     """The Wikidata JSON dump of this date in the landing zone, checked as `wiki_dump` checks a
     wiki's files; `sitelinks` and `item_images` read it only once it passed.
     """

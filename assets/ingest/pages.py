@@ -49,9 +49,11 @@ def pages(
     """Every page (id, namespace, title, redirect target, revision, timestamp, wikitext) of the
     wiki's newest pages-articles dump in the landing zone.
 
-    Read as a stream (bounded memory; bzip2 decoded on both cores). A file cut off mid-page keeps
-    every complete page and the cut is reported in the metadata; pages with an invalid title or
-    no text are skipped and counted. A wiki that has only SQL dumps yields no pages, and the
+    Read as a stream (bounded memory; bzip2 decoded on both cores). An excerpt (a complete
+    compressed stream whose XML stops mid-page) keeps every complete page and the cut is reported
+    in the metadata; a compressed stream cut off (an incomplete download) fails naming the file
+    and byte offset, and nothing is published. Pages with an invalid title or no text are
+    skipped and counted. A wiki that has only SQL dumps yields no pages, and the
     assets built from pages are skipped for it.
     """
     dump = landing.landing.latest_wiki_dump(context.partition_key)

@@ -7,7 +7,8 @@ test_pages_asset.py: corrupt bzip2, malformed XML, a dump cut off mid-page); bro
 lines and a corrupt day file in the page-view reader (tests/qrank/test_qrank_pageviews.py);
 broken WARC records in the WARC reader (tests/tasks/test_ingest.py); pages without a task in
 the parser (tests/tasks/test_parse.py). Here: the same faults through the assets that read them
-(metadata counts, published rows), a truncated bzip2 wiki dump, and Wikidata dumps with broken
+(metadata counts, published rows), a truncated bzip2 wiki dump read by `pages` alone, and
+Wikidata dumps with broken
 JSON lines or a corrupt block, which nothing tested.
 """
 
@@ -259,9 +260,13 @@ def test_html_without_a_task_is_counted_not_published(tmp_path, instance, data_r
 
 
 @pytest.mark.parametrize("keep", [0.35, 0.8])
-def test_truncated_bzip2_wiki_dump_publishes_complete_pages_and_reports_the_cut(
+def test_truncated_bzip2_wiki_dump_fails_naming_the_cut_and_publishes_nothing(
     tmp_path, instance, data_root, keep
 ):
+    """`pages` alone (without `wiki_dump` upstream) reads the complete pages, then fails.
+
+    An incomplete download is never published as a wiki's pages.
+    """
     from assets.ingest.pages import pages
 
     source = SAMPLE_DUMPS / "hawiki" / "20150406" / "hawiki-20150406-pages-articles.xml.bz2"
@@ -272,15 +277,17 @@ def test_truncated_bzip2_wiki_dump_publishes_complete_pages_and_reports_the_cut(
     (target / source.name).write_bytes(data[: int(len(data) * keep)])
     resources = build_resources(data_root=data_root, dumps_dir=dumps, crawls_dir=tmp_path)
     result = materialize_partition(
-        [pages], "hawiki", instance=instance, resources=resources, dynamic="wiki"
+        [pages],
+        "hawiki",
+        instance=instance,
+        resources=resources,
+        dynamic="wiki",
+        raise_on_error=False,
     )
-    assert result.success
-    meta = _meta(result, "pages")
-    assert meta["truncated"] is True and "byte" in str(meta["truncated_at"])
-    rows = meta["dagster/row_count"]
-    assert 0 < rows < 2101
-    stored = resources["store"].require("pages", "hawiki")
-    table = stored.table(["title", "text"])
-    assert table.num_rows == rows and all(t is not None for t in table.column("text").to_pylist())
+    assert not result.success
+    message = _failure_message(result)
+    assert f"{source.name} at byte {int(len(data) * keep)}: bzip2 stream is truncated" in message
+    assert "the XML stops at decompressed byte" in message and "after page" in message
+    assert resources["store"].current("pages", "hawiki") is None
     assert _staging_empty(data_root)
     shutil.rmtree(dumps)

@@ -15,7 +15,8 @@ compressed byte offset).
 Errors (each names the file and a byte offset in it):
     ``TruncatedInputError`` (an ``InputError``) when the compressed stream stops before its
     end-of-stream marker: everything decodable before the cut has been delivered by then.
-    ``InputError`` when the compressed data is corrupt, when the file is empty, and when its name
+    ``CorruptInputError`` (an ``InputError``) when the compressed data is corrupt.
+    ``InputError`` when the file is empty, and when its name
     says one compression (``.bz2``, ``.xz``, ``.gz``) but its first bytes say another or none
     (an error page saved under a dump's name, or the wrong file): the name is how the landing
     zone knows what a file is, so a file that contradicts it is not read on a guess.
@@ -35,12 +36,13 @@ import queue
 import threading
 import zlib
 from pathlib import Path
-from typing import BinaryIO
 
 from wikiforge.errors import InputError
 
 __all__ = [
+    "CorruptInputError",
     "TruncatedInputError",
+    "blame_compression",
     "check_complete",
     "compression_of_name",
     "detect_compression",
@@ -69,6 +71,46 @@ class TruncatedInputError(InputError):
     Raised by a decompressed stream only after every byte that could be decoded before the cut
     has been returned, so a reader can keep what it got and report the cut.
     """
+
+
+class CorruptInputError(InputError):
+    """The compressed data is damaged (a CRC mismatch, an invalid block).
+
+    Its position is the byte offset in the compressed file where the decoder found it.
+    """
+
+
+def blame_compression(path: str | os.PathLike[str], error: InputError) -> InputError:
+    """The real cause of a parse error in decompressed data: the compression, if it is damaged.
+
+    gzip and xz check their CRC only at the end of a member or block, after handing out the
+    damaged bytes: a parser then meets garbage first ("malformed XML", "malformed INSERT") and
+    would name the symptom. On that (rare) path the file is decoded once more, to its end or to
+    its first compressed-data error, and that error is returned when there is one.
+
+    Args:
+        path: The file the parser read.
+        error: The parser's error.
+
+    Returns:
+        The compressed data's ``CorruptInputError``/``TruncatedInputError`` (its cause set to
+        the parser's error), or ``error`` itself when the compressed stream is intact.
+    """
+    if isinstance(error, (CorruptInputError, TruncatedInputError)):
+        return error
+    try:
+        kind = _checked_kind(Path(path))
+        if kind == "plain":
+            return error
+        with _StdlibDecompressorRaw(Path(path), kind) as stream:
+            while stream._read_some(1 << 20):
+                pass
+    except (CorruptInputError, TruncatedInputError) as real:
+        real.__cause__ = error
+        return real
+    except InputError:
+        return error
+    return error
 
 
 def detect_compression(path: str | os.PathLike[str]) -> str:
@@ -119,7 +161,7 @@ def _checked_kind(path: Path) -> str:
 
 def open_decompressed(
     path: str | os.PathLike[str], *, threads: int = 2, decoder_threads: int | None = None
-) -> BinaryIO:
+) -> io.BufferedReader:
     """Open a (possibly compressed) file for reading its decompressed bytes.
 
     Args:
@@ -154,7 +196,7 @@ def open_decompressed(
         # Keep decoding while the caller works on the previous chunk: the codecs release the
         # GIL, so this thread runs on another core.
         raw = _ReadAheadRaw(raw)
-    return io.BufferedReader(raw, buffer_size=1 << 20)  # type: ignore[return-value]
+    return io.BufferedReader(raw, buffer_size=1 << 20)
 
 
 def _truncated(path: Path, kind: str, end: int) -> TruncatedInputError:
@@ -197,9 +239,9 @@ def check_complete(path: str | os.PathLike[str]) -> str:
     if kind == "bz2":
         with open(path, "rb") as f:
             f.seek(max(size - 11, 0))
-            tail = int.from_bytes(f.read(), "big")
+            tail_bits = int.from_bytes(f.read(), "big")
         if size < 14 or not any(
-            (tail >> (32 + pad)) & (2**48 - 1) == _BZ2_END_OF_STREAM for pad in range(8)
+            (tail_bits >> (32 + pad)) & (2**48 - 1) == _BZ2_END_OF_STREAM for pad in range(8)
         ):
             raise _truncated(path, kind, size)
     elif kind == "xz":
@@ -246,7 +288,7 @@ class _StdlibDecompressorRaw(io.RawIOBase):
         super().__init__()
         self._path = path
         self._kind = kind
-        self._file = open(path, "rb")
+        self._file = open(path, "rb")  # noqa: SIM115 (closed by close())
         self._decompressor = _new_decompressor(kind)
         self._pending = b""  # compressed bytes read but not yet given to the decompressor
         self._compressed_offset = 0  # offset in the file of the first byte of self._pending
@@ -291,7 +333,7 @@ class _StdlibDecompressorRaw(io.RawIOBase):
                 out = self._decompress(data, limit)
             except (OSError, lzma.LZMAError, zlib.error, EOFError) as exc:
                 self._at_eof = True
-                raise InputError(
+                raise CorruptInputError(
                     self._path,
                     f"byte {self._compressed_offset}",
                     f"corrupt {_NAMES[self._kind]} data ({exc})",
@@ -449,7 +491,7 @@ class _ParallelBzip2Raw(io.RawIOBase):
         while to_skip:
             chunk = fallback._read_some(min(to_skip, 1 << 20))
             if not chunk:
-                raise InputError(
+                raise CorruptInputError(
                     self._path,
                     f"byte {fallback.compressed_offset}",
                     "bzip2 data ends earlier than the parallel decoder read it",

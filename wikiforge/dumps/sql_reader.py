@@ -1,4 +1,4 @@
-"""Streaming reader of MediaWiki SQL dumps (mysqldump output; plain, gzip, bzip2 or xz).
+r"""Streaming reader of MediaWiki SQL dumps (mysqldump output; plain, gzip, bzip2 or xz).
 
 A MediaWiki table dump is a `CREATE TABLE` statement followed by extended `INSERT` statements,
 each one line holding many value tuples::
@@ -12,7 +12,7 @@ statement, which mysqldump keeps near 1 MiB), and yields typed tuples:
   `decimal`) `float`, everything else (`varbinary`, `blob`, `binary`, `char`, ...) `str`
   decoded as UTF-8 (MediaWiki stores UTF-8 in binary columns) or, on request, raw `bytes`;
 - `NULL` becomes `None`;
-- string escapes follow MySQL: `\\0 \\' \\" \\b \\n \\r \\t \\Z \\\\` are decoded, `\\%` and `\\_`
+- string escapes follow MySQL: `\0 \' \" \b \n \r \t \Z \\` are decoded, `\%` and `\_`
   keep their backslash, any other escaped character stands for itself, and `''` inside a
   string is one quote.
 
@@ -45,7 +45,7 @@ from typing import Any, BinaryIO, Literal
 
 import pyarrow as pa
 
-from wikiforge.dumps.decompress import open_decompressed
+from wikiforge.dumps.decompress import blame_compression, open_decompressed
 from wikiforge.errors import InputError
 
 ColumnKind = Literal["int", "float", "text"]
@@ -356,8 +356,19 @@ class SqlDump:
             One tuple per value tuple of the dump.
 
         Raises:
-            InputError: On malformed SQL, a truncated file or an unknown column name.
+            InputError: On malformed SQL, a truncated file or an unknown column name; when the
+                SQL is malformed because the compressed data is damaged, that damage (with its
+                compressed byte offset) is what is raised.
         """
+        try:
+            yield from self._rows(columns)
+        except InputError as exc:
+            real = blame_compression(self.path, exc)
+            if real is exc:
+                raise
+            raise real from exc
+
+    def _rows(self, columns: Sequence[str] | None) -> Iterator[tuple[Any, ...]]:
         if self._consumed:
             raise RuntimeError(f"{self.path}: rows() can be read only once")
         self._consumed = True

@@ -37,15 +37,15 @@ largest page.
 from __future__ import annotations
 
 import codecs
+import io
 import os
 import pyexpat
 import re
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
-from wikiforge.dumps.decompress import TruncatedInputError, open_decompressed
+from wikiforge.dumps.decompress import TruncatedInputError, blame_compression, open_decompressed
 from wikiforge.dumps.titles import invalid_title_reason
 from wikiforge.errors import InputError
 
@@ -192,7 +192,7 @@ class _Utf8Source:
             # bzip2 blocks decode on every core, the parser's included: measured faster than
             # leaving the parser a core to itself (bench/dump_reading.py, both rows).
             decoder_threads = threads
-        self._stream: BinaryIO = open_decompressed(
+        self._stream: io.BufferedReader = open_decompressed(
             path, threads=threads, decoder_threads=decoder_threads
         )
         self.bytes_read = 0
@@ -816,7 +816,17 @@ class DumpReader:
         prepared, self._prepared = self._prepared, None
         if prepared is None:
             prepared = self._open()
-        return self._pages(*prepared)
+        return self._blamed(self._pages(*prepared))
+
+    def _blamed(self, pages: Iterator[Page]) -> Iterator[Page]:
+        """``pages``, with a parse error replaced by the damaged compression that caused it."""
+        try:
+            yield from pages
+        except InputError as exc:
+            real = blame_compression(self.path, exc)
+            if real is exc:
+                raise
+            raise real from exc
 
     def close(self) -> None:
         """Release the file opened to read ``siteinfo`` if no iteration took it over.
@@ -840,6 +850,15 @@ class DumpReader:
 
     def _open(self) -> tuple[_Utf8Source, bytes, int]:
         """Open the file, parse the header; return the source, the buffer and its offset."""
+        try:
+            return self._open_header()
+        except InputError as exc:
+            real = blame_compression(self.path, exc)
+            if real is exc:
+                raise
+            raise real from exc
+
+    def _open_header(self) -> tuple[_Utf8Source, bytes, int]:
         self.report = ReadReport()
         source = _Utf8Source(self.path, self.threads, self.decoder_threads)
         try:
@@ -895,7 +914,9 @@ class DumpReader:
 
     # -- pages --------------------------------------------------------------------------------
 
-    def _pages(self, source: _Utf8Source, buffer: bytes, base: int) -> Iterator[Page]:
+    def _pages(  # noqa: C901 (the hot loop: one frame per page is what makes it fast)
+        self, source: _Utf8Source, buffer: bytes, base: int
+    ) -> Iterator[Page]:
         """Yield the pages; ``buffer`` starts at the first ``<page`` at file offset ``base``."""
         report = self.report
         siteinfo = self.siteinfo
@@ -966,12 +987,16 @@ class DumpReader:
                     while next_spot < len(spots) and spots[next_spot] < start:
                         next_spot += 1
                     plain = next_spot == len(spots) or spots[next_spot] >= end
-                page = _fast_page(chunk) if plain else None
-                if page is None:
-                    page = self._read_page(chunk, base + start, last_title, siteinfo)
-                    if isinstance(page, str):
-                        skipped[page] = skipped.get(page, 0) + 1
-                        continue
+                fast = _fast_page(chunk) if plain else None
+                read = (
+                    fast
+                    if fast is not None
+                    else self._read_page(chunk, base + start, last_title, siteinfo)
+                )
+                if isinstance(read, str):
+                    skipped[read] = skipped.get(read, 0) + 1
+                    continue
+                page = read
                 last_title = page.title
                 pages += 1
                 yield page
