@@ -1,0 +1,1 @@
+"""The images line's assets: image suggestions for unillustrated articles."""

@@ -61,16 +61,18 @@ def wiki_frame(store: DataStore, asset: str, columns: list[str]) -> tuple[Any, d
         if stored is None:
             continue
         versions[wiki] = stored.version
+        scan = stored.scan()
+        # Versions published before a column was added lack it (e.g. lead_image candidates).
+        present = [c for c in columns if c in scan.collect_schema().names()]
         frames.append(
-            stored.scan()
-            .select(columns)
+            scan.select(present)
             .with_columns(pl.lit(wiki).alias("wiki"))
-            .select(["wiki", *columns])
+            .select(["wiki", *present])
             .collect()
         )
     if not frames:
         return None, versions
-    return pl.concat(frames), versions
+    return pl.concat(frames, how="diagonal_relaxed"), versions
 
 
 def wiki_stats(store: DataStore, asset: str) -> dict[str, dict[str, Any]]:

@@ -29,7 +29,7 @@ def build_suggestions(context, landing: LandingZone, store: DataStore):
     targets, unillustrated_versions = wiki_frame(
         store, "unillustrated", ["page_id", "page_title", "item"]
     )
-    leads, lead_versions = wiki_frame(store, "lead_image", ["item", "image"])
+    leads, lead_versions = wiki_frame(store, "lead_image", ["item", "image", "candidates"])
     if leads is None:
         leads = pl.DataFrame(schema={"wiki": pl.String, "item": pl.String, "image": pl.String})
     leads = leads.filter(pl.col("wiki") != COMMONS_WIKI).drop_nulls("item")
@@ -150,6 +150,7 @@ def image_suggestions(
         table_with_stats(table.to_arrow().cast(IMAGE_SUGGESTIONS_SCHEMA), stats),
         metadata={
             "coverage": dg.MetadataValue.md(coverage_markdown(rows)),
+            "filtered_out": dg.MetadataValue.json(run.stats),
             "wikis": dg.MetadataValue.json(sorted(unillustrated_versions)),
             "example": dg.MetadataValue.md(
                 "```\n"

@@ -86,7 +86,8 @@ def test_sources_ranking_dedupe_and_filters():
     ]
     assert rows[0]["found_on"] == ["enwiki"] and rows[1]["found_on"] == ["dewiki", "frwiki"]
     assert rows[0]["score"] == pytest.approx(0.85 + 0.15 / 2)
-    assert rows[1]["score"] == pytest.approx(0.65) and rows[2]["score"] == pytest.approx(0.5)
+    # Medium: 0.5 + 0.3 (1 - 1 / (1 + v)), v = wikis leading with it + half those using it.
+    assert rows[1]["score"] == pytest.approx(0.7) and rows[2]["score"] == pytest.approx(0.65)
     by_page = {r["page_id"]: r for r in run.table.filter(pl.col("page_id") != 10).to_dicts()}
     assert by_page[11]["image"] is None and by_page[11]["is_article_page"] is False
     assert by_page[12]["image"] == "Person_three.jpg"  # the flag P18 is dropped
@@ -118,11 +119,11 @@ def test_a_file_that_leads_over_99_items_is_dropped_everywhere():
         _targets([("hawiki", 1, "Four", "Q4")]),
         items,
         leads,
-        rules=SuggestionRules(name_filters=()),
+        rules=SuggestionRules(name_filters=(), kind_filters=()),
     )
     assert run.table["image"].to_list() == ["Good.jpg"]
-    assert run.stats["wikidata_lead_of_over_99_items"] == 1
-    assert run.stats["wikipedia_lead_of_over_99_items"] == 1
+    assert run.stats["wikidata_picture_of_over_99_items"] == 1
+    assert run.stats["wikipedia_picture_of_over_99_items"] == 1
 
 
 def _listing(**files):
@@ -266,10 +267,17 @@ def test_offline_evaluation_counts_hidden_files_among_the_top_three():
     assert not rows[13]["hidden_suggestible"]
     summary = recall_summary(frame)
     # Q4 counts as reachable (dewiki has a lead image for it) though the .svg is filtered out.
+    # Only article 10's own picture is offered at all (by two other wikis): the ceiling is 1.
     assert summary["item_has_p18_or_other_lead"] == {
         "articles": 3,
         "hits": 1,
         "recall_at_3": 0.3333,
+        "recall_at_1": 0.0,  # the P18 comes first
+        "precision_at_1": 0.0,
+        "with_suggestion": 2,
+        "reachable": 1,
+        "reachable_after_filters": 1,
+        "recall_at_3_of_ceiling": 1.0,
     }
     assert summary["source_wikipedia"]["recall_at_3"] == 0.5
     assert summary["item_has_p18_or_other_lead_and_hidden_suggestible"]["articles"] == 2
@@ -284,7 +292,8 @@ def test_lookup_index_by_title_and_best_first():
     assert index.wikis == {"hawiki"} and index.count("hawiki") == 2
     found = index.article("hawiki", "manu_Trigueros")
     assert found is not None and [s.rank for s in found.suggestions] == [1, 2, 3]
-    assert index.article("hawiki", "Disambig") is None  # excluded kind: no suggestion
+    excluded = index.article("hawiki", "Disambig")  # excluded kind: known, nothing to suggest
+    assert excluded is not None and excluded.suggestions == ()
     assert index.article("dewiki", "Manu Trigueros") is None
     assert [a.page_id for a in index.best("hawiki", 10)] == [10, 12]
     assert index.best("hawiki", 1)[0].best_score > 0.85

@@ -122,7 +122,8 @@ def test_malformed_imagelinks_dump_names_file_and_position(tmp_path):
     path = write_sql_dump(
         tmp_path / "bad-imagelinks.sql.gz", "imagelinks", IMAGELINKS_OLD, [(1, "A.jpg", 0)]
     )
-    text = gzip.open(path, "rt").read().replace("(1,'A.jpg',0)", "(1,'A.jpg',0")
+    with gzip.open(path, "rt") as handle:
+        text = handle.read().replace("(1,'A.jpg',0)", "(1,'A.jpg',0")
     with gzip.open(path, "wt") as handle:
         handle.write(text)
     with pytest.raises(InputError) as error:

@@ -85,7 +85,7 @@ def articles_from_page_dump(path: str | PathLike[str]) -> pl.DataFrame:
     parts = []
     with SqlDump(path, table="page") as dump:
         for batch in dump.batches(["page_id", "page_namespace", "page_title", "page_is_redirect"]):
-            frame = pl.from_arrow(batch)
+            frame = pl.DataFrame(batch)
             parts.append(
                 frame.filter(
                     (pl.col("page_namespace") == 0) & (pl.col("page_is_redirect") == 0)

@@ -28,8 +28,11 @@ from wikiforge.images.suggest import (
     SuggestionRules,
     Suggestions,
     contains_any,
+    lead_pictures,
     suggest_images,
 )
+
+DEFAULT_RULES = SuggestionRules()
 
 
 def coverage(wiki_counts: pl.DataFrame, suggestions: Suggestions) -> list[dict[str, Any]]:
@@ -114,7 +117,7 @@ def evaluate_hidden(
     items: pl.LazyFrame,
     leads: pl.DataFrame,
     commons: CommonsListing | None = None,
-    rules: SuggestionRules = SuggestionRules(),
+    rules: SuggestionRules = DEFAULT_RULES,
     category_counts: pl.DataFrame | None = None,
 ) -> pl.DataFrame:
     """Run the suggestion step on illustrated articles with their pictures hidden.
@@ -150,16 +153,18 @@ def evaluate_hidden(
         )
         .with_columns(pl.col("suggested").fill_null(pl.lit([], pl.List(pl.String))))
     )
-    frame = frame.with_columns(
+    frame = frame.join(
+        _reachable(hidden, items, leads, rules), on=["wiki", "page_id"], how="left"
+    ).with_columns(
         (pl.col("suggested").list.set_intersection(pl.col("hidden")).list.len() > 0).alias("hit"),
+        pl.col("suggested").list.first().is_in(pl.col("hidden")).fill_null(False).alias("hit_1"),
         pl.col("hidden")
-        .list.eval(
-            pl.element().str.contains(PICTURE_PATTERN)
-            & ~contains_any(pl.element(), rules.name_filters)
-        )
+        .list.eval(_passes_filters(pl.element(), rules))
         .list.any()
         .fill_null(False)
         .alias("hidden_suggestible"),
+        pl.col("reachable").fill_null(False),
+        pl.col("reachable_after_filters").fill_null(False),
     )
     for source in SOURCES:
         picks = (
@@ -183,7 +188,10 @@ def evaluate_hidden(
         "hidden",
         "suggested",
         "hit",
+        "hit_1",
         "hidden_suggestible",
+        "reachable",
+        "reachable_after_filters",
         "has_p18",
         "has_other_lead",
         "has_commons_category",
@@ -194,13 +202,74 @@ def evaluate_hidden(
     ).sort("wiki", "page_id")
 
 
+def _passes_filters(name: pl.Expr, rules: SuggestionRules) -> pl.Expr:
+    """Whether a file name passes the name and kind filters every source applies."""
+    keep = name.str.contains(PICTURE_PATTERN) & ~contains_any(name, rules.name_filters)
+    for _, pattern in rules.kind_filters:
+        keep = keep & ~name.str.contains(f"(?i){pattern}")
+    return keep
+
+
+def _reachable(
+    hidden: pl.DataFrame, items: pl.LazyFrame, leads: pl.DataFrame, rules: SuggestionRules
+) -> pl.DataFrame:
+    """Per article: is one of its own pictures the item's P18 or among the pictures other
+    wikis' articles on the item offer (``reachable``), and does one that does pass the filters.
+    """
+    p18 = (
+        items.join(hidden.select("item").unique().lazy(), on="item", how="semi")
+        .select("item", "image")
+        .explode("image")
+        .drop_nulls("image")
+        .collect()
+    )
+    pictures = lead_pictures(leads.drop_nulls(["item", "image"]), rules.pictures_per_wiki)
+    offered = pl.concat(
+        [
+            hidden.select("wiki", "page_id", "item").unique().join(p18, on="item"),
+            hidden.select("wiki", "page_id", "item")
+            .unique()
+            .join(pictures.rename({"wiki": "lead_wiki"}), on="item")
+            .filter(pl.col("lead_wiki") != pl.col("wiki"))
+            .select("wiki", "page_id", "item", "image"),
+        ]
+    )
+    return (
+        hidden.select("wiki", "page_id", "image")
+        .join(offered.select("wiki", "page_id", "image").unique(), on=["wiki", "page_id", "image"])
+        .with_columns(_passes_filters(pl.col("image"), rules).alias("passes"))
+        .group_by("wiki", "page_id")
+        .agg(
+            pl.lit(True).alias("reachable"),
+            pl.col("passes").any().alias("reachable_after_filters"),
+        )
+    )
+
+
 def recall_summary(evaluation: pl.DataFrame) -> dict[str, Any]:
     """Recall at 3 overall, where it can succeed, and per source, with the counts behind each."""
 
     def share(frame: pl.DataFrame, column: str) -> dict[str, Any]:
         n = frame.height
         hits = int(frame[column].sum()) if n else 0
-        return {"articles": n, "hits": hits, "recall_at_3": round(hits / n, 4) if n else None}
+        out: dict[str, Any] = {
+            "articles": n,
+            "hits": hits,
+            "recall_at_3": round(hits / n, 4) if n else None,
+        }
+        if column == "hit" and "hit_1" in frame.columns:
+            suggested = frame.filter(pl.col("suggested").list.len() > 0).height
+            first = int(frame["hit_1"].sum()) if n else 0
+            ceiling = int(frame["reachable_after_filters"].sum()) if n else 0
+            out.update(
+                recall_at_1=round(first / n, 4) if n else None,
+                precision_at_1=round(first / suggested, 4) if suggested else None,
+                with_suggestion=suggested,
+                reachable=int(frame["reachable"].sum()) if n else 0,
+                reachable_after_filters=ceiling,
+                recall_at_3_of_ceiling=round(hits / ceiling, 4) if ceiling else None,
+            )
+        return out
 
     pages = evaluation.filter(pl.col("is_article_page"))
     reachable = pages.filter(pl.col("has_p18") | pl.col("has_other_lead"))
@@ -222,4 +291,8 @@ def recall_summary(evaluation: pl.DataFrame) -> dict[str, Any]:
     for wiki in sorted(set(pages["wiki"].to_list())):
         per_wiki[wiki] = share(reachable.filter(pl.col("wiki") == wiki), "hit")
     summary["per_wiki_item_has_p18_or_other_lead"] = per_wiki
+    summary["per_wiki_all"] = {
+        wiki: share(pages.filter(pl.col("wiki") == wiki), "hit")
+        for wiki in sorted(set(pages["wiki"].to_list()))
+    }
     return summary

@@ -35,6 +35,55 @@ _GALLERY = re.compile(
     r"<(gallery|imagemap)\b[^>]*?(?:/>|>(.*?)(?:</\1\s*>|\Z))", re.DOTALL | re.IGNORECASE
 )
 _EXTENSIONS = "|".join(sorted(IMAGE_EXTENSIONS, key=len, reverse=True))
+_HEADING = re.compile(r"^=+[^=\n].*?=+[ \t]*$", re.MULTILINE)
+_SIZE = re.compile(r"^\s*(\d+)?\s*(?:x\s*(\d+))?\s*px\s*$", re.IGNORECASE)
+_FRAME_WORD = re.compile(
+    r"^\s*(thumb|thumbnail|mini|miniatur|miniatura|vignette|frame|framed|frameless|мини|міні|"
+    r"μικρογραφία|サムネイル|left|right|center|links|rechts)\s*$",
+    re.IGNORECASE,
+)
+_UPRIGHT = re.compile(r"^\s*upright\s*(?:=?\s*([0-9.]+))?\s*$", re.IGNORECASE)
+#: MediaWiki's default thumbnail width ($wgThumbLimits / the "thumb" option), in pixels: what a
+#: framed or thumbnail picture without a size is shown at.
+THUMB_WIDTH = 220
+#: What an infobox shows a picture named by a template parameter at: infobox templates render
+#: their main picture at 220-300 px (PageImages sees the rendered size).
+TEMPLATE_WIDTH = 250
+
+
+def _link_options(wikitext: str, start: int) -> list[str]:
+    """The ``|``-separated options of the link whose name ends at ``start``, up to ``]]``
+    (captions with nested links are skipped over).
+    """
+    depth, i, end = 0, start, min(len(wikitext), start + 2000)
+    while i < end:
+        if wikitext.startswith("[[", i):
+            depth, i = depth + 1, i + 2
+        elif wikitext.startswith("]]", i):
+            if depth == 0:
+                break
+            depth, i = depth - 1, i + 2
+        else:
+            i += 1
+    return wikitext[start:i].split("|")[1:]
+
+
+def declared_size(options: list[str]) -> tuple[int | None, int | None]:
+    """The width and height a link's options show the picture at (see ``FileUse``)."""
+    framed = False
+    for option in options:
+        size = _SIZE.match(option)
+        if size and (size.group(1) or size.group(2)):
+            width = int(size.group(1)) if size.group(1) else None
+            return width, int(size.group(2)) if size.group(2) else None
+        upright = _UPRIGHT.match(option)
+        if upright:
+            factor = float(upright.group(1)) if upright.group(1) else 0.75
+            return round(THUMB_WIDTH * factor / 10) * 10, None
+        # Any option but the caption (the last one) is a frame/thumb/placement keyword, in any
+        # of the languages' spellings (thumb, mini, vignette, мини...).
+        framed = framed or option is not options[-1] or bool(_FRAME_WORD.match(option))
+    return (THUMB_WIDTH if framed else None), None
 
 
 @dataclass(frozen=True, slots=True)
@@ -45,11 +94,19 @@ class FileUse:
         image: The file name in database form (``Flag_of_Guam.svg``).
         offset: Code-point offset of the first use in the wikitext.
         origin: ``link`` (``[[File:...]]``), ``gallery``, ``imagemap`` or ``template``.
+        in_lead: The first use is in the lead section (before the first heading).
+        width: The width it is shown at, in pixels, when the markup says (``220px``,
+            ``x150px``, ``upright``, a thumbnail's default 220 px); None when it is shown at
+            its own size (unknown without the file) or in a gallery.
+        height: The declared height (``x150px``, ``200x150px``), or None.
     """
 
     image: str
     offset: int
     origin: str
+    in_lead: bool = True
+    width: int | None = None
+    height: int | None = None
 
 
 @lru_cache(maxsize=256)
@@ -94,19 +151,26 @@ def extract_file_uses(wikitext: str, prefixes: Sequence[str]) -> list[FileUse]:
     """
     link, prefixed, template = _patterns(tuple(prefixes))
     skipped = _skipped_ranges(wikitext)
+    heading = next(
+        (m.start() for m in _HEADING.finditer(wikitext) if not _inside(m.start(), skipped)),
+        len(wikitext),
+    )
     found: dict[str, FileUse] = {}
 
-    def add(raw: str, offset: int, origin: str) -> None:
+    def add(
+        raw: str, offset: int, origin: str, size: tuple[int | None, int | None] = (None, None)
+    ) -> None:
         name = normalize_file_name(raw)
         if name is None or _inside(offset, skipped):
             return
         previous = found.get(name)
         if previous is None or offset < previous.offset:
-            found[name] = FileUse(name, offset, origin)
+            found[name] = FileUse(name, offset, origin, offset < heading, *size)
 
     if "[[" in wikitext:
         for match in link.finditer(wikitext):
-            add(match.group(1), match.start(), "link")
+            options = _link_options(wikitext, match.end())
+            add(match.group(1), match.start(), "link", declared_size(options))
     if "<" in wikitext:
         for match in _GALLERY.finditer(wikitext):
             body = match.group(2) or ""
@@ -128,5 +192,5 @@ def extract_file_uses(wikitext: str, prefixes: Sequence[str]) -> list[FileUse]:
                 add(has_prefix.group(1) if has_prefix else entry, offset, "gallery")
     if "=" in wikitext and "|" in wikitext:
         for match in template.finditer(wikitext):
-            add(match.group(1), match.start(1), "template")
+            add(match.group(1), match.start(1), "template", (TEMPLATE_WIDTH, None))
     return sorted(found.values(), key=lambda use: use.offset)

@@ -84,6 +84,28 @@ REFERENCE_NAME_FILTERS = (
 #: The one filter the reference applies to a Wikidata P18 image.
 P18_NAME_FILTERS = ("flag",)
 
+#: Kinds of file that are never a picture of an article's subject, by name (regular
+#: expressions, case-insensitive), applied to every source after the reference's checks and
+#: counted each on its own. Written from what wikis and the 2021 reference output show (its
+#: most suggested files were placeholders: ``Picto_infobox_reptile.png``,
+#: ``300x60_siyah_galaksi.jpg``, ``Missing_Arachnida.png``, and relief maps), never for one
+#: wiki: the same list holds on every wiki.
+KIND_FILTERS: dict[str, str] = {
+    "placeholder": (
+        r"missing|placeholder|picto[_ -]?infobox|no[_ -]?(?:photo|picture|foto|image|img)|"
+        r"silhouette|blank|sin[_ -]imagen|kein[_ -]bild|\d+x\d+_"
+    ),
+    "locator_map": (
+        r"locat(?:ion|or)|karte|(?:^|[_ (-])(?:map|mapa|carte|karta|карта)(?:[_ ).-]|$)|"
+        r"(?:^|_)(?:eu|europe|world)[_-]|orthographic|[_-]in[_-](?:its[_-])?(?:region|europe)"
+    ),
+    "logo_or_icon": (
+        r"logo|icon|wordmark|pictogram|[_-]stub|wikipedia|wiki[_-]?letter|commons[_-]|"
+        r"nuvola|crystal|gnome[_-]|tango[_-]|symbol[_-]support|question[_-]?mark"
+    ),
+    "emblem": r"coat[_ ]of[_ ]arms|wappen|escudo|герб|emblem|seal[_ ]of|blason|stemma|herb[_ ]",
+}
+
 #: A regular expression (for polars) matching the name of a picture file.
 PICTURE_PATTERN = "(?i)\\.(?:" + "|".join(sorted(IMAGE_EXTENSIONS)) + ")$"
 

@@ -69,40 +69,115 @@ def non_icon_pictures(links: pl.LazyFrame, icons: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
-def lead_images(articles: pl.LazyFrame, links: pl.LazyFrame, icons: pl.LazyFrame) -> pa.Table:
-    """The ``lead_image`` table: one row per article that has a lead image.
+#: PageImages' default scores (extension.json ``PageImagesScores``): by the width a picture is
+#: shown at (upper bounds, px), by its place among the lead section's pictures, and by its
+#: aspect ratio (width/height x 10, upper bounds).
+WIDTH_SCORES = ((119, -100), (400, 10), (600, 5))
+WIDTH_SCORE_ABOVE = 0
+POSITION_SCORES = (8, 6, 4, 3)
+RATIO_SCORES = ((3, -100), (5, 0), (20, 5), (30, 0))
+RATIO_SCORE_ABOVE = -100
+#: How many of an article's pictures other wikis' suggestions may draw on.
+MAX_CANDIDATES = 5
 
-    The first non-icon picture is the one with the smallest ``position``; rows from
-    ``imagelinks`` have no position and fall back to the file name's order, so the result is
-    deterministic either way.
+
+def _bounded(value: pl.Expr, table: tuple[tuple[int, int], ...], above: int) -> pl.Expr:
+    expr: pl.Expr = pl.lit(above)
+    for bound, score in reversed(table):
+        expr = pl.when(value <= bound).then(pl.lit(score)).otherwise(expr)
+    return expr
+
+
+def pageimages_scores(pictures: pl.LazyFrame) -> pl.LazyFrame:
+    """``image_links`` rows with ``lead_position`` and PageImages' ``score``.
+
+    The score is PageImages' (``ParserFileProcessingHookHandlers::getScore``): width shown
+    (a picture shown at 119 px or less, an icon, gets -100), place among the lead section's
+    pictures (8, 6, 4, 3 for the first four), aspect ratio when the markup gives both sides
+    (very tall or very wide: -100). A picture shown at its own size (no size in the markup)
+    or in a gallery scores 0 for width (its real width needs the file). Pictures outside the
+    lead section get no place score; PageImages ignores them ($wgPageImagesLeadSectionOnly).
     """
-    props = articles.select(
-        "page_id",
-        "page_title",
-        "item",
-        pl.when(pl.col("page_image_free").is_not_null())
-        .then(pl.col("page_image_free"))
-        .otherwise(pl.col("page_image"))
-        .alias("image"),
-        pl.when(pl.col("page_image_free").is_not_null())
-        .then(pl.lit("page_image_free"))
-        .when(pl.col("page_image").is_not_null())
-        .then(pl.lit("page_image"))
-        .alias("source"),
-    ).filter(pl.col("image").is_not_null())
-    first = (
-        non_icon_pictures(links, icons)
-        .sort(["page_id", "position", "image"], nulls_last=True)
-        .group_by("page_id", maintain_order=True)
-        .first()
-        .select("page_id", "image", pl.lit("first_file").alias("source"))
+    present = set(pictures.collect_schema().names())
+    pictures = pictures.with_columns(
+        pl.lit(None, dtype).alias(name)
+        for name, dtype in (("in_lead", pl.Boolean), ("width", pl.Int32), ("height", pl.Int32))
+        if name not in present
     )
-    from_files = (
-        articles.select("page_id", "page_title", "item")
-        .join(props.select("page_id"), on="page_id", how="anti")
-        .join(first, on="page_id", how="inner")
+    in_lead = pl.col("in_lead").fill_null(True)
+    lead_position = (
+        pl.when(in_lead)
+        .then(pl.col("position").rank("ordinal").over("page_id", in_lead) - 1)
+        .otherwise(None)
+        .cast(pl.Int32)
     )
-    frame = pl.concat([props, from_files], how="vertical").sort("page_id").collect()
+    width = pl.col("width").cast(pl.Int64)
+    ratio = (pl.col("width") * 10 / pl.col("height")).floor()
+    place = pl.lit(0)
+    for index, points in reversed(list(enumerate(POSITION_SCORES))):
+        place = pl.when(pl.col("lead_position") == index).then(pl.lit(points)).otherwise(place)
+    return pictures.with_columns(lead_position.alias("lead_position")).with_columns(
+        (
+            pl.when(width.is_null())
+            .then(pl.lit(0))
+            .otherwise(_bounded(width, WIDTH_SCORES, WIDTH_SCORE_ABOVE))
+            + place
+            + pl.when(ratio.is_null())
+            .then(pl.lit(0))
+            .otherwise(_bounded(ratio, RATIO_SCORES, RATIO_SCORE_ABOVE))
+        ).alias("score")
+    )
+
+
+def lead_images(articles: pl.LazyFrame, links: pl.LazyFrame, icons: pl.LazyFrame) -> pa.Table:
+    """The ``lead_image`` table: one row per article that has a lead image or pictures.
+
+    The lead image is the PageImages property (``page_image_free``, else ``page_image``)
+    where the dumps have ``page_props``; otherwise PageImages' choice recomputed from the
+    wikitext: the best-scoring picture of the lead section with a positive score (icons, the
+    wiki's over-used files, stand in for its denylist). Without such a picture the article's
+    best picture elsewhere is given (source ``best_picture``); from ``imagelinks`` (no
+    positions) the first picture by name (``first_file``). ``candidates`` lists the article's
+    pictures best first: lead section, then score, then place.
+    """
+    scored = pageimages_scores(non_icon_pictures(links, icons)).filter(pl.col("score") > -50)
+    ordered = scored.sort(
+        ["page_id", "in_lead", "score", "position", "image"],
+        descending=[False, True, True, False, False],
+        nulls_last=True,
+    )
+    per_article = ordered.group_by("page_id", maintain_order=True).agg(
+        pl.col("image").head(MAX_CANDIDATES).alias("candidates"),
+        pl.col("image").first().alias("best"),
+        (pl.col("in_lead").fill_null(False).first() & (pl.col("score").first() > 0)).alias(
+            "chosen"
+        ),
+        pl.col("in_lead").is_null().all().alias("unordered"),
+    )
+    frame = (
+        articles.select("page_id", "page_title", "item", "page_image_free", "page_image")
+        .join(per_article, on="page_id", how="left")
+        .select(
+            "page_id",
+            "page_title",
+            "item",
+            pl.coalesce("page_image_free", "page_image", "best").alias("image"),
+            pl.when(pl.col("page_image_free").is_not_null())
+            .then(pl.lit("page_image_free"))
+            .when(pl.col("page_image").is_not_null())
+            .then(pl.lit("page_image"))
+            .when(pl.col("unordered"))
+            .then(pl.lit("first_file"))
+            .when(pl.col("chosen"))
+            .then(pl.lit("pageimages_score"))
+            .otherwise(pl.lit("best_picture"))
+            .alias("source"),
+            pl.col("candidates"),
+        )
+        .filter(pl.col("image").is_not_null())
+        .sort("page_id")
+        .collect()
+    )
     return frame.select(LEAD_IMAGE_SCHEMA.names).to_arrow().cast(LEAD_IMAGE_SCHEMA)
 
 

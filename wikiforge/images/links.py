@@ -32,6 +32,9 @@ def _uses_table(page_ids: list, titles: list, uses: list) -> pa.Table:
             columns["image"].append(use.image)
             columns["position"].append(position)
             columns["origin"].append(use.origin)
+            columns["in_lead"].append(use.in_lead)
+            columns["width"].append(use.width)
+            columns["height"].append(use.height)
     return pa.Table.from_pydict(columns, schema=IMAGE_LINKS_SCHEMA)
 
 
@@ -95,7 +98,7 @@ def _file_targets(linktarget: str | PathLike[str]) -> pl.DataFrame:
     parts = []
     with SqlDump(linktarget, table="linktarget") as dump:
         for batch in dump.batches(["lt_id", "lt_namespace", "lt_title"]):
-            frame = pl.from_arrow(batch)
+            frame = pl.DataFrame(batch)
             parts.append(
                 frame.filter(pl.col("lt_namespace") == FILE_NAMESPACE).select(
                     pl.col("lt_id").alias("target_id"), pl.col("lt_title").alias("raw")
@@ -148,7 +151,7 @@ def read_imagelinks(
         wanted = ["il_from", target_column] + (["il_from_namespace"] if has_namespace else [])
         parts = []
         for batch in dump.batches(wanted):
-            frame = pl.from_arrow(batch)
+            frame = pl.DataFrame(batch)
             stats.rows += frame.height
             if has_namespace:
                 ns0 = frame.filter(pl.col("il_from_namespace") == 0)
@@ -192,6 +195,9 @@ def read_imagelinks(
             "image",
             pl.lit(None, pl.Int32).alias("position"),
             pl.lit("imagelinks").alias("origin"),
+            pl.lit(None, pl.Boolean).alias("in_lead"),
+            pl.lit(None, pl.Int32).alias("width"),
+            pl.lit(None, pl.Int32).alias("height"),
         )
     )
     return table.to_arrow().cast(IMAGE_LINKS_SCHEMA), stats

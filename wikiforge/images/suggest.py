@@ -35,7 +35,12 @@ from dataclasses import dataclass, field
 import polars as pl
 
 from wikiforge.images.commons import CommonsListing
-from wikiforge.images.files import P18_NAME_FILTERS, PICTURE_PATTERN, REFERENCE_NAME_FILTERS
+from wikiforge.images.files import (
+    KIND_FILTERS,
+    P18_NAME_FILTERS,
+    PICTURE_PATTERN,
+    REFERENCE_NAME_FILTERS,
+)
 
 #: P31 classes whose articles get no suggestion: the reference's disambiguation, year and list,
 #: the ETL's wider list (calendar years, names, natural numbers) and the rating tool's
@@ -63,14 +68,21 @@ CONFIDENCE = ("high", "medium", "low")
 
 @dataclass(frozen=True)
 class SuggestionRules:
-    """The knobs of the heuristic (defaults: the reference's values)."""
+    """The knobs of the heuristic (defaults: the reference's values, and ours where noted)."""
 
     top_k: int = 3
     max_category_items: int = 99
+    #: A file among the pictures of articles of more than this many items is a placeholder or
+    #: a generic map, dropped from every source (the later pipeline's lead-image rule, applied
+    #: to every picture other wikis offer).
     max_lead_items: int = 99
     excluded_classes: frozenset[str] = EXCLUDED_CLASSES
     name_filters: tuple[str, ...] = REFERENCE_NAME_FILTERS
     p18_name_filters: tuple[str, ...] = P18_NAME_FILTERS
+    #: Kinds of file (``files.KIND_FILTERS``) dropped from every source, ours.
+    kind_filters: tuple[tuple[str, str], ...] = tuple(KIND_FILTERS.items())
+    #: How many of each other wiki's article pictures (best first) are candidates.
+    pictures_per_wiki: int = 3
 
 
 @dataclass
@@ -102,10 +114,6 @@ def contains_any(expr: pl.Expr, needles: Collection[str]) -> pl.Expr:
     return expr.str.contains(pattern)
 
 
-def _contains_any(column: str, needles: Collection[str]) -> pl.Expr:
-    return contains_any(pl.col(column), needles)
-
-
 def category_item_counts(items: pl.LazyFrame) -> pl.LazyFrame:
     """``category``, ``items``: how many items name each Commons category as their P373."""
     return (
@@ -117,8 +125,27 @@ def category_item_counts(items: pl.LazyFrame) -> pl.LazyFrame:
     )
 
 
+def lead_pictures(leads: pl.DataFrame, per_wiki: int) -> pl.DataFrame:
+    """``wiki, item, image, place``: each article's lead image (place 0) and its next best
+    pictures (``candidates`` of ``lead_image``; older tables without it give the lead only).
+    """
+    if "candidates" not in leads.columns:
+        return leads.select("wiki", "item", "image", pl.lit(0, pl.Int64).alias("place"))
+    listed = (
+        leads.select(
+            "wiki",
+            "item",
+            pl.concat_list(pl.col("image"), pl.col("candidates").fill_null([])).alias("image"),
+        )
+        .with_columns(pl.col("image").list.unique(maintain_order=True).list.head(per_wiki + 1))
+        .with_columns(pl.int_ranges(0, pl.col("image").list.len()).alias("place"))
+        .explode("image", "place")
+    )
+    return listed.drop_nulls("image").with_columns(pl.col("place").cast(pl.Int64))
+
+
 def lead_item_counts(leads: pl.DataFrame) -> pl.DataFrame:
-    """``image``, ``items``: of how many items' articles (all wikis) each file is the lead."""
+    """``image``, ``items``: of how many items' articles (all wikis) each file is a picture."""
     return leads.drop_nulls("item").group_by("image").agg(pl.col("item").n_unique().alias("items"))
 
 
@@ -130,38 +157,56 @@ def _empty_candidates() -> pl.DataFrame:
             "source_rank": pl.Int8,
             "category_files": pl.Int64,
             "tiebreak": pl.Int64,
+            "leads": pl.Int64,
         }
     )
 
 
-def suggest_images(
-    targets: pl.DataFrame,
-    items: pl.LazyFrame,
-    leads: pl.DataFrame,
-    commons: CommonsListing | None = None,
-    rules: SuggestionRules = SuggestionRules(),
-    category_counts: pl.DataFrame | None = None,
-    per_source: bool = False,
-) -> Suggestions:
-    """Suggest up to ``rules.top_k`` images for each target article.
+class _Filters:
+    """The filters every source goes through, each counted in ``stats``."""
 
-    Args:
-        targets: ``wiki``, ``page_id``, ``page_title``, ``item`` of the articles to illustrate
-            (one row per article).
-        items: The ``item_images`` table (``item``, ``instance_of``, ``image``,
-            ``commons_category``): the whole table, as category counts need every item.
-        leads: ``wiki``, ``item``, ``image``: the lead images of every wiki's articles.
-        commons: A Commons listing (category files, existing files, placeholders), or None.
-        rules: The heuristic's parameters.
-        category_counts: Precomputed ``category_item_counts(items)`` (it is the same for
-            every run over one Wikidata dump).
-        per_source: Also rank each source's candidates on its own (for the evaluation).
+    def __init__(
+        self,
+        rules: SuggestionRules,
+        stats: dict[str, int],
+        over_used: pl.DataFrame,
+        placeholders: pl.DataFrame,
+    ) -> None:
+        self.rules, self.stats = rules, stats
+        self.over_used, self.placeholders = over_used, placeholders
 
-    Returns:
-        The suggestions, per-source candidates (empty unless asked), raw coverage flags and
-        filter counts.
-    """
-    stats: dict[str, int] = {}
+    def _count(self, label: str, before: pl.DataFrame, after: pl.DataFrame) -> pl.DataFrame:
+        self.stats[label] = self.stats.get(label, 0) + before.height - after.height
+        return after
+
+    def apply(self, frame: pl.DataFrame, label: str, names: Collection[str]) -> pl.DataFrame:
+        image = pl.col("image")
+        frame = self._count(
+            f"{label}_not_a_picture", frame, frame.filter(image.str.contains(PICTURE_PATTERN))
+        )
+        frame = self._count(
+            f"{label}_name_filter", frame, frame.filter(~contains_any(image, names))
+        )
+        for kind, pattern in self.rules.kind_filters:
+            frame = self._count(
+                f"{label}_{kind}", frame, frame.filter(~image.str.contains(f"(?i){pattern}"))
+            )
+        frame = self._count(
+            f"{label}_placeholder",
+            frame,
+            frame.join(self.placeholders, on="image", how="anti"),
+        )
+        return self._count(
+            f"{label}_picture_of_over_{self.rules.max_lead_items}_items",
+            frame,
+            frame.join(self.over_used.select("image"), on="image", how="anti"),
+        )
+
+
+def _prepare_targets(
+    targets: pl.DataFrame, items: pl.LazyFrame, rules: SuggestionRules
+) -> pl.DataFrame:
+    """Targets with one integer per article, their item's claims and ``is_article_page``."""
     # One integer per article: joins and sorts on it are much cheaper than on (wiki, page_id).
     targets = targets.select("wiki", "page_id", "page_title", "item").with_row_index("article")
     wanted = targets.select("item").unique()
@@ -177,55 +222,15 @@ def suggest_images(
         pl.col("commons_category").fill_null(empty_list),
     )
     excluded = list(rules.excluded_classes)
-    base = base.with_columns(
+    return base.with_columns(
         (~pl.col("instance_of").list.eval(pl.element().is_in(excluded)).list.any()).alias(
             "is_article_page"
         )
     )
-    eligible = base.filter(pl.col("is_article_page"))
-    leads = leads.select("wiki", "item", "image").drop_nulls()
-    other_leads = (
-        base.select("article", "wiki", "item")
-        .join(leads.rename({"wiki": "lead_wiki"}), on="item", how="inner")
-        .filter(pl.col("lead_wiki") != pl.col("wiki"))
-        .select("article", "item", "image", "lead_wiki")
-    )
-    with_other_lead = other_leads.select("article").unique()
-    raw = base.select(
-        "article",
-        "wiki",
-        "page_id",
-        (pl.col("p18").list.len() > 0).alias("has_p18"),
-        (pl.col("commons_category").list.len() > 0).alias("has_commons_category"),
-        pl.col("article").is_in(with_other_lead["article"].implode()).alias("has_other_lead"),
-    ).drop("article")
-    # How many other wikis have each (article, file) as lead image (the list itself is built
-    # for the suggestions kept only: building lists for every candidate costs most of the time).
-    found_count = other_leads.group_by("article", "image").agg(
-        pl.col("lead_wiki").n_unique().cast(pl.Int64).alias("found")
-    )
 
-    over_used = lead_item_counts(leads).filter(pl.col("items") > rules.max_lead_items)
-    placeholders = pl.DataFrame(
-        {"image": sorted(commons.placeholders) if commons else []}, schema={"image": pl.String}
-    )
 
-    def common_filters(frame: pl.DataFrame, label: str, name_filters) -> pl.DataFrame:
-        start = frame.height
-        frame = frame.filter(pl.col("image").str.contains(PICTURE_PATTERN))
-        stats[f"{label}_not_a_picture"] = start - frame.height
-        start = frame.height
-        frame = frame.filter(~_contains_any("image", name_filters))
-        stats[f"{label}_name_filter"] = start - frame.height
-        start = frame.height
-        frame = frame.join(placeholders, on="image", how="anti")
-        stats[f"{label}_placeholder"] = start - frame.height
-        start = frame.height
-        frame = frame.join(over_used.select("image"), on="image", how="anti")
-        stats[f"{label}_lead_of_over_{rules.max_lead_items}_items"] = start - frame.height
-        return frame
-
-    # 1. P18. The statements' order is the item's own (editors put the best picture first).
+def _p18_candidates(eligible: pl.DataFrame, filters: _Filters) -> pl.DataFrame:
+    # The statements' order is the item's own (editors put the best picture first).
     p18 = (
         eligible.select(
             "article",
@@ -235,117 +240,126 @@ def suggest_images(
         .explode("image", "tiebreak")
         .drop_nulls("image")
     )
-    p18 = common_filters(p18, "wikidata", rules.p18_name_filters).with_columns(
+    return filters.apply(p18, "wikidata", filters.rules.p18_name_filters).with_columns(
         pl.lit(0, pl.Int8).alias("source_rank")
     )
 
-    # 2. Other wikis' lead images.
-    wikipedia = (
-        other_leads.join(eligible.select("article"), on="article", how="semi")
-        .select("article", "image")
-        .unique()
-    )
-    wikipedia = common_filters(wikipedia, "wikipedia", rules.name_filters)
+
+def _wikipedia_candidates(
+    other: pl.DataFrame,
+    eligible: pl.DataFrame,
+    filters: _Filters,
+    commons: CommonsListing | None,
+) -> pl.DataFrame:
+    """Other wikis' pictures of the item. After the filters, each wiki's best remaining
+    picture is its (suggestible) lead; a file ranks by how many wikis lead with it, then by
+    how many use it, then by its best place.
+    """
+    frame = other.join(eligible.select("article"), on="article", how="semi")
+    frame = filters.apply(frame, "wikipedia", filters.rules.name_filters)
     if commons is not None:
-        start = wikipedia.height
         existing = pl.DataFrame({"image": sorted(commons.existing)}, schema={"image": pl.String})
-        wikipedia = wikipedia.join(existing, on="image", how="semi")
-        stats["wikipedia_not_on_commons"] = start - wikipedia.height
-    wikipedia = wikipedia.with_columns(pl.lit(1, pl.Int8).alias("source_rank"))
+        before = frame
+        frame = frame.join(existing, on="image", how="semi")
+        filters.stats["wikipedia_not_on_commons"] = before.height - frame.height
+    frame = frame.with_columns(
+        (pl.col("place").rank("ordinal").over("article", "lead_wiki") == 1).alias("is_lead")
+    )
+    return (
+        frame.group_by("article", "image")
+        .agg(
+            pl.col("lead_wiki").filter(pl.col("is_lead")).n_unique().cast(pl.Int64).alias("leads"),
+            pl.col("place").min().cast(pl.Int64).alias("tiebreak"),
+        )
+        .with_columns(pl.lit(1, pl.Int8).alias("source_rank"))
+    )
 
-    # 3. P373 Commons category files.
-    if commons is not None:
-        counts = (
-            category_counts
-            if category_counts is not None
-            else category_item_counts(items).collect()
-        )
-        cats = (
-            eligible.select("article", pl.col("commons_category").alias("category"))
-            .explode("category")
-            .drop_nulls("category")
-        )
-        start = cats.height
-        cats = cats.join(
-            counts.filter(pl.col("items") > rules.max_category_items).select("category"),
-            on="category",
-            how="anti",
-        )
-        stats[f"commons_category_of_over_{rules.max_category_items}_items"] = start - cats.height
-        files = commons.category_files
-        sizes = files.group_by("category").agg(pl.len().cast(pl.Int64).alias("category_files"))
-        category = (
-            cats.join(files, on="category", how="inner")
-            .join(sizes, on="category", how="left")
-            .select("article", "image", "category_files", pl.col("file_page_id").alias("tiebreak"))
-        )
-        category = common_filters(category, "commons", rules.name_filters)
-        category = (
-            category.group_by("article", "image")
-            .agg(pl.col("category_files").min(), pl.col("tiebreak").min())
-            .with_columns(pl.lit(2, pl.Int8).alias("source_rank"))
-        )
-    else:
-        category = _empty_candidates()
 
+def _commons_candidates(
+    eligible: pl.DataFrame,
+    items: pl.LazyFrame,
+    commons: CommonsListing | None,
+    category_counts: pl.DataFrame | None,
+    filters: _Filters,
+) -> pl.DataFrame:
+    if commons is None:
+        return _empty_candidates()
+    rules = filters.rules
+    counts = (
+        category_counts if category_counts is not None else category_item_counts(items).collect()
+    )
+    cats = (
+        eligible.select("article", pl.col("commons_category").alias("category"))
+        .explode("category")
+        .drop_nulls("category")
+    )
+    start = cats.height
+    cats = cats.join(
+        counts.filter(pl.col("items") > rules.max_category_items).select("category"),
+        on="category",
+        how="anti",
+    )
+    filters.stats[f"commons_category_of_over_{rules.max_category_items}_items"] = (
+        start - cats.height
+    )
+    files = commons.category_files
+    sizes = files.group_by("category").agg(pl.len().cast(pl.Int64).alias("category_files"))
+    category = (
+        cats.join(files, on="category", how="inner")
+        .join(sizes, on="category", how="left")
+        .select("article", "image", "category_files", pl.col("file_page_id").alias("tiebreak"))
+    )
+    category = filters.apply(category, "commons", rules.name_filters)
+    return (
+        category.group_by("article", "image")
+        .agg(pl.col("category_files").min(), pl.col("tiebreak").min())
+        .with_columns(pl.lit(2, pl.Int8).alias("source_rank"))
+    )
+
+
+def _scored(frame: pl.DataFrame, found_count: pl.DataFrame) -> pl.DataFrame:
     schema = _empty_candidates().schema
-
-    def scored(frame: pl.DataFrame) -> pl.DataFrame:
-        return (
-            frame.with_columns(
-                *[
-                    pl.lit(None, dtype).alias(name)
-                    for name, dtype in schema.items()
-                    if name not in frame.columns
-                ]
-            )
-            .select(list(schema))
-            .cast(schema)
-            .join(found_count, on=["article", "image"], how="left")
-            .with_columns(pl.col("found").fill_null(0))
-            .with_columns(_score().alias("score"))
+    return (
+        frame.with_columns(
+            *[
+                pl.lit(None, dtype).alias(name)
+                for name, dtype in schema.items()
+                if name not in frame.columns
+            ]
         )
-
-    p18, wikipedia, category = scored(p18), scored(wikipedia), scored(category)
-    by_source = pl.DataFrame(
-        schema={
-            "wiki": pl.String,
-            "page_id": pl.Int64,
-            "source": pl.String,
-            "image": pl.String,
-            "rank": pl.UInt32,
-        }
+        .select(list(schema))
+        .cast(schema)
+        .join(found_count, on=["article", "image"], how="left")
+        .with_columns(pl.col("found").fill_null(0), pl.col("leads").fill_null(0))
+        .with_columns(_score().alias("score"))
     )
-    if per_source:
-        by_source = (
-            _ranked(pl.concat([p18, wikipedia, category]), ["article", "source_rank"], rules.top_k)
-            .join(targets.select("article", "wiki", "page_id"), on="article")
-            .select(
-                "wiki",
-                "page_id",
-                _source_name(pl.col("source_rank")).alias("source"),
-                "image",
-                pl.col("rank").cast(pl.UInt32),
-            )
+
+
+def _per_source_table(candidates: pl.DataFrame, targets: pl.DataFrame, top_k: int) -> pl.DataFrame:
+    return (
+        _ranked(candidates, ["article", "source_rank"], top_k)
+        .join(targets.select("article", "wiki", "page_id"), on="article")
+        .select(
+            "wiki",
+            "page_id",
+            _source_name(pl.col("source_rank")).alias("source"),
+            "image",
+            pl.col("rank").cast(pl.UInt32),
         )
-    # One file, one suggestion: the most trusted source's row wins. (A file twice in one
-    # source cannot happen: each source's frame has one row per article and file.)
+    )
+
+
+def _final_table(base: pl.DataFrame, best: pl.DataFrame, other: pl.DataFrame) -> pl.DataFrame:
     keys = ["article", "image"]
-    wikipedia = wikipedia.join(p18.select(keys), on=keys, how="anti")
-    category = category.join(
-        pl.concat([p18.select(keys), wikipedia.select(keys)]), on=keys, how="anti"
-    )
-    candidates = pl.concat([p18, wikipedia, category])
-    best = _ranked(candidates, ["article"], rules.top_k)
     found_on = (
-        other_leads.join(best.select(keys), on=keys, how="semi")
+        other.join(best.select(keys), on=keys, how="semi")
         .group_by(keys)
         .agg(pl.col("lead_wiki").unique().sort().alias("found_on"))
     )
     best = best.join(found_on, on=keys, how="left").with_columns(
-        pl.col("found_on").fill_null(empty_list)
+        pl.col("found_on").fill_null(pl.lit([], pl.List(pl.String)))
     )
-    table = (
+    return (
         base.select(
             "article", "wiki", "page_id", "page_title", "item", "instance_of", "is_article_page"
         )
@@ -377,9 +391,96 @@ def suggest_images(
         )
         .sort(["wiki", "page_id", "rank"], nulls_last=True)
     )
+
+
+def suggest_images(
+    targets: pl.DataFrame,
+    items: pl.LazyFrame,
+    leads: pl.DataFrame,
+    commons: CommonsListing | None = None,
+    rules: SuggestionRules = SuggestionRules(),
+    category_counts: pl.DataFrame | None = None,
+    per_source: bool = False,
+) -> Suggestions:
+    """Suggest up to ``rules.top_k`` images for each target article.
+
+    Args:
+        targets: ``wiki``, ``page_id``, ``page_title``, ``item`` of the articles to illustrate
+            (one row per article).
+        items: The ``item_images`` table (``item``, ``instance_of``, ``image``,
+            ``commons_category``): the whole table, as category counts need every item.
+        leads: ``wiki``, ``item``, ``image`` (and ``candidates``): the lead images and next
+            best pictures of every wiki's articles (``lead_image``).
+        commons: A Commons listing (category files, existing files, placeholders), or None.
+        rules: The heuristic's parameters.
+        category_counts: Precomputed ``category_item_counts(items)`` (it is the same for
+            every run over one Wikidata dump).
+        per_source: Also rank each source's candidates on its own (for the evaluation).
+
+    Returns:
+        The suggestions, per-source candidates (empty unless asked), raw coverage flags and
+        filter counts.
+    """
+    stats: dict[str, int] = {}
+    base = _prepare_targets(targets, items, rules)
+    eligible = base.filter(pl.col("is_article_page"))
+    pictures = lead_pictures(leads.drop_nulls(["item", "image"]), rules.pictures_per_wiki)
+    other = (
+        base.select("article", "wiki", "item")
+        .join(pictures.rename({"wiki": "lead_wiki"}), on="item", how="inner")
+        .filter(pl.col("lead_wiki") != pl.col("wiki"))
+        .select("article", "item", "image", "lead_wiki", "place")
+    )
+    leads_only = other.filter(pl.col("place") == 0)
+    raw = base.select(
+        "wiki",
+        "page_id",
+        (pl.col("p18").list.len() > 0).alias("has_p18"),
+        (pl.col("commons_category").list.len() > 0).alias("has_commons_category"),
+        pl.col("article").is_in(leads_only["article"].unique().implode()).alias("has_other_lead"),
+    )
+    # How many other wikis use each (article, file) among their pictures.
+    found_count = other.group_by("article", "image").agg(
+        pl.col("lead_wiki").n_unique().cast(pl.Int64).alias("found")
+    )
+    filters = _Filters(
+        rules,
+        stats,
+        over_used=lead_item_counts(pictures).filter(pl.col("items") > rules.max_lead_items),
+        placeholders=pl.DataFrame(
+            {"image": sorted(commons.placeholders) if commons else []},
+            schema={"image": pl.String},
+        ),
+    )
+    p18 = _scored(_p18_candidates(eligible, filters), found_count)
+    wikipedia = _scored(_wikipedia_candidates(other, eligible, filters, commons), found_count)
+    category = _scored(
+        _commons_candidates(eligible, items, commons, category_counts, filters), found_count
+    )
+    by_source = pl.DataFrame(
+        schema={
+            "wiki": pl.String,
+            "page_id": pl.Int64,
+            "source": pl.String,
+            "image": pl.String,
+            "rank": pl.UInt32,
+        }
+    )
+    if per_source:
+        by_source = _per_source_table(pl.concat([p18, wikipedia, category]), base, rules.top_k)
+    # One file, one suggestion: the most trusted source's row wins.
+    keys = ["article", "image"]
+    wikipedia = wikipedia.join(p18.select(keys), on=keys, how="anti")
+    category = category.join(
+        pl.concat([p18.select(keys), wikipedia.select(keys)]), on=keys, how="anti"
+    )
+    candidates = pl.concat([p18, wikipedia, category])
+    best = _ranked(candidates, ["article"], rules.top_k)
     stats["candidates"] = candidates.height
     stats["articles_excluded_by_instance_of"] = base.height - eligible.height
-    return Suggestions(table=table, per_source=by_source, raw=raw, stats=stats)
+    return Suggestions(
+        table=_final_table(base, best, other), per_source=by_source, raw=raw, stats=stats
+    )
 
 
 def _source_name(source_rank: pl.Expr) -> pl.Expr:
@@ -390,11 +491,13 @@ def _source_name(source_rank: pl.Expr) -> pl.Expr:
 
 def _score() -> pl.Expr:
     found = pl.col("found").cast(pl.Float64)
+    # Wikis leading with the file count fully, wikis merely using it half.
+    votes = pl.col("leads").cast(pl.Float64) + 0.5 * (found - pl.col("leads").cast(pl.Float64))
     return (
         pl.when(pl.col("source_rank") == 0)
         .then(0.85 + 0.15 * found / (found + 1))
         .when(pl.col("source_rank") == 1)
-        .then(0.5 + 0.3 * (1 - 1 / found.clip(lower_bound=1)))
+        .then(0.5 + 0.3 * (1 - 1 / (1 + votes.clip(lower_bound=0))))
         .otherwise(0.1 + 0.3 / pl.col("category_files").cast(pl.Float64).clip(lower_bound=1).sqrt())
     )
 

@@ -26,6 +26,11 @@ IMAGE_LINKS_SCHEMA = pa.schema(
         pa.field("position", pa.int32()),
         # link | gallery | imagemap | template | imagelinks
         pa.field("origin", pa.string(), nullable=False),
+        # First use before the first heading; null when read from imagelinks.
+        pa.field("in_lead", pa.bool_()),
+        # The size the markup shows it at (px), when it says; see extract.FileUse.
+        pa.field("width", pa.int32()),
+        pa.field("height", pa.int32()),
     ]
 )
 
@@ -37,16 +42,19 @@ ICON_IMAGES_SCHEMA = pa.schema(
     ]
 )
 
-#: The lead image of each article that has one.
+#: The lead image of each article that has one, and its pictures best first.
 LEAD_IMAGE_SCHEMA = pa.schema(
     [
         pa.field("page_id", pa.int64(), nullable=False),
         pa.field("page_title", pa.string(), nullable=False),
         pa.field("item", pa.string()),
         pa.field("image", pa.string(), nullable=False),
-        # page_image_free | page_image (PageImages properties) | first_file (first non-icon
-        # picture of the article, where the dumps have no page_props)
+        # page_image_free | page_image (PageImages properties) | pageimages_score (the
+        # PageImages choice recomputed from the wikitext, where the dumps have no page_props)
         pa.field("source", pa.string(), nullable=False),
+        # The article's non-icon pictures, best PageImages score first (at most 5): what other
+        # wikis' suggestions draw on when the lead itself is filtered out (a flag, a map).
+        pa.field("candidates", pa.list_(pa.string())),
     ]
 )
 
@@ -106,8 +114,13 @@ IMAGE_EVALUATION_SCHEMA = pa.schema(
         pa.field("hidden", pa.list_(pa.string()), nullable=False),  # the article's own files
         pa.field("suggested", pa.list_(pa.string()), nullable=False),  # top 3, best first
         pa.field("hit", pa.bool_(), nullable=False),  # a hidden file is among the top 3
+        pa.field("hit_1", pa.bool_(), nullable=False),  # the first suggestion is a hidden file
         # A hidden file is a picture that passes the name filters (could come back at all).
         pa.field("hidden_suggestible", pa.bool_(), nullable=False),
+        # A hidden file is the item's P18 or among other wikis' pictures of the item, and one
+        # of those passes the filters: the ceiling of what any ranking could find.
+        pa.field("reachable", pa.bool_(), nullable=False),
+        pa.field("reachable_after_filters", pa.bool_(), nullable=False),
         pa.field("has_p18", pa.bool_(), nullable=False),
         pa.field("has_other_lead", pa.bool_(), nullable=False),
         pa.field("has_commons_category", pa.bool_(), nullable=False),

@@ -57,6 +57,7 @@ class ClaimStats:
         self.error_samples.extend(other.error_samples[: max(0, room)])
 
     def as_dict(self) -> dict[str, object]:
+        """The counts as a plain dict (for the asset's metadata)."""
         return {name: getattr(self, name) for name in self.__dataclass_fields__}
 
 
@@ -168,6 +169,6 @@ def build_item_images(
                 writer.write_batch(batch.cast(ITEM_IMAGES_SCHEMA))
                 rows += batch.num_rows
     os.replace(tmp, out_path)
-    for part in parts_dir.glob("*.parquet"):
-        part.unlink()
+    for leftover in parts_dir.glob("*.parquet"):
+        leftover.unlink()
     return int(rows), stats
