@@ -450,6 +450,9 @@ def main() -> None:
     parser.add_argument("--share", type=float, default=0.3, help="share of articles stripped")
     parser.add_argument("--seed", type=int, default=20141201)
     parser.add_argument("--baseline", help="git ref to measure in the same run (e.g. main)")
+    parser.add_argument(
+        "--candidate", help="git ref measured as 'after' (default: this working tree)"
+    )
     parser.add_argument("--keep", type=Path, help="keep the work directory here")
     args = parser.parse_args()
     work = Path(tempfile.mkdtemp(prefix="images-quality-")) if args.keep is None else args.keep
@@ -459,30 +462,23 @@ def main() -> None:
     print(f"stripped {len(truth['stripped'])} articles (seed {args.seed}, share {args.share})")
     results = []
     try:
-        if args.baseline:
-            baseline = work / "baseline-code"
-            subprocess.run(
-                [
-                    "git",
-                    "-C",
-                    str(REPO),
-                    "worktree",
-                    "add",
-                    "--detach",
-                    str(baseline),
-                    args.baseline,
-                ],
-                check=True,
-                capture_output=True,
-            )
-            try:
-                results.append(evaluate(baseline, landing, work, truth, f"{args.baseline}"))
-            finally:
+        for ref in [args.baseline, args.candidate]:
+            if ref:
+                code = work / f"code-{ref}"
                 subprocess.run(
-                    ["git", "-C", str(REPO), "worktree", "remove", "--force", str(baseline)],
-                    check=False,
+                    ["git", "-C", str(REPO), "worktree", "add", "--detach", str(code), ref],
+                    check=True,
+                    capture_output=True,
                 )
-        results.append(evaluate(REPO, landing, work, truth, "this tree"))
+                try:
+                    results.append(evaluate(code, landing, work, truth, ref))
+                finally:
+                    subprocess.run(
+                        ["git", "-C", str(REPO), "worktree", "remove", "--force", str(code)],
+                        check=False,
+                    )
+            elif ref is args.candidate:
+                results.append(evaluate(REPO, landing, work, truth, "this tree"))
     finally:
         print(f"work directory: {work}")
     print(markdown(results))
