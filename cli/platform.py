@@ -168,16 +168,43 @@ def materialize(
     if not dumps_dir.is_dir():
         raise click.BadParameter(f"{dumps_dir} is not a directory", param_hint="--dumps")
     data: Path | str = data_dir if "://" in data_dir else Path(data_dir).resolve()
-    outcomes = materialize_landing(
-        data,
-        dumps_dir.resolve(),
-        crawls_dir.resolve(),
-        wikis=wikis,
-        engine=engine,
-        parallel=parallel,
-    )
+    try:
+        outcomes = materialize_landing(
+            data,
+            dumps_dir.resolve(),
+            crawls_dir.resolve(),
+            wikis=wikis,
+            engine=engine,
+            parallel=parallel,
+        )
+    except Exception as exc:
+        if not _out_of_space(exc):
+            raise
+        # The Dagster instance (under the data root unless DAGSTER_HOME says otherwise) could
+        # not record the run. Versions are published whole or not at all, so what is there is
+        # consistent; say so instead of a database trace.
+        click.echo(
+            f"wikiforge materialize: no space left on the data root {data} (or the Dagster "
+            f"instance): {exc}\nEvery published version is complete (a version is swapped in "
+            "whole or not at all) and the previous ones are still served. Free space, then "
+            "rerun.",
+            err=True,
+        )
+        sys.exit(1)
     print_summary(outcomes, data)
     sys.exit(0 if all(o.success for o in outcomes) else 1)
+
+
+def _out_of_space(exc: BaseException) -> bool:
+    """A full disk, whether met by our writes or by the Dagster instance's SQLite."""
+    from wikiforge.storage import is_disk_full
+
+    seen: BaseException | None = exc
+    while seen is not None:
+        if is_disk_full(seen) or "database or disk is full" in str(seen):
+            return True
+        seen = seen.__cause__ or seen.__context__
+    return False
 
 
 @click.command()

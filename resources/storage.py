@@ -31,6 +31,8 @@ from wikiforge.storage import (
     StoredAsset,
     WriteResult,
     describe_files,
+    disk_full_error,
+    is_disk_full,
     open_data_root,
     write_parquet,
 )
@@ -222,10 +224,15 @@ class ParquetIOManager(dg.ConfigurableIOManager):
                 "stats": result.stats,
             }
             stored = self.store.publish(asset, partition, staged, manifest)
-        except BaseException:
+        except BaseException as exc:
             shutil.rmtree(staged, ignore_errors=True)
             if isinstance(obj, Artifacts):
                 shutil.rmtree(obj.dir, ignore_errors=True)
+            if is_disk_full(exc):
+                current = self.store.current(asset, partition)
+                raise disk_full_error(
+                    self.store.root, what, exc, current.version if current else None
+                ) from exc
             raise
         step_started = _step_started_at(context)
         metadata: dict[str, Any] = {

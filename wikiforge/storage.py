@@ -14,6 +14,7 @@ the server both use it.
 
 from __future__ import annotations
 
+import errno
 import fcntl
 import hashlib
 import json
@@ -46,6 +47,54 @@ PUBLISH_LOCK = ".publish.lock"
 # Staging directories whose owner cannot be checked (another host's, or an old layout) are
 # removed only after this long.
 STAGING_MAX_AGE_S = 24 * 3600
+
+
+class DiskFullError(OSError):
+    """The data root ran out of space (or quota) while a version was written.
+
+    Raised after the write's staging is removed: nothing was published and the previous
+    version is still the current one.
+    """
+
+
+_DISK_FULL_ERRNOS = {errno.ENOSPC, errno.EDQUOT}
+
+
+def is_disk_full(exc: BaseException) -> bool:
+    """Whether an error is the filesystem running out of space or quota.
+
+    Arrow's writers raise ``OSError`` without an errno, naming it only in the message.
+    """
+    if not isinstance(exc, OSError):
+        return False
+    if exc.errno in _DISK_FULL_ERRNOS:
+        return True
+    text = str(exc)
+    return "No space left on device" in text or "Disk quota exceeded" in text
+
+
+def _size(n: int) -> str:
+    if n >= 2**30:
+        return f"{n / 2**30:.1f} GiB"
+    return f"{n / 2**20:.1f} MiB" if n >= 10 * 2**20 else f"{n / 2**10:.0f} KiB"
+
+
+def disk_full_error(root: Path, what: str, exc: OSError, current: str | None) -> DiskFullError:
+    """The error a person sees: where space ran out, how much is free now, what is kept."""
+    try:
+        usage = shutil.disk_usage(root)
+        space = f"{_size(usage.free)} free of {_size(usage.total)}"
+    except OSError:
+        space = "free space unknown"
+    kept = f"version {current} stays current" if current else "nothing was published before"
+    error = DiskFullError(
+        errno.ENOSPC,
+        f"{what}: no space left on the data root {root} ({space} once this write's staging "
+        f"was removed); nothing was published, {kept}. Free space or move the data root, then "
+        f"rerun",
+    )
+    error.__cause__ = exc
+    return error
 
 
 class SchemaMismatch(ValueError):
@@ -350,12 +399,20 @@ class DataRoot:
         with _publish_lock(pdir):
             previous = self._pointer_version(pdir)
             os.replace(staged, target)
-            fd, tmp = tempfile.mkstemp(prefix=".pointer-", dir=pdir)
-            with os.fdopen(fd, "w") as handle:
-                handle.write(body)
-                handle.flush()
-                os.fsync(handle.fileno())
-            os.replace(tmp, pdir / POINTER)
+            try:
+                fd, tmp = tempfile.mkstemp(prefix=".pointer-", dir=pdir)
+                with os.fdopen(fd, "w") as handle:
+                    handle.write(body)
+                    handle.flush()
+                    os.fsync(handle.fileno())
+                os.replace(tmp, pdir / POINTER)
+            except BaseException:
+                # The pointer did not move (a full disk, most likely): the renamed version is
+                # not published, so it goes, with the half-written pointer.
+                shutil.rmtree(target, ignore_errors=True)
+                for leftover in pdir.glob(".pointer-*"):
+                    leftover.unlink(missing_ok=True)
+                raise
             self._collect_garbage(pdir, keep={v for v in (version, previous) if v is not None})
         return StoredAsset(dir=target, manifest=full)
 
