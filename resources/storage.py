@@ -151,6 +151,7 @@ class DataStore(dg.ConfigurableResource):
 
     @property
     def root(self) -> DataRoot:
+        """The data root (local or remote) this resource names."""
         return open_data_root(self.data_root, self.cache_dir or None)
 
     def current(self, asset: str, partition: str | None = None) -> StoredAsset | None:
@@ -165,6 +166,7 @@ class DataStore(dg.ConfigurableResource):
         return stored
 
     def partitions(self, asset: str) -> list[str]:
+        """Partition keys of ``asset`` with a published version, sorted."""
         return self.root.partitions(asset)
 
 
@@ -177,13 +179,16 @@ class ParquetIOManager(dg.ConfigurableIOManager):
 
     @property
     def store(self) -> DataRoot:
+        """The data root outputs are written to."""
         return open_data_root(self.data_root, self.cache_dir or None)
 
     def setup_for_execution(self, context: dg.InitResourceContext) -> None:
+        """Remember the data root, so artifact directories are staged on its filesystem."""
         global _RUN_DATA_ROOT
         _RUN_DATA_ROOT = self.store
 
     def teardown_after_execution(self, context: dg.InitResourceContext) -> None:
+        """Remove the artifact directories this run's steps did not publish."""
         global _RUN_DATA_ROOT
         _RUN_DATA_ROOT = None
         for leftover in _RUN_ARTIFACT_DIRS:
@@ -192,6 +197,7 @@ class ParquetIOManager(dg.ConfigurableIOManager):
 
     # -- output --------------------------------------------------------------------------
     def handle_output(self, context: dg.OutputContext, obj: Any) -> None:
+        """Write ``obj`` into staging, then publish it as the partition's new version."""
         if obj is None:
             return
         asset = context.asset_key.path
@@ -275,6 +281,7 @@ class ParquetIOManager(dg.ConfigurableIOManager):
 
     # -- input ---------------------------------------------------------------------------
     def load_input(self, context: dg.InputContext) -> StoredAsset | dict[str, StoredAsset]:
+        """The published version (or versions, by partition) of an input."""
         asset = context.asset_key.path
         loaded = _LOADED.setdefault(
             (context.step_context.run_id, context.step_context.step.key), []

@@ -168,14 +168,17 @@ class StoredAsset:
 
     @property
     def version(self) -> str:
+        """The version's name (its directory under the partition)."""
         return str(self.manifest["version"])
 
     @property
     def files(self) -> dict[str, dict[str, Any]]:
+        """Files of the version by relative path, with sha256 and size."""
         return dict(self.manifest.get("files", {}))
 
     @property
     def rows(self) -> int | None:
+        """Rows of a table version (None for artifacts)."""
         return self.manifest.get("rows")
 
     @property
@@ -193,6 +196,7 @@ class StoredAsset:
         return self.dir / name
 
     def parquet_paths(self) -> list[Path]:
+        """The version's Parquet files, in name order."""
         return [self.dir / name for name in sorted(self.files) if name.endswith(".parquet")]
 
     def parquet_uris(self) -> list[str]:
@@ -294,10 +298,12 @@ class DataRoot:
 
     @property
     def url(self) -> str:
+        """Where the root is, as a path or URL."""
         return str(self.root)
 
     # -- layout ----------------------------------------------------------------------------
     def partition_dir(self, asset: str | Iterable[str], partition: str | None) -> Path:
+        """The directory of one partition of an asset (raises ``InvalidName`` on bad names)."""
         parts = asset.split("/") if isinstance(asset, str) else list(asset)
         partition = UNPARTITIONED if partition is None else partition
         for part in [*parts, partition]:
@@ -484,6 +490,7 @@ class RemoteDataRoot(DataRoot):
 
     @property
     def url(self) -> str:
+        """The remote root's URL."""
         return self._url
 
     def _remote(self, local: Path) -> str:
@@ -495,6 +502,7 @@ class RemoteDataRoot(DataRoot):
         return f"{self._url}/{local.relative_to(self.root).as_posix()}"
 
     def current(self, asset: str | Iterable[str], partition: str | None) -> StoredAsset | None:
+        """The published version, downloaded into the local cache if it is not there yet."""
         try:
             pdir = self.partition_dir(asset, partition)
             manifest = json.loads(self.fs.cat_file(self._remote(pdir / POINTER)))
@@ -531,6 +539,7 @@ class RemoteDataRoot(DataRoot):
         return path
 
     def pointer_stamp(self, asset: str | Iterable[str], partition: str | None) -> int | None:
+        """A stamp of the pointer's content that changes whenever it moves (None: no pointer)."""
         try:
             body = self.fs.cat_file(self._remote(self.partition_dir(asset, partition) / POINTER))
         except (FileNotFoundError, InvalidName):
@@ -538,6 +547,7 @@ class RemoteDataRoot(DataRoot):
         return int.from_bytes(hashlib.sha256(body).digest()[:8], "big")
 
     def assets(self) -> list[str]:
+        """Assets with at least one published partition on the remote root."""
         base = self.base.rstrip("/")
         found = set()
         for pointer in self.fs.glob(f"{base}/**/{POINTER}"):
@@ -547,6 +557,7 @@ class RemoteDataRoot(DataRoot):
         return sorted(found)
 
     def partitions(self, asset: str | Iterable[str]) -> list[str]:
+        """Partition keys of ``asset`` with a published version, sorted."""
         try:
             adir = self._remote(self.partition_dir(asset, None).parent)
         except InvalidName:
@@ -560,6 +571,7 @@ class RemoteDataRoot(DataRoot):
         staged: Path,
         manifest: Mapping[str, Any],
     ) -> StoredAsset:
+        """Upload a staged version, then move the remote pointer to it."""
         pdir = self.partition_dir(asset, partition)
         version = f"v{time.strftime('%Y%m%dT%H%M%S', time.gmtime())}-{uuid.uuid4().hex[:8]}"
         full = {**manifest, "version": version}
