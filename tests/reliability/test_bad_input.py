@@ -255,7 +255,7 @@ def test_html_without_a_task_is_counted_not_published(tmp_path, instance, data_r
     assert meta["documents"] == 4 and meta["taskmaps"] == 1
     rejected = {k: v for k, v in meta.items() if k.startswith("rejected_")}
     assert sum(rejected.values()) == 3, rejected
-    assert rejected.get("rejected_no_task_found", 0) >= 1
+    assert rejected.get("rejected_no_task_markup", 0) >= 1, rejected
     assert resources["store"].require("taskmaps", "bad-crawl").rows == 1
 
 

@@ -64,15 +64,32 @@ def test_steps_are_chained_in_execution_order_and_ids_are_stable():
     page = HTML / "wikihow" / "3-Ways-to-Grill-Zucchini-wikiHow.html"
     a, b = _parse(page).taskmap, _parse(page).taskmap
     assert a.SerializeToString(deterministic=True) == b.SerializeToString(deterministic=True)
-    ids = [s.unique_id for s in a.steps]
-    assert [(c.id_from, c.id_to) for c in a.connection_list] == list(zip(ids, ids[1:]))
-    assert len(a.steps) == 17  # all three sections, not only the first method
+    assert len(a.steps) == 17  # all three methods, not only the first
+    # Each alternative method is its own chain: edges only between steps of one method.
+    by_method: dict[str, list[str]] = {}
+    for step in a.steps:
+        by_method.setdefault(step.response.screen.subheader, []).append(step.unique_id)
+    assert len(by_method) == 3
+    expected = [(x, y) for ids in by_method.values() for x, y in zip(ids, ids[1:], strict=False)]
+    assert [(c.id_from, c.id_to) for c in a.connection_list] == expected
+    assert [s.unique_id for s in execution_order(a)] == [i for v in by_method.values() for i in v]
+    from assets.tasks.taskmaps import chains_ok
+
+    assert chains_ok(a)
+    del a.connection_list[0]  # a step left out of every chain's order is still a chain start
+    assert chains_ok(a)
+    a.connection_list.add(id_from=a.steps[5].unique_id, id_to=a.steps[1].unique_id)
+    assert not chains_ok(a)  # two predecessors
 
 
 def test_non_task_pages_are_rejected_with_a_reason():
     assert (
+        parse_document("<html><body><p>hello</p></body></html>", "http://x/a").reason
+        == "no_task_markup"
+    )
+    assert (
         parse_document("<html><body><p>hello</p></body></html>", "http://x/").reason
-        == "no_task_found"
+        == "not_a_task_page:home"
     )
     assert parse_document("   ", "http://x/").reason.startswith("unparseable_html")
 
@@ -124,9 +141,20 @@ def test_delimited_stream_round_trip_json_and_truncation():
 def test_generated_code_matches_the_proto():
     from wikiforge.tasks import codegen
 
+    # The committed module is ruff-formatted: compare the serialized descriptor protoc embeds.
     with tempfile.TemporaryDirectory() as tmp:
-        generated = codegen.generate(Path(tmp)).read_bytes()
-    assert generated == (codegen.PROTO_DIR / "taskmap_pb2.py").read_bytes()
+        generated = codegen.generate(Path(tmp)).read_text()
+    committed = (codegen.PROTO_DIR / "taskmap_pb2.py").read_text()
+    assert _descriptor_bytes(generated) == _descriptor_bytes(committed)
+
+
+def _descriptor_bytes(source: str) -> bytes:
+    import ast
+
+    for node in ast.walk(ast.parse(source)):
+        if isinstance(node, ast.Call) and getattr(node.func, "attr", "") == "AddSerializedFile":
+            return ast.literal_eval(node.args[0])
+    raise AssertionError("no AddSerializedFile call in the generated module")
 
 
 def test_oat_field_numbers_are_kept():

@@ -9,6 +9,7 @@ import sys
 
 import dagster as dg
 import numpy as np
+import pyarrow.parquet as pq
 import pytest
 from click.testing import CliRunner
 from litestar.testing import TestClient
@@ -113,9 +114,16 @@ def test_assets_materialize_with_counts_and_passing_checks(published):
     assert meta["dagster/row_count"].value == 20
     assert meta["warc_skipped_revisit"].value == 1
     parsed = _meta(warc, "taskmaps")
-    # Web pages of a general crawl: nearly none is a task; every document is accounted for.
-    assert parsed["rejected_no_task_found"].value >= 18
+    # Web pages of a general crawl (a Wikipedia article, iana.org, ...): none is a task, and
+    # every document is in the failure table with its reason.
+    assert parsed["taskmaps"].value == 0
     assert parsed["documents"].value == 20
+    failures = pq.read_table(
+        resources["store"].require("taskmaps", "sample-warc").path("failures.parquet")
+    ).to_pylist()
+    assert len(failures) == 20 and all(f["reason"] for f in failures)
+    reasons = {f["url"]: f["reason"] for f in failures}
+    assert reasons["https://an.wikipedia.org/wiki/Escopete"] == "not_a_task_page:encyclopedia"
     stats = resources["store"].require("task_filter_stats_dangerous", "sample-html").table()
     assert stats.num_rows >= 2 and sum(stats.column("passed").to_pylist()) == 10
 

@@ -171,11 +171,11 @@ def link_requirements(taskmap: TaskMap) -> int:
         present = set(step.response.screen.requirements)
         for name, core in cores:
             head = core[-1]
-            if head in words and sum(w in words for w in core) * 2 >= len(core):
-                if name not in present:
-                    step.response.screen.requirements.append(name)
-                    present.add(name)
-                    links += 1
+            matched = head in words and sum(w in words for w in core) * 2 >= len(core)
+            if matched and name not in present:
+                step.response.screen.requirements.append(name)
+                present.add(name)
+                links += 1
     return links
 
 
@@ -211,15 +211,18 @@ def split_long_steps(taskmap: TaskMap, max_words: int = 60) -> tuple[int, int]:
     """Split overlong steps; returns (steps split, steps added)."""
     order = execution_order(taskmap)
     new_order: list[ExecutionStep] = []
+    origins: list[str] = []  # the original step id of every piece in new_order
     split = added = 0
     for step in order:
         body = step.response.description or step.response.speech_text
-        if len(step.response.speech_text.split()) <= max_words:
-            new_order.append(step)
-            continue
-        chunks = _pack(sentences(body), max_words)
+        chunks = (
+            _pack(sentences(body), max_words)
+            if len(step.response.speech_text.split()) > max_words
+            else []
+        )
         if len(chunks) <= 1:
             new_order.append(step)
+            origins.append(step.unique_id)
             continue
         split += 1
         added += len(chunks) - 1
@@ -241,13 +244,20 @@ def split_long_steps(taskmap: TaskMap, max_words: int = 60) -> tuple[int, int]:
             else:
                 piece.response.screen.paragraphs.append(chunk)
             new_order.append(piece)
+            origins.append(step.unique_id)
     if split:
         del taskmap.steps[:]
         taskmap.steps.extend(new_order)
+        # Keep the chains (alternative methods are separate ones): pieces of one step are
+        # chained, and an original edge joins its source's last piece to its target's first.
+        edges = {(e.id_from, e.id_to) for e in taskmap.connection_list}
+        source = {piece.unique_id: origin for piece, origin in zip(new_order, origins, strict=True)}
         del taskmap.connection_list[:]
         taskmap.connection_list.extend(
             Connection(id_from=a.unique_id, id_to=b.unique_id)
-            for a, b in zip(new_order, new_order[1:])
+            for a, b in zip(new_order, new_order[1:], strict=False)
+            if source[a.unique_id] == source[b.unique_id]
+            or (source[a.unique_id], source[b.unique_id]) in edges
         )
     return split, added
 

@@ -12,6 +12,7 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import pyarrow as pa
+import pyarrow.parquet as pq
 
 from wikiforge.tasks.augmenters import augment
 from wikiforge.tasks.ccindex import FetchConfig, FetchStats, fetch_index_rows, read_index_csv
@@ -53,7 +54,7 @@ def crawl_documents(
             f.__dict__ if hasattr(f, "__dict__") else {n: getattr(f, n) for n in f.__slots__}
             for f in fetch_stats.failures[:100]
         ]
-    pages = Counter()
+    pages: Counter = Counter()
     for path in html_files:
         doc = read_page(path)
         name = str(path.relative_to(html_root)) if html_root else path.name
@@ -74,27 +75,45 @@ def document_batches(documents: Iterable[HTMLDocument]) -> Iterator[pa.Table]:
         yield documents_to_table(batch)
 
 
-def parse_batches(batches: Iterable[pa.RecordBatch], out_path: Path) -> dict:
-    """Parse every document of the batches into TaskMaps written to `out_path`."""
-    counts = Counter()
-    parsers = Counter()
+FAILURE_SCHEMA = pa.schema([("url", pa.string()), ("reason", pa.string()), ("layer", pa.string())])
+
+
+def _failure_reason(reason: str) -> str:
+    """The reason without the parser's detail ("unparseable_html: empty page" -> kind)."""
+    return reason.split(": ", 1)[0]
+
+
+def parse_batches(
+    batches: Iterable[pa.RecordBatch], out_path: Path, failures_path: Path | None = None
+) -> dict:
+    """Parse every document of the batches into TaskMaps written to `out_path`; every page
+    that gives none is a row (url, reason, layer) of the failure table at `failures_path`.
+    """
+    counts: Counter = Counter()
+    layers: Counter = Counter()
+    failures: dict[str, list[str]] = {"url": [], "reason": [], "layer": []}
     seen: set[str] = set()
     with out_path.open("wb") as out:
         for batch in batches:
             for row in batch.to_pylist():
                 counts["documents"] += 1
                 result = parse_document(row["html"], row["url"])
-                if result.taskmap is None:
-                    counts[f"rejected_{result.reason.split(':')[0]}"] += 1
-                    continue
-                if result.taskmap.taskmap_id in seen:
-                    counts["rejected_duplicate_url"] += 1
+                reason = _failure_reason(result.reason)
+                if result.taskmap is not None and result.taskmap.taskmap_id in seen:
+                    reason = "duplicate_url"
+                if result.taskmap is None or reason == "duplicate_url":
+                    counts[f"rejected_{reason}"] += 1
+                    for key, value in (("url", row["url"]), ("reason", reason)):
+                        failures[key].append(value)
+                    failures["layer"].append(result.parser)
                     continue
                 seen.add(result.taskmap.taskmap_id)
-                parsers[result.parser] += 1
+                layers[result.parser] += 1
                 counts["taskmaps"] += 1
                 out.write(frame(result.taskmap))
-    return {**dict(counts), "parsers": dict(parsers)}
+    if failures_path is not None:
+        pq.write_table(pa.table(failures, schema=FAILURE_SCHEMA), failures_path)
+    return {**dict(counts), "parsers": dict(layers)}
 
 
 def filter_file(in_path: Path, out_path: Path, stats_path: Path) -> dict:
@@ -112,7 +131,7 @@ def filter_file(in_path: Path, out_path: Path, stats_path: Path) -> dict:
 
 def augment_file(in_path: Path, out_path: Path, max_words: int = 60) -> dict:
     """Augment every TaskMap of a file; returns what the augmenters changed."""
-    counts = Counter()
+    counts: Counter = Counter()
     with out_path.open("wb") as out:
         for taskmap in read_file(in_path, TaskMap):
             out.write(frame(augment(taskmap, counts, max_words)))

@@ -1,8 +1,10 @@
-"""Page -> TaskMap: pick the site parser for the URL, else the generic schema.org parser.
+"""Page -> TaskMap: the site parser for the URL (wikiHow, Serious Eats), else the generic
+layered extractor (`generic`), which works on any site.
 
 `parse_document` never raises on a bad page: it returns (None, reason) and the caller counts
-the reason. Rejects follow OAT's rules (no title, no steps; a recipe page with no requirements)
-but without OAT's bug that skipped the first configured domain (wikiHow).
+the reason (`unparseable_html`, `no_task_markup`, `not_a_task_page:<kind>`,
+`markup_without_steps`, `ingredients_without_steps`, `no_title`). Rejects follow OAT's rules
+(no title, no steps) but without OAT's bug that skipped the first configured domain (wikiHow).
 """
 
 from __future__ import annotations
@@ -11,9 +13,10 @@ from dataclasses import dataclass
 
 from lxml.etree import ParserError
 
-from wikiforge.tasks.parsers import schema_org, seriouseats, wikihow
+from wikiforge.tasks.parsers import generic, seriouseats, wikihow
 from wikiforge.tasks.parsers.html import parse_html
 from wikiforge.tasks.parsers.model import ParsedTask, build_taskmap
+from wikiforge.tasks.parsers.rules import ALL_RULES
 from wikiforge.tasks.proto import TaskMap
 
 SITE_PARSERS = (
@@ -28,32 +31,38 @@ class ParseResult:
 
     taskmap: TaskMap | None
     reason: str
-    parser: str = ""
+    parser: str = ""  # the layer that produced it (also the TaskMap's extraction_layer)
     parsed: ParsedTask | None = None  # what was found, also for rejected pages
 
 
-def parse_page(html: str, url: str) -> ParsedTask | None:
-    """Run the matching site parser (falling back to schema.org) on one page."""
+def parse_page(html: str, url: str, rules: frozenset[str] = ALL_RULES) -> generic.Extraction:
+    """Run the matching site parser, falling back to the generic layered extractor."""
     root = parse_html(html)
     for _, matches, parser in SITE_PARSERS:
         if matches(url):
             parsed = parser(root, html, url)
             if parsed is not None and parsed.steps:
-                return parsed
+                return generic.Extraction(parsed)
             break
-    return schema_org.parse(root, html, url)
+    return generic.extract(root, html, url, rules)
 
 
-def parse_document(html: str, url: str, dataset: str = "common-crawl") -> ParseResult:
-    """Parse one page into a TaskMap, or say why not."""
+def parse_document(
+    html: str, url: str, dataset: str = "common-crawl", rules: frozenset[str] = ALL_RULES
+) -> ParseResult:
+    """Parse one page into a TaskMap, or say why not. `rules` only differs from ALL_RULES in
+    the leave-one-site-out bench, which switches rules off to judge them.
+    """
     try:
-        parsed = parse_page(html, url)
+        found = parse_page(html, url, rules)
     except (ValueError, ParserError) as exc:
         return ParseResult(None, f"unparseable_html: {exc}")
-    if parsed is None:
-        return ParseResult(None, "no_task_found")
+    parsed = found.parsed
+    if found.reason != "ok":
+        return ParseResult(None, found.reason, parsed.parser if parsed else "", parsed)
+    assert parsed is not None
     if not parsed.title:
         return ParseResult(None, "no_title", parsed.parser, parsed)
     if not parsed.steps:
-        return ParseResult(None, "no_steps", parsed.parser, parsed)
+        return ParseResult(None, "markup_without_steps", parsed.parser, parsed)
     return ParseResult(build_taskmap(parsed, dataset), "ok", parsed.parser, parsed)

@@ -2,7 +2,8 @@
 
 Node ids are derived from the TaskMap id and the node's position (not uuid4 as in OAT), so
 parsing the same page twice gives byte-identical TaskMaps. Steps are chained through
-`connection_list` in execution order (page order: every wikiHow part and method is kept).
+`connection_list` in execution order: parts one after another in one chain, alternative methods
+(wikiHow's "Method 2 of 3") each as their own chain (OAT kept only the first method).
 """
 
 from __future__ import annotations
@@ -76,6 +77,9 @@ class ParsedTask:
     # Images of the page not placed in any step (the image augmenter may attach them).
     page_images: list[ParsedImage] = field(default_factory=list)
     parser: str = ""
+    # The sections are alternative methods (wikiHow "Method 1 of 3"): each is its own chain.
+    # Otherwise (parts, one method) the steps form one chain in page order.
+    alternative_sections: bool = False
 
 
 def taskmap_id_for(url: str) -> str:
@@ -128,7 +132,11 @@ def build_taskmap(parsed: ParsedTask, dataset: str = "common-crawl") -> TaskMap:
         for i, r in enumerate(parsed.requirements)
     ]
     connections = [
-        Connection(id_from=a.unique_id, id_to=b.unique_id) for a, b in zip(steps, steps[1:])
+        Connection(id_from=a.unique_id, id_to=b.unique_id)
+        for i, (a, b) in enumerate(zip(steps, steps[1:], strict=False))
+        if not (
+            parsed.alternative_sections and parsed.steps[i].section != parsed.steps[i + 1].section
+        )
     ]
     page_images = [
         ExtraInfo(
@@ -161,6 +169,7 @@ def build_taskmap(parsed: ParsedTask, dataset: str = "common-crawl") -> TaskMap:
         dataset=dataset,
         author=parsed.author,
         domain_name=domain_name(parsed.url),
+        extraction_layer=parsed.parser,
     )
 
 

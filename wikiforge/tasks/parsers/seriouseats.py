@@ -67,7 +67,7 @@ def parse(root, html: str, url: str) -> ParsedTask | None:
                     if tool.strip():
                         requirements.append(ParsedRequirement(name=tool.strip(), is_tool=True))
     obj = schema_org.find_task_object(root, html, url)
-    meta = schema_org.parse_schema_object(obj, root, url) if obj is not None else None
+    meta = schema_org.parse_schema_object(obj.obj, root, url, obj.layer) if obj else None
     if not steps:
         return meta
     title = _first_text(root, ".heading__title", "h1") or (meta.title if meta else "")

@@ -1,8 +1,8 @@
 """wikiHow article parser: every method and part, headline and body per step, images, videos,
 ingredients and things you'll need.
 
-Unlike OAT: alternative methods are all kept (each step's `subheader` names its method or part,
-steps follow page order), the spoken text is headline plus body (OAT spoke the bold headline
+Unlike OAT: alternative methods are all kept, each its own chain of steps (parts stay one
+chain; each step's `subheader` names its method or part), the spoken text is headline plus body (OAT spoke the bold headline
 only), and non-English wikiHow hosts are accepted.
 """
 
@@ -12,9 +12,12 @@ import re
 from urllib.parse import urljoin, urlsplit
 
 from wikiforge.tasks.parsers.html import clean_text, element_text, image_url, meta_content
+from wikiforge.tasks.parsers.jsonld import jsonld_objects, schema_types
 from wikiforge.tasks.parsers.model import ParsedImage, ParsedRequirement, ParsedStep, ParsedTask
-from wikiforge.tasks.parsers.schema_org import _rating, _types, jsonld_objects
+from wikiforge.tasks.parsers.schema_values import rating_of
 
+# "Part 1 of 3" (sequential parts) as opposed to "Method 1 of 3" (alternatives).
+_PART = re.compile(r"^\s*(?:part|parte|teil|partie|deel|часть)\b", re.I)
 _DATE = re.compile(r"(\w+ \d{1,2}, \d{4})")
 _MONTHS = {
     m: i
@@ -132,6 +135,9 @@ def parse(root, html: str, url: str) -> ParsedTask | None:
                 steps.append(step)
     if not steps:
         return None
+    headings = [element_text(h) for h in root.cssselect(".steps.section h3")]
+    sections = {s.section for s in steps}
+    alternatives = len(sections) > 1 and not any(_PART.match(h) for h in headings)
     intro = root.cssselect("#mf-section-0")
     description = element_text(intro[0], skip_classes=("reference",)) if intro else ""
     author = ""
@@ -143,8 +149,8 @@ def parse(root, html: str, url: str) -> ParsedTask | None:
     rating = count = 0
     for obj in jsonld_objects(root):
         if "aggregateRating" in obj:
-            rating, count = _rating(obj["aggregateRating"])
-        if "howto" in _types(obj) and not title:
+            rating, count = rating_of(obj["aggregateRating"])
+        if "howto" in schema_types(obj) and not title:
             title = clean_text(obj.get("name"))
     final = root.cssselect(".final_li img")
     thumbnail = image_url(final[0], url) if final else ""
@@ -164,4 +170,5 @@ def parse(root, html: str, url: str) -> ParsedTask | None:
         rating_out_100=rating,
         rating_count=count,
         parser="wikihow",
+        alternative_sections=alternatives,
     )

@@ -8,7 +8,6 @@ from google.protobuf import descriptor as _descriptor
 from google.protobuf import descriptor_pool as _descriptor_pool
 from google.protobuf import runtime_version as _runtime_version
 from google.protobuf import symbol_database as _symbol_database
-from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2  # noqa: F401
 from google.protobuf.internal import builder as _builder
 
 _runtime_version.ValidateProtobufRuntimeVersion(
@@ -19,8 +18,10 @@ _runtime_version.ValidateProtobufRuntimeVersion(
 _sym_db = _symbol_database.Default()
 
 
+from google.protobuf import timestamp_pb2 as google_dot_protobuf_dot_timestamp__pb2  # noqa: E402, F401
+
 DESCRIPTOR = _descriptor_pool.Default().AddSerializedFile(
-    b'\n\rtaskmap.proto\x12\x0fwikiforge.tasks\x1a\x1fgoogle/protobuf/timestamp.proto"\xf1\x01\n\x0cHTMLDocument\x12\x0c\n\x04html\x18\x01 \x01(\t\x12\x0b\n\x03url\x18\x02 \x01(\t\x12"\n\x1aurl_host_registered_domain\x18\x03 \x01(\t\x12\x12\n\nfetch_time\x18\x04 \x01(\t\x12\x14\n\x0c\x66\x65tch_status\x18\x05 \x01(\x05\x12\x15\n\rwarc_filename\x18\x06 \x01(\t\x12\x1a\n\x12warc_record_offset\x18\x07 \x01(\x03\x12\x1a\n\x12warc_record_length\x18\x08 \x01(\x03\x12\r\n\x05\x63rawl\x18\n \x01(\t\x12\x14\n\x0cwarc_segment\x18\x0b \x01(\tJ\x04\x08\t\x10\n"*\n\nIngredient\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06\x61mount\x18\x02 \x01(\t"u\n\x12ReplacedIngredient\x12-\n\x08original\x18\x01 \x01(\x0b\x32\x1b.wikiforge.tasks.Ingredient\x12\x30\n\x0breplacement\x18\x02 \x01(\x0b\x32\x1b.wikiforge.tasks.Ingredient"\xc3\x07\n\x07TaskMap\x12\x12\n\ntaskmap_id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x0c\n\x04\x64\x61te\x18\x03 \x01(\t\x12\x12\n\nsource_url\x18\x04 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12\x15\n\rvoice_summary\x18\x06 \x01(\t\x12\x15\n\rthumbnail_url\x18\x07 \x01(\t\x12\x1b\n\x13\x61\x63tive_time_minutes\x18\x08 \x01(\x03\x12\x1a\n\x12total_time_minutes\x18\t \x01(\x03\x12\x16\n\x0erating_out_100\x18\n \x01(\x05\x12\x0c\n\x04tags\x18\x0b \x03(\t\x12\x36\n\x10requirement_list\x18\x0c \x03(\x0b\x32\x1c.wikiforge.tasks.Requirement\x12\x0e\n\x06serves\x18\r \x01(\t\x12\x35\n\x11\x65xtra_information\x18\x0e \x03(\x0b\x32\x1a.wikiforge.tasks.ExtraInfo\x12)\n\x03\x66\x61q\x18\x0f \x03(\x0b\x32\x1c.wikiforge.tasks.TaskMap.FAQ\x12-\n\x05steps\x18\x10 \x03(\x0b\x32\x1e.wikiforge.tasks.ExecutionStep\x12<\n\x13recommendation_list\x18\x12 \x03(\x0b\x32\x1f.wikiforge.tasks.Recommendation\x12\x32\n\x0e\x63ondition_list\x18\x13 \x03(\x0b\x32\x1a.wikiforge.tasks.Condition\x12\x34\n\x0f\x63onnection_list\x18\x14 \x03(\x0b\x32\x1b.wikiforge.tasks.Connection\x12\x10\n\x08headless\x18\x15 \x01(\x08\x12\x0f\n\x07\x64\x61taset\x18\x16 \x01(\t\x12\x0e\n\x06\x61uthor\x18\x17 \x01(\t\x12\x14\n\x0crating_count\x18\x18 \x01(\x05\x12\x13\n\x0b\x64omain_name\x18\x19 \x01(\t\x12\x12\n\ndifficulty\x18\x1a \x01(\t\x12\r\n\x05views\x18\x1b \x01(\x05\x12\x34\n\x10logic_nodes_list\x18\x1c \x03(\x0b\x32\x1a.wikiforge.tasks.LogicNode\x12-\n\x0c\x61\x63tions_list\x18\x1d \x03(\x0b\x32\x17.wikiforge.tasks.Action\x12\x41\n\x14replaced_ingredients\x18\x1e \x03(\x0b\x32#.wikiforge.tasks.ReplacedIngredient\x1a\'\n\x03\x46\x41Q\x12\x10\n\x08question\x18\x01 \x01(\t\x12\x0e\n\x06\x61nswer\x18\x02 \x01(\t",\n\nConnection\x12\x0f\n\x07id_from\x18\x01 \x01(\t\x12\r\n\x05id_to\x18\x02 \x01(\t"\xc4\x01\n\x0bRequirement\x12\x11\n\tunique_id\x18\x01 \x01(\t\x12:\n\x04type\x18\x03 \x01(\x0e\x32,.wikiforge.tasks.Requirement.RequirementType\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x0e\n\x06\x61mount\x18\x05 \x01(\t\x12\x19\n\x11linked_taskmap_id\x18\x06 \x01(\t"-\n\x0fRequirementType\x12\x0c\n\x08SOFTWARE\x10\x00\x12\x0c\n\x08HARDWARE\x10\x01"\xa8\x01\n\x0eRecommendation\x12\x11\n\tunique_id\x18\x01 \x01(\t\x12@\n\x04type\x18\x03 \x01(\x0e\x32\x32.wikiforge.tasks.Recommendation.RecommendationType\x12\x0c\n\x04text\x18\x04 \x01(\t"3\n\x12RecommendationType\x12\n\n\x06SAFETY\x10\x00\x12\x11\n\rENVIRONMENTAL\x10\x01"=\n\tCondition\x12\x11\n\tunique_id\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\x12\x0f\n\x07\x64\x65\x66\x61ult\x18\x04 \x01(\t",\n\tLogicNode\x12\x11\n\tunique_id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t"0\n\x06\x41\x63tion\x12\x11\n\tunique_id\x18\x01 \x01(\t\x12\x13\n\x0b\x61\x63tion_text\x18\x02 \x01(\t"\x99\x01\n\rExecutionStep\x12\x11\n\tunique_id\x18\x01 \x01(\t\x12\x34\n\x08response\x18\x03 \x01(\x0b\x32".wikiforge.tasks.OutputInteraction\x12\x1f\n\x17\x61\x63tive_duration_minutes\x18\x04 \x01(\x05\x12\x1e\n\x16total_duration_minutes\x18\x05 \x01(\x05"\xf6\x01\n\tExtraInfo\x12\x31\n\x04type\x18\x01 \x01(\x0e\x32#.wikiforge.tasks.ExtraInfo.InfoType\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\x11\n\tunique_id\x18\x03 \x01(\t\x12\x0f\n\x07keyword\x18\x04 \x01(\t\x12\x11\n\timage_url\x18\t \x01(\t"q\n\x08InfoType\x12\x07\n\x03TIP\x10\x00\x12\x0b\n\x07WARNING\x10\x02\x12\x0f\n\x0b\x45XPLANATION\x10\x03\x12\x0c\n\x08QUESTION\x10\x04\x12\x08\n\x04JOKE\x10\x05\x12\x07\n\x03PUN\x10\x06\x12\x10\n\x0c\x45XTRADETAILS\x10\x07\x12\x0b\n\x07\x46UNFACT\x10\x08"`\n\x05Video\x12\x0e\n\x06\x64oc_id\x18\x01 \x01(\t\x12\x12\n\nhosted_mp4\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x12\n\nstart_time\x18\x04 \x01(\x02\x12\x10\n\x08\x65nd_time\x18\x05 \x01(\x02"\xab\x04\n\x11ScreenInteraction\x12?\n\x06\x66ormat\x18\x01 \x01(\x0e\x32/.wikiforge.tasks.ScreenInteraction.ScreenFormat\x12\x10\n\x08headline\x18\x02 \x01(\t\x12\x12\n\nparagraphs\x18\x03 \x03(\t\x12\x0e\n\x06\x66ooter\x18\x04 \x01(\t\x12*\n\nimage_list\x18\x05 \x03(\x0b\x32\x16.wikiforge.tasks.Image\x12\x15\n\ron_click_list\x18\x06 \x03(\t\x12\x11\n\thint_text\x18\x07 \x01(\t\x12\x0f\n\x07\x62uttons\x18\x08 \x03(\t\x12%\n\x05video\x18\t \x01(\x0b\x32\x16.wikiforge.tasks.Video\x12\x14\n\x0crequirements\x18\n \x03(\t\x12\x12\n\nbackground\x18\x0b \x01(\t\x12\x11\n\tsubheader\x18\x0c \x01(\t\x12\x15\n\rcaption_query\x18\r \x01(\t\x12\x35\n\x11\x65xtra_information\x18\x0e \x03(\x0b\x32\x1a.wikiforge.tasks.ExtraInfo"\x85\x01\n\x0cScreenFormat\x12\r\n\tTEXT_ONLY\x10\x00\x12\r\n\tTEXT_LIST\x10\x01\x12\x12\n\x0eIMAGE_CAROUSEL\x10\x02\x12\x0e\n\nTEXT_IMAGE\x10\x03\x12\t\n\x05VIDEO\x10\x04\x12\x0b\n\x07SUMMARY\x10\x05\x12\r\n\tGRID_LIST\x10\x06\x12\x0c\n\x08\x46\x41REWELL\x10\x07"\x89\x01\n\x05Image\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x10\n\x08\x61lt_text\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x19\n\x11response_on_click\x18\x05 \x01(\t\x12\x13\n\x0bratingValue\x18\x06 \x01(\x02\x12\x0c\n\x04tags\x18\x07 \x03(\t"<\n\nTranscript\x12\r\n\x05title\x18\x01 \x01(\t\x12\x0c\n\x04\x62ody\x18\x02 \x01(\t\x12\x11\n\timage_url\x18\x03 \x01(\t"\x94\x03\n\x05Timer\x12\r\n\x05label\x18\x01 \x01(\t\x12\x10\n\x08\x64uration\x18\x02 \x01(\t\x12\x33\n\toperation\x18\x03 \x01(\x0e\x32 .wikiforge.tasks.Timer.Operation\x12\x1a\n\x12\x66inal_announcement\x18\x04 \x01(\t\x12\x12\n\nplay_audio\x18\x05 \x01(\x08\x12\x10\n\x08timer_id\x18\x06 \x01(\t\x12+\n\x05state\x18\x07 \x01(\x0e\x32\x1c.wikiforge.tasks.Timer.State\x12(\n\x04time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x65xpire_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp":\n\tOperation\x12\n\n\x06\x43REATE\x10\x00\x12\t\n\x05PAUSE\x10\x01\x12\n\n\x06RESUME\x10\x02\x12\n\n\x06\x43\x41NCEL\x10\x03"/\n\x05State\x12\x0b\n\x07RUNNING\x10\x00\x12\n\n\x06PAUSED\x10\x01\x12\r\n\tCANCELLED\x10\x02"#\n\x04List\x12\r\n\x05items\x18\x01 \x03(\t\x12\x0c\n\x04name\x18\x02 \x01(\t"V\n\x0cOutputSource\x12\x0e\n\x06policy\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12\x13\n\x0bline_number\x18\x03 \x01(\x05\x12\x0f\n\x07message\x18\x04 \x01(\t"\x99\x03\n\x11OutputInteraction\x12\x13\n\x0bspeech_text\x18\x01 \x01(\t\x12\x19\n\x11\x63lose_interaction\x18\x02 \x01(\x08\x12\x32\n\x06screen\x18\x05 \x01(\x0b\x32".wikiforge.tasks.ScreenInteraction\x12/\n\ntranscript\x18\x06 \x01(\x0b\x32\x1b.wikiforge.tasks.Transcript\x12%\n\x05timer\x18\x07 \x01(\x0b\x32\x16.wikiforge.tasks.Timer\x12\x13\n\x0b\x64\x65scription\x18\x08 \x01(\t\x12#\n\x04list\x18\t \x01(\x0b\x32\x15.wikiforge.tasks.List\x12\x1c\n\x14\x61sk_list_permissions\x18\n \x01(\x08\x12\x19\n\x11pause_interaction\x18\x0b \x01(\x08\x12\x14\n\x0cidle_timeout\x18\x0c \x01(\x05\x12\x10\n\x08reprompt\x18\r \x01(\t\x12-\n\x06source\x18\x0f \x01(\x0b\x32\x1d.wikiforge.tasks.OutputSourceb\x06proto3'
+    b'\n\rtaskmap.proto\x12\x0fwikiforge.tasks\x1a\x1fgoogle/protobuf/timestamp.proto"\xf1\x01\n\x0cHTMLDocument\x12\x0c\n\x04html\x18\x01 \x01(\t\x12\x0b\n\x03url\x18\x02 \x01(\t\x12"\n\x1aurl_host_registered_domain\x18\x03 \x01(\t\x12\x12\n\nfetch_time\x18\x04 \x01(\t\x12\x14\n\x0c\x66\x65tch_status\x18\x05 \x01(\x05\x12\x15\n\rwarc_filename\x18\x06 \x01(\t\x12\x1a\n\x12warc_record_offset\x18\x07 \x01(\x03\x12\x1a\n\x12warc_record_length\x18\x08 \x01(\x03\x12\r\n\x05\x63rawl\x18\n \x01(\t\x12\x14\n\x0cwarc_segment\x18\x0b \x01(\tJ\x04\x08\t\x10\n"*\n\nIngredient\x12\x0c\n\x04name\x18\x01 \x01(\t\x12\x0e\n\x06\x61mount\x18\x02 \x01(\t"u\n\x12ReplacedIngredient\x12-\n\x08original\x18\x01 \x01(\x0b\x32\x1b.wikiforge.tasks.Ingredient\x12\x30\n\x0breplacement\x18\x02 \x01(\x0b\x32\x1b.wikiforge.tasks.Ingredient"\xdd\x07\n\x07TaskMap\x12\x12\n\ntaskmap_id\x18\x01 \x01(\t\x12\r\n\x05title\x18\x02 \x01(\t\x12\x0c\n\x04\x64\x61te\x18\x03 \x01(\t\x12\x12\n\nsource_url\x18\x04 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x05 \x01(\t\x12\x15\n\rvoice_summary\x18\x06 \x01(\t\x12\x15\n\rthumbnail_url\x18\x07 \x01(\t\x12\x1b\n\x13\x61\x63tive_time_minutes\x18\x08 \x01(\x03\x12\x1a\n\x12total_time_minutes\x18\t \x01(\x03\x12\x16\n\x0erating_out_100\x18\n \x01(\x05\x12\x0c\n\x04tags\x18\x0b \x03(\t\x12\x36\n\x10requirement_list\x18\x0c \x03(\x0b\x32\x1c.wikiforge.tasks.Requirement\x12\x0e\n\x06serves\x18\r \x01(\t\x12\x35\n\x11\x65xtra_information\x18\x0e \x03(\x0b\x32\x1a.wikiforge.tasks.ExtraInfo\x12)\n\x03\x66\x61q\x18\x0f \x03(\x0b\x32\x1c.wikiforge.tasks.TaskMap.FAQ\x12-\n\x05steps\x18\x10 \x03(\x0b\x32\x1e.wikiforge.tasks.ExecutionStep\x12<\n\x13recommendation_list\x18\x12 \x03(\x0b\x32\x1f.wikiforge.tasks.Recommendation\x12\x32\n\x0e\x63ondition_list\x18\x13 \x03(\x0b\x32\x1a.wikiforge.tasks.Condition\x12\x34\n\x0f\x63onnection_list\x18\x14 \x03(\x0b\x32\x1b.wikiforge.tasks.Connection\x12\x10\n\x08headless\x18\x15 \x01(\x08\x12\x0f\n\x07\x64\x61taset\x18\x16 \x01(\t\x12\x0e\n\x06\x61uthor\x18\x17 \x01(\t\x12\x14\n\x0crating_count\x18\x18 \x01(\x05\x12\x13\n\x0b\x64omain_name\x18\x19 \x01(\t\x12\x12\n\ndifficulty\x18\x1a \x01(\t\x12\r\n\x05views\x18\x1b \x01(\x05\x12\x34\n\x10logic_nodes_list\x18\x1c \x03(\x0b\x32\x1a.wikiforge.tasks.LogicNode\x12-\n\x0c\x61\x63tions_list\x18\x1d \x03(\x0b\x32\x17.wikiforge.tasks.Action\x12\x41\n\x14replaced_ingredients\x18\x1e \x03(\x0b\x32#.wikiforge.tasks.ReplacedIngredient\x12\x18\n\x10\x65xtraction_layer\x18\x1f \x01(\t\x1a\'\n\x03\x46\x41Q\x12\x10\n\x08question\x18\x01 \x01(\t\x12\x0e\n\x06\x61nswer\x18\x02 \x01(\t",\n\nConnection\x12\x0f\n\x07id_from\x18\x01 \x01(\t\x12\r\n\x05id_to\x18\x02 \x01(\t"\xc4\x01\n\x0bRequirement\x12\x11\n\tunique_id\x18\x01 \x01(\t\x12:\n\x04type\x18\x03 \x01(\x0e\x32,.wikiforge.tasks.Requirement.RequirementType\x12\x0c\n\x04name\x18\x04 \x01(\t\x12\x0e\n\x06\x61mount\x18\x05 \x01(\t\x12\x19\n\x11linked_taskmap_id\x18\x06 \x01(\t"-\n\x0fRequirementType\x12\x0c\n\x08SOFTWARE\x10\x00\x12\x0c\n\x08HARDWARE\x10\x01"\xa8\x01\n\x0eRecommendation\x12\x11\n\tunique_id\x18\x01 \x01(\t\x12@\n\x04type\x18\x03 \x01(\x0e\x32\x32.wikiforge.tasks.Recommendation.RecommendationType\x12\x0c\n\x04text\x18\x04 \x01(\t"3\n\x12RecommendationType\x12\n\n\x06SAFETY\x10\x00\x12\x11\n\rENVIRONMENTAL\x10\x01"=\n\tCondition\x12\x11\n\tunique_id\x18\x01 \x01(\t\x12\x0c\n\x04text\x18\x03 \x01(\t\x12\x0f\n\x07\x64\x65\x66\x61ult\x18\x04 \x01(\t",\n\tLogicNode\x12\x11\n\tunique_id\x18\x01 \x01(\t\x12\x0c\n\x04type\x18\x02 \x01(\t"0\n\x06\x41\x63tion\x12\x11\n\tunique_id\x18\x01 \x01(\t\x12\x13\n\x0b\x61\x63tion_text\x18\x02 \x01(\t"\x99\x01\n\rExecutionStep\x12\x11\n\tunique_id\x18\x01 \x01(\t\x12\x34\n\x08response\x18\x03 \x01(\x0b\x32".wikiforge.tasks.OutputInteraction\x12\x1f\n\x17\x61\x63tive_duration_minutes\x18\x04 \x01(\x05\x12\x1e\n\x16total_duration_minutes\x18\x05 \x01(\x05"\xf6\x01\n\tExtraInfo\x12\x31\n\x04type\x18\x01 \x01(\x0e\x32#.wikiforge.tasks.ExtraInfo.InfoType\x12\x0c\n\x04text\x18\x02 \x01(\t\x12\x11\n\tunique_id\x18\x03 \x01(\t\x12\x0f\n\x07keyword\x18\x04 \x01(\t\x12\x11\n\timage_url\x18\t \x01(\t"q\n\x08InfoType\x12\x07\n\x03TIP\x10\x00\x12\x0b\n\x07WARNING\x10\x02\x12\x0f\n\x0b\x45XPLANATION\x10\x03\x12\x0c\n\x08QUESTION\x10\x04\x12\x08\n\x04JOKE\x10\x05\x12\x07\n\x03PUN\x10\x06\x12\x10\n\x0c\x45XTRADETAILS\x10\x07\x12\x0b\n\x07\x46UNFACT\x10\x08"`\n\x05Video\x12\x0e\n\x06\x64oc_id\x18\x01 \x01(\t\x12\x12\n\nhosted_mp4\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x12\n\nstart_time\x18\x04 \x01(\x02\x12\x10\n\x08\x65nd_time\x18\x05 \x01(\x02"\xab\x04\n\x11ScreenInteraction\x12?\n\x06\x66ormat\x18\x01 \x01(\x0e\x32/.wikiforge.tasks.ScreenInteraction.ScreenFormat\x12\x10\n\x08headline\x18\x02 \x01(\t\x12\x12\n\nparagraphs\x18\x03 \x03(\t\x12\x0e\n\x06\x66ooter\x18\x04 \x01(\t\x12*\n\nimage_list\x18\x05 \x03(\x0b\x32\x16.wikiforge.tasks.Image\x12\x15\n\ron_click_list\x18\x06 \x03(\t\x12\x11\n\thint_text\x18\x07 \x01(\t\x12\x0f\n\x07\x62uttons\x18\x08 \x03(\t\x12%\n\x05video\x18\t \x01(\x0b\x32\x16.wikiforge.tasks.Video\x12\x14\n\x0crequirements\x18\n \x03(\t\x12\x12\n\nbackground\x18\x0b \x01(\t\x12\x11\n\tsubheader\x18\x0c \x01(\t\x12\x15\n\rcaption_query\x18\r \x01(\t\x12\x35\n\x11\x65xtra_information\x18\x0e \x03(\x0b\x32\x1a.wikiforge.tasks.ExtraInfo"\x85\x01\n\x0cScreenFormat\x12\r\n\tTEXT_ONLY\x10\x00\x12\r\n\tTEXT_LIST\x10\x01\x12\x12\n\x0eIMAGE_CAROUSEL\x10\x02\x12\x0e\n\nTEXT_IMAGE\x10\x03\x12\t\n\x05VIDEO\x10\x04\x12\x0b\n\x07SUMMARY\x10\x05\x12\r\n\tGRID_LIST\x10\x06\x12\x0c\n\x08\x46\x41REWELL\x10\x07"\x89\x01\n\x05Image\x12\x0c\n\x04path\x18\x01 \x01(\t\x12\x10\n\x08\x61lt_text\x18\x02 \x01(\t\x12\r\n\x05title\x18\x03 \x01(\t\x12\x13\n\x0b\x64\x65scription\x18\x04 \x01(\t\x12\x19\n\x11response_on_click\x18\x05 \x01(\t\x12\x13\n\x0bratingValue\x18\x06 \x01(\x02\x12\x0c\n\x04tags\x18\x07 \x03(\t"<\n\nTranscript\x12\r\n\x05title\x18\x01 \x01(\t\x12\x0c\n\x04\x62ody\x18\x02 \x01(\t\x12\x11\n\timage_url\x18\x03 \x01(\t"\x94\x03\n\x05Timer\x12\r\n\x05label\x18\x01 \x01(\t\x12\x10\n\x08\x64uration\x18\x02 \x01(\t\x12\x33\n\toperation\x18\x03 \x01(\x0e\x32 .wikiforge.tasks.Timer.Operation\x12\x1a\n\x12\x66inal_announcement\x18\x04 \x01(\t\x12\x12\n\nplay_audio\x18\x05 \x01(\x08\x12\x10\n\x08timer_id\x18\x06 \x01(\t\x12+\n\x05state\x18\x07 \x01(\x0e\x32\x1c.wikiforge.tasks.Timer.State\x12(\n\x04time\x18\x08 \x01(\x0b\x32\x1a.google.protobuf.Timestamp\x12/\n\x0b\x65xpire_time\x18\t \x01(\x0b\x32\x1a.google.protobuf.Timestamp":\n\tOperation\x12\n\n\x06\x43REATE\x10\x00\x12\t\n\x05PAUSE\x10\x01\x12\n\n\x06RESUME\x10\x02\x12\n\n\x06\x43\x41NCEL\x10\x03"/\n\x05State\x12\x0b\n\x07RUNNING\x10\x00\x12\n\n\x06PAUSED\x10\x01\x12\r\n\tCANCELLED\x10\x02"#\n\x04List\x12\r\n\x05items\x18\x01 \x03(\t\x12\x0c\n\x04name\x18\x02 \x01(\t"V\n\x0cOutputSource\x12\x0e\n\x06policy\x18\x01 \x01(\t\x12\x10\n\x08\x66ilename\x18\x02 \x01(\t\x12\x13\n\x0bline_number\x18\x03 \x01(\x05\x12\x0f\n\x07message\x18\x04 \x01(\t"\x99\x03\n\x11OutputInteraction\x12\x13\n\x0bspeech_text\x18\x01 \x01(\t\x12\x19\n\x11\x63lose_interaction\x18\x02 \x01(\x08\x12\x32\n\x06screen\x18\x05 \x01(\x0b\x32".wikiforge.tasks.ScreenInteraction\x12/\n\ntranscript\x18\x06 \x01(\x0b\x32\x1b.wikiforge.tasks.Transcript\x12%\n\x05timer\x18\x07 \x01(\x0b\x32\x16.wikiforge.tasks.Timer\x12\x13\n\x0b\x64\x65scription\x18\x08 \x01(\t\x12#\n\x04list\x18\t \x01(\x0b\x32\x15.wikiforge.tasks.List\x12\x1c\n\x14\x61sk_list_permissions\x18\n \x01(\x08\x12\x19\n\x11pause_interaction\x18\x0b \x01(\x08\x12\x14\n\x0cidle_timeout\x18\x0c \x01(\x05\x12\x10\n\x08reprompt\x18\r \x01(\t\x12-\n\x06source\x18\x0f \x01(\x0b\x32\x1d.wikiforge.tasks.OutputSourceb\x06proto3'
 )
 
 _globals = globals()
@@ -35,51 +36,51 @@ if not _descriptor._USE_C_DESCRIPTORS:
     _globals["_REPLACEDINGREDIENT"]._serialized_start = 355
     _globals["_REPLACEDINGREDIENT"]._serialized_end = 472
     _globals["_TASKMAP"]._serialized_start = 475
-    _globals["_TASKMAP"]._serialized_end = 1438
-    _globals["_TASKMAP_FAQ"]._serialized_start = 1399
-    _globals["_TASKMAP_FAQ"]._serialized_end = 1438
-    _globals["_CONNECTION"]._serialized_start = 1440
-    _globals["_CONNECTION"]._serialized_end = 1484
-    _globals["_REQUIREMENT"]._serialized_start = 1487
-    _globals["_REQUIREMENT"]._serialized_end = 1683
-    _globals["_REQUIREMENT_REQUIREMENTTYPE"]._serialized_start = 1638
-    _globals["_REQUIREMENT_REQUIREMENTTYPE"]._serialized_end = 1683
-    _globals["_RECOMMENDATION"]._serialized_start = 1686
-    _globals["_RECOMMENDATION"]._serialized_end = 1854
-    _globals["_RECOMMENDATION_RECOMMENDATIONTYPE"]._serialized_start = 1803
-    _globals["_RECOMMENDATION_RECOMMENDATIONTYPE"]._serialized_end = 1854
-    _globals["_CONDITION"]._serialized_start = 1856
-    _globals["_CONDITION"]._serialized_end = 1917
-    _globals["_LOGICNODE"]._serialized_start = 1919
-    _globals["_LOGICNODE"]._serialized_end = 1963
-    _globals["_ACTION"]._serialized_start = 1965
-    _globals["_ACTION"]._serialized_end = 2013
-    _globals["_EXECUTIONSTEP"]._serialized_start = 2016
-    _globals["_EXECUTIONSTEP"]._serialized_end = 2169
-    _globals["_EXTRAINFO"]._serialized_start = 2172
-    _globals["_EXTRAINFO"]._serialized_end = 2418
-    _globals["_EXTRAINFO_INFOTYPE"]._serialized_start = 2305
-    _globals["_EXTRAINFO_INFOTYPE"]._serialized_end = 2418
-    _globals["_VIDEO"]._serialized_start = 2420
-    _globals["_VIDEO"]._serialized_end = 2516
-    _globals["_SCREENINTERACTION"]._serialized_start = 2519
-    _globals["_SCREENINTERACTION"]._serialized_end = 3074
-    _globals["_SCREENINTERACTION_SCREENFORMAT"]._serialized_start = 2941
-    _globals["_SCREENINTERACTION_SCREENFORMAT"]._serialized_end = 3074
-    _globals["_IMAGE"]._serialized_start = 3077
-    _globals["_IMAGE"]._serialized_end = 3214
-    _globals["_TRANSCRIPT"]._serialized_start = 3216
-    _globals["_TRANSCRIPT"]._serialized_end = 3276
-    _globals["_TIMER"]._serialized_start = 3279
-    _globals["_TIMER"]._serialized_end = 3683
-    _globals["_TIMER_OPERATION"]._serialized_start = 3576
-    _globals["_TIMER_OPERATION"]._serialized_end = 3634
-    _globals["_TIMER_STATE"]._serialized_start = 3636
-    _globals["_TIMER_STATE"]._serialized_end = 3683
-    _globals["_LIST"]._serialized_start = 3685
-    _globals["_LIST"]._serialized_end = 3720
-    _globals["_OUTPUTSOURCE"]._serialized_start = 3722
-    _globals["_OUTPUTSOURCE"]._serialized_end = 3808
-    _globals["_OUTPUTINTERACTION"]._serialized_start = 3811
-    _globals["_OUTPUTINTERACTION"]._serialized_end = 4220
+    _globals["_TASKMAP"]._serialized_end = 1464
+    _globals["_TASKMAP_FAQ"]._serialized_start = 1425
+    _globals["_TASKMAP_FAQ"]._serialized_end = 1464
+    _globals["_CONNECTION"]._serialized_start = 1466
+    _globals["_CONNECTION"]._serialized_end = 1510
+    _globals["_REQUIREMENT"]._serialized_start = 1513
+    _globals["_REQUIREMENT"]._serialized_end = 1709
+    _globals["_REQUIREMENT_REQUIREMENTTYPE"]._serialized_start = 1664
+    _globals["_REQUIREMENT_REQUIREMENTTYPE"]._serialized_end = 1709
+    _globals["_RECOMMENDATION"]._serialized_start = 1712
+    _globals["_RECOMMENDATION"]._serialized_end = 1880
+    _globals["_RECOMMENDATION_RECOMMENDATIONTYPE"]._serialized_start = 1829
+    _globals["_RECOMMENDATION_RECOMMENDATIONTYPE"]._serialized_end = 1880
+    _globals["_CONDITION"]._serialized_start = 1882
+    _globals["_CONDITION"]._serialized_end = 1943
+    _globals["_LOGICNODE"]._serialized_start = 1945
+    _globals["_LOGICNODE"]._serialized_end = 1989
+    _globals["_ACTION"]._serialized_start = 1991
+    _globals["_ACTION"]._serialized_end = 2039
+    _globals["_EXECUTIONSTEP"]._serialized_start = 2042
+    _globals["_EXECUTIONSTEP"]._serialized_end = 2195
+    _globals["_EXTRAINFO"]._serialized_start = 2198
+    _globals["_EXTRAINFO"]._serialized_end = 2444
+    _globals["_EXTRAINFO_INFOTYPE"]._serialized_start = 2331
+    _globals["_EXTRAINFO_INFOTYPE"]._serialized_end = 2444
+    _globals["_VIDEO"]._serialized_start = 2446
+    _globals["_VIDEO"]._serialized_end = 2542
+    _globals["_SCREENINTERACTION"]._serialized_start = 2545
+    _globals["_SCREENINTERACTION"]._serialized_end = 3100
+    _globals["_SCREENINTERACTION_SCREENFORMAT"]._serialized_start = 2967
+    _globals["_SCREENINTERACTION_SCREENFORMAT"]._serialized_end = 3100
+    _globals["_IMAGE"]._serialized_start = 3103
+    _globals["_IMAGE"]._serialized_end = 3240
+    _globals["_TRANSCRIPT"]._serialized_start = 3242
+    _globals["_TRANSCRIPT"]._serialized_end = 3302
+    _globals["_TIMER"]._serialized_start = 3305
+    _globals["_TIMER"]._serialized_end = 3709
+    _globals["_TIMER_OPERATION"]._serialized_start = 3602
+    _globals["_TIMER_OPERATION"]._serialized_end = 3660
+    _globals["_TIMER_STATE"]._serialized_start = 3662
+    _globals["_TIMER_STATE"]._serialized_end = 3709
+    _globals["_LIST"]._serialized_start = 3711
+    _globals["_LIST"]._serialized_end = 3746
+    _globals["_OUTPUTSOURCE"]._serialized_start = 3748
+    _globals["_OUTPUTSOURCE"]._serialized_end = 3834
+    _globals["_OUTPUTINTERACTION"]._serialized_start = 3837
+    _globals["_OUTPUTINTERACTION"]._serialized_end = 4246
 # @@protoc_insertion_point(module_scope)
