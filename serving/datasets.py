@@ -32,10 +32,12 @@ class Loaded(Generic[T]):
 
     @property
     def checksum(self) -> str:
+        """The loaded version's checksum (the ETag of what is served)."""
         return self.stored.checksum
 
     @property
     def version(self) -> str:
+        """The loaded version's name."""
         return self.stored.version
 
 
@@ -92,12 +94,25 @@ class DatasetCatalog:
                 entry.checked = now
                 return entry.loaded
             loaded = entry.loaded if entry else None
-            stored = self.root.current(asset, partition) if stamp is not None else None
-            if stored is not None and (loaded is None or loaded.version != stored.version):
+            # Two publishes in quick succession (concurrent runs) may remove the version the
+            # pointer named a moment ago: then the pointer has moved, and the newer one loads.
+            for attempt in range(2):
+                stored = self.root.current(asset, partition) if stamp is not None else None
+                if stored is None or (loaded is not None and loaded.version == stored.version):
+                    break
                 try:
                     loaded = Loaded(value=loader(stored), stored=stored)
                     log.info("loaded %s[%s] version %s", asset, partition, stored.version)
+                    break
+                except FileNotFoundError:
+                    moved = self.root.pointer_stamp(asset, partition)
+                    if attempt == 0 and moved != stamp:
+                        stamp = moved
+                        continue
+                    log.exception("failed to load %s[%s] %s", asset, partition, stored.version)
+                    break
                 except Exception:  # keep serving the last good version
                     log.exception("failed to load %s[%s] %s", asset, partition, stored.version)
+                    break
             self._entries[key] = _Entry(stamp=stamp, checked=now, loaded=loaded)
             return loaded
