@@ -8,6 +8,7 @@ known wiki, or a new file in a known month or crawl, does.
 from __future__ import annotations
 
 import json
+import os
 from dataclasses import dataclass
 
 import dagster as dg
@@ -29,6 +30,7 @@ class PlannedRun:
 
     @property
     def run_key(self) -> str:
+        """The sensor's run key: the scope at this fingerprint (never requested twice)."""
         return f"{self.scope}@{self.fingerprint}"
 
 
@@ -69,6 +71,11 @@ DYNAMIC_BY_JOB = {
 }
 
 
+def landing_sensor_interval() -> int:
+    """Seconds between landing-zone checks: ``$WIKIFORGE_SENSOR_INTERVAL_S``, default 30."""
+    return int(os.environ.get("WIKIFORGE_SENSOR_INTERVAL_S") or 30)
+
+
 def build_landing_sensor(jobs: list, needs: dict[str, set[str]]) -> dg.SensorDefinition:
     """The landing-zone sensor, targeting the partition-family jobs that exist; ``needs`` is
     `jobs.job_dependencies` (a run is requested only once the runs it reads from are done).
@@ -77,7 +84,7 @@ def build_landing_sensor(jobs: list, needs: dict[str, set[str]]) -> dg.SensorDef
 
     @dg.sensor(
         jobs=jobs,
-        minimum_interval_seconds=30,
+        minimum_interval_seconds=landing_sensor_interval(),
         default_status=dg.DefaultSensorStatus.RUNNING,
     )
     def landing_sensor(

@@ -31,6 +31,7 @@ import multiprocessing
 import os
 import shutil
 import sys
+import tarfile
 import tempfile
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping
@@ -102,9 +103,11 @@ class Staged:
     uris: list[str] = field(default_factory=list)
 
     def parquet_paths(self) -> list[Path]:
+        """The local Parquet files."""
         return list(self.paths)
 
     def parquet_uris(self) -> list[str]:
+        """What Spark reads: the URLs, else the local paths."""
         return list(self.uris) or [str(p) for p in self.paths]
 
     def iter_batches(
@@ -207,6 +210,10 @@ class Engine(dg.ConfigurableResource):
     def spark(self) -> LazyPySparkResource:
         """dagster-pyspark's resource; the session starts on first use (never for ``local``)."""
         if self._spark is None:
+            # Executors run the maps with this Python (pyspark sends its path with every task;
+            # without it, `python3` on the executors' PATH): set PYSPARK_PYTHON where the
+            # cluster's Python differs.
+            os.environ.setdefault("PYSPARK_PYTHON", sys.executable)
             self._spark = LazyPySparkResource(
                 spark_config={**DEFAULT_SPARK_CONFIG, **self.spark_config}
             )
@@ -222,13 +229,19 @@ class Engine(dg.ConfigurableResource):
     def side_directory(self, directory: Path) -> str:
         """A location for map functions to find a read-only directory this process wrote
         (``wikiforge.mapreduce.side_directory`` resolves it in the worker): its path locally;
-        on Spark the directory is shipped to every executor (``SparkContext.addFile``), so its
-        name must be unique in the session.
+        on Spark the directory is shipped to every executor as an uncompressed tar archive
+        (``SparkContext.addArchive``; ``addFile`` of a directory works on a local master only),
+        unpacked once per executor, so its name must be unique in the session.
         """
         if self.kind != "spark":
             return str(directory)
-        self.spark.spark_session.sparkContext.addFile(str(directory), recursive=True)
-        return mapreduce.SPARK_FILES + Path(directory).name
+        directory = Path(directory)
+        archive = directory.with_name(directory.name + ".tar")
+        with tarfile.open(archive, "w") as tar:
+            for path in sorted(directory.rglob("*")):
+                tar.add(path, arcname=path.relative_to(directory).as_posix(), recursive=False)
+        self.spark.spark_session.sparkContext.addArchive(str(archive))
+        return mapreduce.SPARK_FILES + archive.name
 
     def map_batches(
         self,
@@ -485,18 +498,20 @@ class Engine(dg.ConfigurableResource):
         tmp = path.with_name(path.name + ".tmp")
         if self.kind == "spark":
             rows = 0
-            with self._spark_scratch(self._spark_sql(query, tables)) as staged:
-                with pq.ParquetWriter(tmp, schema, compression="zstd") as writer:
-                    sources = staged.paths or staged.uris
-                    for source in sources:
-                        batches = (
-                            pq.ParquetFile(source).iter_batches(batch_size=64_000)
-                            if isinstance(source, Path)
-                            else _remote_batches(source)
-                        )
-                        for batch in batches:
-                            writer.write_batch(_conform(batch, schema))
-                            rows += batch.num_rows
+            with (
+                self._spark_scratch(self._spark_sql(query, tables)) as staged,
+                pq.ParquetWriter(tmp, schema, compression="zstd") as writer,
+            ):
+                sources = staged.paths or staged.uris
+                for source in sources:
+                    batches = (
+                        pq.ParquetFile(source).iter_batches(batch_size=64_000)
+                        if isinstance(source, Path)
+                        else _remote_batches(source)
+                    )
+                    for batch in batches:
+                        writer.write_batch(_conform(batch, schema))
+                        rows += batch.num_rows
             os.replace(tmp, path)
             return rows
         with self._duckdb(tables, duckdb_memory_limit) as con:
@@ -591,6 +606,7 @@ def _fetch_parts(url: str, target: Path) -> None:
 
 
 def local_engine() -> Engine:
+    """The default engine: a process pool and DuckDB on this machine."""
     return Engine(kind="local")
 
 

@@ -1,0 +1,108 @@
+"""The production tests' landing zone and its build on the local engine (the reference).
+
+The landing zone is the smallest slice that runs every partition family a wiki needs: three
+2018 page-view months, the Wikidata dump and the smallest sample wiki (jawiki, 36 pages). The
+local build is a `wikiforge materialize` in its own process, started on first use and waited
+for by whoever reads it, so the Spark cluster build can run beside it.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from tests.conftest import SAMPLE_DUMPS
+
+WIKI = "jawiki"
+WIKIDATA_DUMP = "20190101"
+MONTHS = ("2018-01", "2018-02", "2018-03")
+#: A build taking longer than this has hung (a dead executor, a lost connection).
+BUILD_TIMEOUT_S = 900
+
+
+def production_landing_zone(target: Path, wikis: tuple[str, ...] = (WIKI,)) -> Path:
+    """A landing zone of links into samples/: the months, the Wikidata dump and ``wikis``;
+    returns the dumps directory (its sibling ``crawls`` is empty).
+    """
+    dumps = target / "dumps"
+    for month in MONTHS:
+        views = dumps / "other" / "pageview_complete" / month[:4]
+        views.mkdir(parents=True, exist_ok=True)
+        source = SAMPLE_DUMPS / "other" / "pageview_complete" / month[:4] / month
+        (views / month).symlink_to(source, target_is_directory=True)
+    (dumps / "wikidatawiki").symlink_to(SAMPLE_DUMPS / "wikidatawiki", target_is_directory=True)
+    for wiki in wikis:
+        (dumps / wiki).symlink_to(SAMPLE_DUMPS / wiki, target_is_directory=True)
+    (target / "crawls").mkdir(exist_ok=True)
+    return dumps
+
+
+class MaterializeProcess:
+    """`wikiforge materialize` of a landing zone into a data root, in its own process."""
+
+    def __init__(self, dumps: Path, data_root: Path, *extra: str, env: dict | None = None):
+        self.data_root = data_root
+        self.log = data_root.parent / f"{data_root.name}-materialize.log"
+        environment = {k: v for k, v in (env or os.environ).items() if k != "DAGSTER_HOME"}
+        self.started = time.monotonic()
+        self.seconds: float | None = None
+        with open(self.log, "wb") as out:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    "from cli import main; main()",
+                    "materialize",
+                    "--dumps",
+                    str(dumps),
+                    "--crawls",
+                    str(dumps.parent / "crawls"),
+                    "--data",
+                    str(data_root),
+                    *extra,
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                env=environment,
+            )
+
+    def wait(self) -> Path:
+        """Wait for the build; fail the test with the end of its output if it failed."""
+        try:
+            code = self.process.wait(BUILD_TIMEOUT_S)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+            code = None
+        if self.seconds is None:
+            self.seconds = time.monotonic() - self.started
+        if code != 0:
+            tail = "\n".join(self.log.read_text(errors="replace").splitlines()[-80:])
+            pytest.fail(f"materialize into {self.data_root} ended with {code}:\n{tail}")
+        return self.data_root
+
+
+@pytest.fixture(scope="session")
+def production_dumps(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The production tests' landing zone (dumps directory)."""
+    return production_landing_zone(tmp_path_factory.mktemp("production-landing"))
+
+
+@pytest.fixture(scope="session")
+def local_build(
+    production_dumps: Path, tmp_path_factory: pytest.TempPathFactory
+) -> Iterator[MaterializeProcess]:
+    """The landing zone built on the local engine (started now, ``.wait()`` for it)."""
+    build = MaterializeProcess(
+        production_dumps, tmp_path_factory.mktemp("local-build") / "data", "--engine", "local"
+    )
+    yield build
+    if build.process.poll() is None:
+        build.process.kill()
+        build.process.wait()
