@@ -17,9 +17,9 @@ import pyarrow as pa
 from wikiforge.links.anchors import LinkAnchorCounts, count_as_text
 from wikiforge.links.features import EXTENDED_FEATURES
 from wikiforge.links.index import shared_index, shared_matcher
-from wikiforge.links.sentences import article_sentences, is_held_out
+from wikiforge.links.sentences import article_sentences, is_held_out, split_of
 from wikiforge.links.tables import P31_SCHEMA, SENTENCES_SCHEMA, TRAINING_SCHEMA
-from wikiforge.links.training import training_rows
+from wikiforge.links.training import article_training_rows
 from wikiforge.mapreduce import data_batch, stats_batch, with_stats
 from wikiforge.wikidata.entities import EntityParseError, extract_claims, extract_sitelinks
 from wikiforge.wikidata.reader import task_entities
@@ -156,21 +156,19 @@ def article_sentence_rows(
 
 # -- training rows -----------------------------------------------------------------------------
 def training_rows_of(
-    batch: pa.RecordBatch, *, index_location: str, split: str = "train"
+    batch: pa.RecordBatch, *, wiki: str, index_location: str, seed: str
 ) -> pa.Table:
-    """Map over `sentences` rows: the feature rows and labels of the sentences of ``split``,
-    with the compiled index at ``index_location`` (a side directory, shared by the workers).
+    """Map over `pages` rows: the feature rows and labels of the whole training articles of
+    the batch (the `train` split, held-out share excluded), with the compiled index at
+    ``index_location`` (a side directory, shared by the workers).
     """
     index = shared_index(index_location)
-    columns = batch.select(["page_title", "sentence", "split"]).to_pydict()
-    pairs = [
-        (title, sentence)
-        for title, sentence, part in zip(
-            columns["page_title"], columns["sentence"], columns["split"], strict=True
-        )
-        if part == split
+    articles = [
+        (row["title"], row["text"] or "")
+        for row in _articles(batch)
+        if not is_held_out(wiki, row["title"]) and split_of(row["title"], seed) == "train"
     ]
-    rows = training_rows(pairs, index, "extended")
+    rows = article_training_rows(articles, index, "extended")
     out: dict[str, object] = {
         "page": rows.pages,
         "mention": rows.mentions,
