@@ -15,6 +15,7 @@ from partitions import wiki_partitions
 from resources.engine import Engine
 from resources.storage import table_schema
 from wikiforge.links.anchors import (
+    SINGLE_LINK_MIN_PROBABILITY,
     build_anchor_dictionary,
     candidate_anchor_keys,
     link_probabilities,
@@ -37,6 +38,14 @@ from wikiforge.storage import StoredAsset
 from wikiforge.wikis import language_of
 
 
+class AnchorsConfig(dg.Config):
+    """Per-run settings of the anchor filters."""
+
+    #: Keep anchors linked only once when their link probability reaches this (None: the
+    #: reference's rule, never). Default: `wikiforge.links.anchors.SINGLE_LINK_MIN_PROBABILITY`.
+    single_link_min_probability: float | None = SINGLE_LINK_MIN_PROBABILITY
+
+
 @dg.asset(
     partitions_def=wiki_partitions,
     group_name="links",
@@ -45,12 +54,17 @@ from wikiforge.wikis import language_of
     code_version="1",
 )
 def anchors(
-    context: dg.AssetExecutionContext, engine: Engine, pages: StoredAsset, links: StoredAsset
+    context: dg.AssetExecutionContext,
+    config: AnchorsConfig,
+    engine: Engine,
+    pages: StoredAsset,
+    links: StoredAsset,
 ) -> dg.Output[pa.Table]:
     """Anchor (lower-cased with the wiki language's rules) to target and the number of distinct
     source articles, with the anchor's link probability.
 
-    The reference's filters: numeric anchors out, anchors linked only once out, link probability
+    The reference's filters: numeric anchors out, anchors linked only once out (unless their
+    link probability reaches `single_link_min_probability`), link probability
     aslink/(aslink+astext) at least 0.065. The as-text count masks matched n-grams (longest
     first), which the reference intends but does not do. Articles of the held-out share are left
     out of the counts (the honest backtest relinks them).
@@ -61,6 +75,7 @@ def anchors(
     """
     wiki = context.partition_key
     language = language_of(wiki)
+    single = config.single_link_min_probability
     partial = is_partial_dump(links)
     keep = functools.partial(learning_links, wiki=wiki, partial=partial)
     with engine.stage(
@@ -78,7 +93,9 @@ def anchors(
         # Compiled once, mapped by every worker (shipped to executors on Spark); the name is
         # unique because Spark registers shipped directories for the session's lifetime.
         matcher = compile_matcher(
-            Path(work) / f"matcher-{uuid.uuid4().hex}", candidate_anchor_keys(counts), language
+            Path(work) / f"matcher-{uuid.uuid4().hex}",
+            candidate_anchor_keys(counts, single_link_min_probability=single),
+            language,
         )
         count_text = functools.partial(
             as_text_counts,
@@ -92,7 +109,7 @@ def anchors(
         ) as found:
             for batch in engine.iter_sql(AS_TEXT_SQL, AS_TEXT_SCHEMA, as_text=found):
                 as_text.update(dict(zip(*batch.to_pydict().values(), strict=True)))
-    kept, stats = build_anchor_dictionary(counts, as_text)
+    kept, stats = build_anchor_dictionary(counts, as_text, single_link_min_probability=single)
     probability = link_probabilities(counts, as_text)
     table = anchors_table(kept, probability)
     top = sorted(kept, key=lambda k: -counts.as_link[k])[:10]
@@ -103,6 +120,7 @@ def anchors(
             "partial_dump": partial,
             "engine": engine.kind,
             "held_out_share": DEFAULT_HELD_OUT_SHARE,
+            "single_link_min_probability": single,
             "most_linked": dg.MetadataValue.json(
                 [
                     {"anchor": k, "as_link": counts.as_link[k], "as_text": as_text.get(k, 0)}

@@ -65,10 +65,21 @@ def test_anchor_filters():
     # Distinct source articles per (anchor, target).
     assert counts.sources["paris"] == Counter({"Paris": 3, "Paris (band)": 1})
     assert candidate_anchor_keys(counts) == ["common word", "paris"]
+    assert candidate_anchor_keys(counts, single_link_min_probability=0.5) == [
+        "common word",
+        "once",
+        "paris",
+    ]
     as_text = Counter({"common word": 100, "paris": 1})
     anchors, stats = build_anchor_dictionary(counts, as_text)
     assert anchors == {"paris": {"Paris": 3, "Paris (band)": 1}}
     assert stats.dropped_link_probability == 1
+    # Linked once: kept only when mostly linked where it occurs (and the rule is on).
+    for occurrences_as_text, kept in ((0, True), (1, True), (2, False)):
+        found, _ = build_anchor_dictionary(
+            counts, Counter(as_text, once=occurrences_as_text), single_link_min_probability=0.5
+        )
+        assert ("once" in found) is kept
 
 
 def test_p31_and_never_link_filter():

@@ -19,6 +19,12 @@ from wikiforge.links.matching import MentionMatcher, mask_longest_first, sentenc
 NUMERIC_ANCHOR = re.compile(r"^[0-9]+$|^[0-9]+[/-][0-9]+$")
 MIN_LINK_PROBABILITY = 0.065
 MIN_AS_LINK = 2
+#: An anchor linked fewer than `MIN_AS_LINK` times is still kept when at least this share of
+#: its occurrences are links (None: never, the reference's rule). The reference's "linked at
+#: least twice" halves a small wiki's dictionary; an anchor written once, and linked where it
+#: was written, is strong evidence there, and weak in a large wiki where the same words also
+#: occur as plain text (its link probability falls). The model sees the counts and judges.
+SINGLE_LINK_MIN_PROBABILITY: float | None = None
 
 
 @dataclass
@@ -57,10 +63,17 @@ def count_link_anchors(
     return LinkAnchorCounts(as_link, dict(sources))
 
 
-def candidate_anchor_keys(counts: LinkAnchorCounts, min_as_link: int = MIN_AS_LINK) -> list[str]:
+def candidate_anchor_keys(
+    counts: LinkAnchorCounts,
+    min_as_link: int = MIN_AS_LINK,
+    single_link_min_probability: float | None = SINGLE_LINK_MIN_PROBABILITY,
+) -> list[str]:
     """Anchors that pass the link-side filters (not numeric, linked at least `min_as_link`
-    times), sorted: the set whose plain-text occurrences must be counted.
+    times, or once when single links may be kept), sorted: the set whose plain-text
+    occurrences must be counted.
     """
+    if single_link_min_probability is not None:
+        min_as_link = 1
     return sorted(
         key
         for key, n in counts.as_link.items()
@@ -111,15 +124,24 @@ def build_anchor_dictionary(
     as_text: Counter,
     min_link_probability: float = MIN_LINK_PROBABILITY,
     min_as_link: int = MIN_AS_LINK,
+    single_link_min_probability: float | None = SINGLE_LINK_MIN_PROBABILITY,
 ) -> tuple[dict[str, dict[str, int]], AnchorStats]:
-    """Apply the reference's filters and return `{anchor: {target: n_sources}}` (sorted keys)."""
+    """Apply the reference's filters and return `{anchor: {target: n_sources}}` (sorted keys);
+    with `single_link_min_probability`, anchors linked fewer than `min_as_link` times are kept
+    when their link probability reaches it.
+    """
     stats = AnchorStats(anchors_seen=len(counts.as_link))
-    kept = set(candidate_anchor_keys(counts, min_as_link))
+    kept = set(candidate_anchor_keys(counts, min_as_link, single_link_min_probability))
     stats.dropped_numeric_or_once = stats.anchors_seen - len(kept)
     anchors: dict[str, dict[str, int]] = {}
     for key in sorted(kept):
         as_link = counts.as_link[key]
         probability = as_link / (as_link + as_text.get(key, 0))
+        if as_link < min_as_link and (
+            single_link_min_probability is None or probability < single_link_min_probability
+        ):
+            stats.dropped_numeric_or_once += 1
+            continue
         if probability < min_link_probability:
             stats.dropped_link_probability += 1
             continue
