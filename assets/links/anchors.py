@@ -42,7 +42,7 @@ class AnchorsConfig(dg.Config):
     """Per-run settings of the anchor filters."""
 
     #: Keep anchors linked only once when their link probability reaches this (None: the
-    #: reference's rule, never). Default: `wikiforge.links.anchors.SINGLE_LINK_MIN_PROBABILITY`.
+    #: reference's rule, never; chosen by leave-one-wiki-out). Default: `wikiforge.links.anchors.SINGLE_LINK_MIN_PROBABILITY`.
     single_link_min_probability: float | None = SINGLE_LINK_MIN_PROBABILITY
 
 

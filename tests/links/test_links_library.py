@@ -64,14 +64,17 @@ def test_anchor_filters():
     assert counts.as_link["paris"] == 4
     # Distinct source articles per (anchor, target).
     assert counts.sources["paris"] == Counter({"Paris": 3, "Paris (band)": 1})
-    assert candidate_anchor_keys(counts) == ["common word", "paris"]
+    assert candidate_anchor_keys(counts, single_link_min_probability=None) == [
+        "common word",
+        "paris",
+    ]
     assert candidate_anchor_keys(counts, single_link_min_probability=0.5) == [
         "common word",
         "once",
         "paris",
     ]
     as_text = Counter({"common word": 100, "paris": 1})
-    anchors, stats = build_anchor_dictionary(counts, as_text)
+    anchors, stats = build_anchor_dictionary(counts, as_text, single_link_min_probability=None)
     assert anchors == {"paris": {"Paris": 3, "Paris (band)": 1}}
     assert stats.dropped_link_probability == 1
     # Linked once: kept only when mostly linked where it occurs (and the rule is on).

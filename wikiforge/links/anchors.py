@@ -24,7 +24,9 @@ MIN_AS_LINK = 2
 #: least twice" halves a small wiki's dictionary; an anchor written once, and linked where it
 #: was written, is strong evidence there, and weak in a large wiki where the same words also
 #: occur as plain text (its link probability falls). The model sees the counts and judges.
-SINGLE_LINK_MIN_PROBABILITY: float | None = None
+#: 0.2 was chosen by leave-one-wiki-out over the sample wikis (bench/links_settings_lowo.py,
+#: docs/benchmarks/links.md) against 0.5 and the reference's rule.
+SINGLE_LINK_MIN_PROBABILITY: float | None = 0.2
 
 
 @dataclass
