@@ -17,7 +17,7 @@ from wikiforge.storage import sha256_file
 # The reference trains `XGBClassifier()` with every hyper-parameter at its default (depth 6,
 # eta 0.3, 100 rounds). Small wikis give a few hundred training rows, on which those trees
 # overfit; shallower, slower-learning, regularised trees held precision at equal recall on the
-# sample wikis (bench/links_quality.py). Single-threaded so the model file is reproducible.
+# sample wikis. Single-threaded so the model file is reproducible.
 XGBOOST_PARAMS = {
     "objective": "binary:logistic",
     "max_depth": 4,
