@@ -1,0 +1,1 @@
+"""Dagster assets, one module per step; each line's assets live in its own package."""

@@ -80,7 +80,7 @@ def _run_reader(kind: str, dump: str, threads: int) -> dict:
             reader = DumpReader(dump, threads=threads, decoder_threads=max(threads - 1, 1))
         else:
             reader = read_pages(dump, threads=threads)
-        for page in reader:
+        for _page in reader:
             pages += 1
         size = reader.report.bytes_read
         if reader.report.truncated or reader.report.skipped:

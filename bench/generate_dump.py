@@ -99,6 +99,16 @@ def _xml_header(header: bytes, seed: int, size_mb: int) -> bytes:
     return header[:end_of_siteinfo] + note + header[end_of_siteinfo:]
 
 
+def _replace_between(pattern: re.Pattern[bytes], page: bytes, value: bytes) -> bytes:
+    """``page`` with the text matched by the first ``[^<]*`` of ``pattern`` set to ``value``."""
+    match = pattern.search(page)
+    if match is None:
+        return page
+    if pattern.groups == 1:  # the group is the text itself
+        return page[: match.start(1)] + value + page[match.end(1) :]
+    return page[: match.end(1)] + value + page[match.start(2) :]  # the text sits between groups
+
+
 def resampled_pages(pages: list[bytes], size_bytes: int, seed: int) -> Iterator[bytes]:
     """Draw pages with replacement until ``size_bytes`` of page XML; unique ids and titles."""
     rng = random.Random(seed)
@@ -116,11 +126,9 @@ def resampled_pages(pages: list[bytes], size_bytes: int, seed: int) -> Iterator[
             copies[index] += 1
             new_title = title + f" ({copies[index]})".encode()
         used_titles.add(new_title)
-        page = _TITLE.sub(lambda _: b"<title>" + new_title + b"</title>", page, count=1)
-        page = _PAGE_ID.sub(lambda m: m.group(1) + str(page_id).encode() + m.group(2), page, 1)
-        page = _REVISION_ID.sub(
-            lambda m: m.group(1) + str(10_000_000 + page_id).encode() + m.group(2), page, 1
-        )
+        page = _replace_between(_TITLE, page, new_title)
+        page = _replace_between(_PAGE_ID, page, str(page_id).encode())
+        page = _replace_between(_REVISION_ID, page, str(10_000_000 + page_id).encode())
         piece = b"  " + page + b"\n"
         written += len(piece)
         yield piece

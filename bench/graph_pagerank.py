@@ -263,7 +263,7 @@ def main() -> None:
                 return f"{result['seconds']:.4f} ({result['cpu_seconds']:.4f})"
             return "skipped" if result.get("skipped") else f"error {result.get('error')}"
 
-        def diff(other: dict) -> str:
+        def diff(other: dict, ours: dict = ours) -> str:
             if "scores" not in other or "scores" not in ours:
                 return "-"
             return f"{np.max(np.abs(other['scores'] - ours['scores'])):.1e}"

@@ -80,9 +80,9 @@ def bench_extraction(repeat: int) -> list[dict]:
                     sep
                     and not title.lstrip().startswith(":")
                     and prefix.replace("_", " ").strip().casefold() in folded
+                    and (normalised := normalize_file_name(name)) is not None
                 ):
-                    if (normalised := normalize_file_name(name)) is not None:
-                        found.add(normalised)
+                    found.add(normalised)
             out.append(found)
         return out
 

@@ -308,7 +308,7 @@ def main() -> None:
         flush=True,
     )
     by_wiki: dict[str, list[float]] = {}
-    for (wiki, _, _), seconds in zip(work, sequential):
+    for (wiki, _, _), seconds in zip(work, sequential, strict=True):
         by_wiki.setdefault(wiki, []).append(seconds)
     for wiki, values in by_wiki.items():
         print(

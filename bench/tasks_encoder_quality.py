@@ -110,7 +110,7 @@ def main() -> None:
     overlap = {
         kind: statistics.mean(
             len(set(a) & set(b)) / 10
-            for a, b in zip(results[f"{kind} model2vec"], results[f"{kind} minilm"])
+            for a, b in zip(results[f"{kind} model2vec"], results[f"{kind} minilm"], strict=True)
         )
         for kind in ("dense", "hybrid")
     }

@@ -24,6 +24,7 @@ import statistics
 import sys
 import tempfile
 import time
+from itertools import pairwise
 from pathlib import Path
 
 import numpy as np
@@ -87,7 +88,7 @@ def generate(real: list[TaskMap], n: int, seed: int) -> list[TaskMap]:
         del task.steps[:]
         task.steps.extend(steps)
         del task.connection_list[:]
-        for x, y in zip(steps, steps[1:]):
+        for x, y in pairwise(steps):
             task.connection_list.add(id_from=x.unique_id, id_to=y.unique_id)
         out.append(task)
     return out

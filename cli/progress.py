@@ -33,6 +33,7 @@ class _StepLines(logging.Handler):
 
 @dg.logger(description="One terminal line per finished step (used by the wikiforge CLI).")
 def step_progress(_context: dg.InitLoggerContext) -> logging.Logger:
+    """The ``wikiforge.progress`` logger, writing one line per finished step."""
     logger = logging.getLogger("wikiforge.progress")
     logger.handlers = [_StepLines()]
     logger.setLevel(logging.DEBUG)

@@ -35,6 +35,7 @@ class RunOutcome:
 
     @property
     def label(self) -> str:
+        """The job and partition, as shown on the terminal."""
         return _label(self.job, self.partition or None)
 
     def summary(self) -> str:

@@ -19,4 +19,5 @@ class LandingZone(dg.ConfigurableResource):
 
     @property
     def landing(self) -> Landing:
+        """The landing zone's directories, scanned on each call."""
         return Landing(self.dumps_dir, self.crawls_dir)

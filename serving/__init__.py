@@ -1,0 +1,1 @@
+"""The Litestar app that serves the materialized datasets."""

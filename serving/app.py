@@ -60,6 +60,7 @@ class RequestLineLimit(ASGIMiddleware):
         self.max_path_bytes = max_path_bytes
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        """Answer 413 to an over-long path or query string; pass anything else on."""
         query = scope.get("query_string", b"")
         path = scope.get("raw_path") or scope.get("path", "").encode()
         if len(query) > self.max_query_bytes:
@@ -102,6 +103,7 @@ class HeavyRouteAdmission(ASGIMiddleware):
         self._semaphores: dict[int, asyncio.Semaphore] = {}
 
     async def handle(self, scope: Scope, receive: Receive, send: Send, next_app: ASGIApp) -> None:
+        """Run a CPU-heavy request once a slot is free; pass other requests straight on."""
         if self.limit <= 0 or not scope.get("path", "").startswith(self.prefixes):
             await next_app(scope, receive, send)
             return

@@ -46,11 +46,14 @@ class WikiDump:
 
     @property
     def files(self) -> tuple[Path, ...]:
+        """Every file of the dump (pages first, then SQL tables by name)."""
         return (*self.pages, *sorted(self.sql.values()))
 
 
 @dataclass(frozen=True)
 class WikidataDump:
+    """One dated Wikidata JSON dump."""
+
     date: str
     path: Path
 
@@ -65,11 +68,14 @@ class PageviewMonth:
 
     @property
     def files(self) -> tuple[Path, ...]:
+        """Every page-view file of the month, daily first."""
         return (*self.daily, *self.hourly)
 
 
 @dataclass(frozen=True)
 class Crawl:
+    """One crawl: its WARC files, its index CSV or its saved HTML pages."""
+
     name: str
     warcs: tuple[Path, ...] = ()
     index_csv: Path | None = None
@@ -77,6 +83,7 @@ class Crawl:
 
     @property
     def files(self) -> tuple[Path, ...]:
+        """Every file of the crawl."""
         return (*self.warcs, *((self.index_csv,) if self.index_csv else ()), *self.html)
 
 
@@ -125,6 +132,7 @@ class Landing:
         return WikiDump(wiki=wiki, date=ddir.name, pages=tuple(plain or pages), sql=sql)
 
     def latest_wiki_dump(self, wiki: str) -> WikiDump | None:
+        """The newest dump of a wiki, or None."""
         dumps = self.wiki_dumps().get(wiki)
         return dumps[-1] if dumps else None
 
@@ -142,9 +150,11 @@ class Landing:
         return out
 
     def wikidata_dump(self, date: str) -> WikidataDump | None:
+        """The Wikidata dump of a date, or None."""
         return next((d for d in self.wikidata_dumps() if d.date == date), None)
 
     def latest_wikidata_dump(self) -> WikidataDump | None:
+        """The newest Wikidata dump, or None."""
         dumps = self.wikidata_dumps()
         return dumps[-1] if dumps else None
 

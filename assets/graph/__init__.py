@@ -1,0 +1,1 @@
+"""Graph line assets: the link graph of a wiki and its static page scores."""

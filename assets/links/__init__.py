@@ -1,0 +1,1 @@
+"""Links line assets: anchors, redirects, sentences, the link model and its datasets."""

@@ -43,7 +43,9 @@ def anchors_filtered(
     dump = _wikidata_dump_date(wikidata_p31)
     p31 = None
     if wikidata_p31.rows or dump is not None:
-        p31 = group_p31(zip(*wikidata_p31.table(["title", "p31"]).to_pydict().values()))
+        p31 = group_p31(
+            zip(*wikidata_p31.table(["title", "p31"]).to_pydict().values(), strict=True)
+        )
     excluded = excluded_classes(wiki, config.p31_groups)
     kept, stats = filter_anchors(anchor_map, p31, excluded, config.never_link)
     return dg.Output(

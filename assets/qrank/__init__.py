@@ -1,0 +1,1 @@
+"""QRank line assets: monthly page views, sitelinks, quality views and the ranking."""

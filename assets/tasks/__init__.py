@@ -1,0 +1,1 @@
+"""Tasks line assets: crawled pages to TaskMaps, filtered, augmented and indexed."""

@@ -137,6 +137,8 @@ def _download(request: Request, qrank: QRankService, name: str, *, body: bool) -
 
 
 class QRankController(Controller):
+    """The QRank ranking: entity lookups and the published download, with ETags."""
+
     path = "/"
     tags = ["qrank"]
 

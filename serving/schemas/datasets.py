@@ -6,6 +6,8 @@ import msgspec
 
 
 class PartitionVersion(msgspec.Struct):
+    """One published partition of a dataset."""
+
     partition: str
     version: str
     rows: int | None
@@ -14,9 +16,13 @@ class PartitionVersion(msgspec.Struct):
 
 
 class DatasetInfo(msgspec.Struct):
+    """A dataset and its published partitions."""
+
     asset: str
     partitions: list[PartitionVersion]
 
 
 class DatasetList(msgspec.Struct):
+    """Every published dataset."""
+
     datasets: list[DatasetInfo]

@@ -273,10 +273,10 @@ def test_unknown_column_and_missing_table(tmp_path: Path) -> None:
     with pytest.raises(InputError, match="has no column"):
         list(SqlDump(path).rows(["nope"]))
     with pytest.raises(InputError, match="no CREATE TABLE for `zzz`"):
-        SqlDump(path, table="zzz").columns
+        _ = SqlDump(path, table="zzz").columns
     empty = write_dump(tmp_path, "", name="e.sql", header="-- nothing\n")
     with pytest.raises(InputError, match="no CREATE TABLE and no INSERT"):
-        SqlDump(empty).columns
+        _ = SqlDump(empty).columns
 
 
 def test_rows_can_be_read_once(tmp_path: Path) -> None:

@@ -14,7 +14,9 @@ from tests.conftest import SAMPLE_CRAWLS, SAMPLE_DUMPS
 
 def _sorted_rows(stored) -> list[tuple]:
     table = stored.table()
-    return sorted(zip(*(table.column(name).to_pylist() for name in table.column_names)))
+    return sorted(
+        zip(*(table.column(name).to_pylist() for name in table.column_names), strict=True)
+    )
 
 
 @pytest.mark.spark

@@ -35,10 +35,10 @@ def test_normalize_title():
 def test_extract_links_positions_and_anchors():
     text = "A [[cat|''Cats'']] and [[dog]]s. <!-- [[hidden]] --> <nowiki>[[no]]</nowiki> [[ ]]"
     links = extract_links(text)
-    assert [(l.target, l.anchor) for l in links[:2]] == [("Cat", "Cats"), ("Dog", "dog")]
+    assert [(link.target, link.anchor) for link in links[:2]] == [("Cat", "Cats"), ("Dog", "dog")]
     for link in links:
         assert text[link.offset : link.offset + link.length].startswith("[[")
-    assert all(l.target != "Hidden" and l.target != "No" for l in links)
+    assert all(link.target not in ("Hidden", "No") for link in links)
     assert replace_links_with_anchors("x [[a|b]] y [[c]]") == "x b y c"
 
 

@@ -1,6 +1,7 @@
 """Filters (dangerous, single step, duplicates) and augmenters on real and built TaskMaps."""
 
 from collections import Counter
+from itertools import pairwise
 
 from tests.conftest import SAMPLE_CRAWLS
 from wikiforge.tasks.augmenters import (
@@ -90,7 +91,7 @@ def test_long_steps_split_at_sentences_keeping_every_word():
     assert " ".join(s.response.speech_text for s in after).split() == before
     assert all(len(s.response.speech_text.split()) <= 30 for s in after)
     ids = [s.unique_id for s in after]
-    assert [(c.id_from, c.id_to) for c in tm.connection_list] == list(zip(ids, ids[1:]))
+    assert [(c.id_from, c.id_to) for c in tm.connection_list] == list(pairwise(ids))
     assert sentences("Add 1.5 cups (e.g. Dr. Oetker). Stir.") == [
         "Add 1.5 cups (e.g. Dr. Oetker).",
         "Stir.",

@@ -1,5 +1,6 @@
 """WARC reading, the Common Crawl index fetcher (real HTTP server on loopback), saved pages."""
 
+import contextlib
 import gzip
 import http.server
 import threading
@@ -45,7 +46,7 @@ def test_warc_017_and_common_crawl_fields():
 
 
 def _variant(tmp_path: Path, version: bytes, whole: bool) -> Path:
-    raw = gzip.open(EXAMPLE).read().replace(b"WARC/1.0\r\n", version + b"\r\n")
+    raw = gzip.decompress(EXAMPLE.read_bytes()).replace(b"WARC/1.0\r\n", version + b"\r\n")
     path = tmp_path / f"v.warc{'.gz' if whole else ''}"
     path.write_bytes(gzip.compress(raw) if whole else raw)
     return path
@@ -146,10 +147,8 @@ class _RangeHandler(http.server.BaseHTTPRequestHandler):
         self.send_response(206 if header else 200)
         self.send_header("Content-Length", str(len(body)))
         self.end_headers()
-        try:
+        with contextlib.suppress(BrokenPipeError, ConnectionResetError):
             self.wfile.write(body)
-        except (BrokenPipeError, ConnectionResetError):
-            pass
 
 
 @pytest.fixture

@@ -1,0 +1,1 @@
+"""Readers of Wikimedia dumps: XML page dumps, SQL table dumps and their compressions."""

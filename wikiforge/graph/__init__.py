@@ -1,0 +1,1 @@
+"""Graph line library: the link graph and static page scores (PageRank, HITS, degrees)."""

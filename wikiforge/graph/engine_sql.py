@@ -35,6 +35,8 @@ GRAPH_ROWS_SCHEMA = with_stats(
     )
 )
 
+_ROW_COLUMNS = ("kind", "page_id", "title", "target_title")
+
 
 def _db(expr: str) -> str:
     return f"replace(trim({expr}), ' ', '_')"
@@ -126,15 +128,17 @@ def graph_rows_of_tasks(
     from wikiforge.dumps.xml_reader import read_pages
     from wikiforge.wikitext.links import extract_links
 
-    for task in batch.to_pylist():
-        columns: dict[str, list] = {"kind": [], "page_id": [], "title": [], "target_title": []}
-        stats = {"task": task["task"], "xml_pages": 0, "xml_articles": 0, "xml_redirects": 0}
+    columns: dict[str, list] = {}
 
-        def add(kind: str, page_id: int | None, title: str | None, target: str | None) -> None:
-            columns["kind"].append(kind)
-            columns["page_id"].append(page_id)
-            columns["title"].append(title)
-            columns["target_title"].append(target)
+    def add(kind: str, page_id: int | None, title: str | None, target: str | None) -> None:
+        columns["kind"].append(kind)
+        columns["page_id"].append(page_id)
+        columns["title"].append(title)
+        columns["target_title"].append(target)
+
+    for task in batch.to_pylist():
+        columns.update({name: [] for name in _ROW_COLUMNS})
+        stats = {"task": task["task"], "xml_pages": 0, "xml_articles": 0, "xml_redirects": 0}
 
         reader = read_pages(task["path"])
         capitalize = getattr(reader.siteinfo, "case", "first-letter") != "case-sensitive"
@@ -153,7 +157,7 @@ def graph_rows_of_tasks(
                     add("l", page.page_id, None, link.target)
             if len(columns["kind"]) >= _BATCH_ROWS:
                 yield data_batch(GRAPH_ROWS_SCHEMA, columns)
-                columns = {name: [] for name in columns}
+                columns.update({name: [] for name in _ROW_COLUMNS})
         yield data_batch(GRAPH_ROWS_SCHEMA, columns)
         yield stats_batch(GRAPH_ROWS_SCHEMA, stats)
 

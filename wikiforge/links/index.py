@@ -22,6 +22,7 @@ import uuid
 from collections.abc import Callable, Iterator, Mapping
 from contextlib import contextmanager
 from functools import lru_cache
+from itertools import pairwise
 from pathlib import Path
 from typing import TypeVar
 
@@ -154,7 +155,7 @@ def _write_index(
     offsets = [0]
     top_rows: list[int] = []
     ambiguity, total, kurtosis, link_probability = [], [], [], []
-    for start, end in zip(bounds[:-1], bounds[1:]):
+    for start, end in pairwise(bounds):
         counts = sources[start:end]
         ambiguity.append(end - start)
         total.append(float(counts.sum()))
@@ -337,6 +338,7 @@ class AnchorEntries(Mapping[str, AnchorEntry]):
         )
 
     def get(self, key: str, default: AnchorEntry | None = None) -> AnchorEntry | None:  # type: ignore[override]
+        """The entry of an anchor, or ``default`` when it is not in the index."""
         row = self._row(key)
         return default if row < 0 else self._entry(row)
 

@@ -22,10 +22,13 @@ DATASETS = ("anchors", "redirects", "pageids", "w2vfiltered")
 
 
 def _gzip(source: Path, target: Path) -> None:
-    with open(source, "rb") as raw, open(target, "wb") as out:
-        with gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0) as packed:
-            for block in iter(lambda: raw.read(1 << 20), b""):
-                packed.write(block)
+    with (
+        open(source, "rb") as raw,
+        open(target, "wb") as out,
+        gzip.GzipFile(filename="", mode="wb", fileobj=out, mtime=0) as packed,
+    ):
+        for block in iter(lambda: raw.read(1 << 20), b""):
+            packed.write(block)
 
 
 def write_checksum(path: Path, checksum_path: Path) -> str:

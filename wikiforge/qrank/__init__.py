@@ -1,0 +1,1 @@
+"""QRank line library: page views, Wikidata sitelinks and the ranking of entities."""

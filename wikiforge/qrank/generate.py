@@ -85,10 +85,11 @@ def _real_titles() -> list[tuple[str, str]]:
 
     pairs: set[tuple[str, str]] = set()
     for path in sorted(SAMPLE_VIEW_DIR.glob("*.bz2")):
-        for line in bz2.open(path):
-            row = parse_pageview_complete_line(line)
-            if row:
-                pairs.add((row[0], row[1]))
+        with bz2.open(path) as lines:
+            for line in lines:
+                row = parse_pageview_complete_line(line)
+                if row:
+                    pairs.add((row[0], row[1]))
     suffixes = {
         "": "wikipedia",
         "b": "wikibooks",

@@ -262,7 +262,7 @@ def qrank_file_stats(path: str | os.PathLike) -> RankingStats:
     """
     total = 0
     top = 0
-    for entity, views in _iter_rows(path):
+    for _entity, views in _iter_rows(path):
         if total == 0:
             top = int(views)
         total += 1

@@ -54,9 +54,11 @@ class Encoder(Protocol):
     kind: str
     dim: int
 
-    def encode(self, texts: Sequence[str]) -> np.ndarray: ...
+    def encode(self, texts: Sequence[str]) -> np.ndarray:
+        """One L2-normalised embedding per text (rows of a float32 matrix)."""
 
-    def fingerprint(self) -> str: ...
+    def fingerprint(self) -> str:
+        """Names the model: an index refuses queries encoded by a different one."""
 
 
 def _offline_env() -> None:

@@ -197,7 +197,7 @@ class TaskIndex:
 
     @property
     def encoder_kind(self) -> str:
-        """ "model2vec" or "minilm": what embedded the documents."""
+        """The encoder that embedded the documents: "model2vec" or "minilm"."""
         return self.encoder_spec["kind"]
 
     def _check(self, encoder: Encoder) -> None:

@@ -1,0 +1,1 @@
+"""Readers of Wikidata JSON dumps: entities, their sitelinks and claims."""

@@ -274,7 +274,7 @@ def iter_part_bytes(
     first_end = part.end_bit if stream_end is None else stream_end
     decompressor = bz2.BZ2Decompressor()
     try:
-        out = decompressor.decompress(header)
+        decompressor.decompress(header)  # the stream header alone yields no text
         with open(path, "rb") as f:
             for chunk in _read_bits(f, part.start_bit, first_end):
                 yield from _feed(decompressor, chunk)

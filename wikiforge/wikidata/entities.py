@@ -1,8 +1,8 @@
-"""Pull sitelinks and a few claims out of one Wikidata entity (one JSON object, as bytes).
+r"""Pull sitelinks and a few claims out of one Wikidata entity (one JSON object, as bytes).
 
 Sitelinks are extracted on a fast path that reads only the entity's head (for the id) and the
 sitelinks object (for the links), yet gives exactly what a full JSON parse gives, for any valid
-JSON layout: any key order, any whitespace, escaped quotes or ``\\u`` escapes in titles. How:
+JSON layout: any key order, any whitespace, escaped quotes or ``\u`` escapes in titles. How:
 
 1. ``id``: the top-level pairs are read from the opening brace with a regular expression that
    accepts only complete scalar values, until the key ``id``. If a non-scalar value comes first,

@@ -69,7 +69,8 @@ def iter_entities(path: str | os.PathLike, threads: int = 1) -> Iterator[bytes]:
     line_number = 0
     try:
         with open_dump(path, threads) as f:
-            for line_number, line in enumerate(f, start=1):
+            for line in f:
+                line_number += 1
                 entity = entity_bytes(line)
                 if entity is not None:
                     yield entity

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import contextlib
 import html
 import re
 from urllib.parse import unquote
@@ -36,10 +37,8 @@ def normalize_title(
     """
     title = raw
     if "%" in title:
-        try:
+        with contextlib.suppress(UnicodeDecodeError):  # not percent-encoded UTF-8: keep as is
             title = unquote(title, errors="strict")
-        except UnicodeDecodeError:
-            pass
     if "&" in title:
         title = html.unescape(title)
     title = title.split("#", 1)[0]

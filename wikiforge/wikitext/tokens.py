@@ -60,7 +60,9 @@ def tokenize(text: str, language_code: str | None = None) -> Tokens:
         lowered = tuple(lowered_text[start:end] for start, end in spans)
     else:  # a character whose lower case is longer (İ in most languages): token by token
         lowered = tuple(lower(text[start:end], language_code) for start, end in spans)
-    gaps = tuple(_normalise_gap(text[end:start]) for end, start in zip(ends, starts[1:]))
+    gaps = tuple(
+        _normalise_gap(text[end:start]) for end, start in zip(ends, starts[1:], strict=False)
+    )
     return Tokens(starts, ends, lowered, gaps)
 
 
