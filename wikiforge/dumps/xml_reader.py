@@ -41,6 +41,7 @@ import io
 import os
 import pyexpat
 import re
+from bisect import bisect_left
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -486,6 +487,14 @@ def _is_plain(data: bytes) -> bool:
 _MAX_IMPURE_SPOTS = 1000
 
 
+def _plain_span(buffer: bytes, spots: list[int] | None, start: int, end: int) -> bool:
+    """Whether ``buffer[start:end]`` is plain, from the buffer's ``_impure_spots`` when listed."""
+    if spots is None:
+        return _is_plain(buffer[start:end])
+    first = bisect_left(spots, start)
+    return first == len(spots) or spots[first] >= end
+
+
 def _impure_spots(data: bytes) -> list[int] | None:
     """Sorted offsets of everything that makes data not plain (see ``_is_plain``).
 
@@ -926,7 +935,6 @@ class DumpReader:
         pages = 0
         # Checked once per buffer: pages clear of these spots need no check of their own.
         spots = _impure_spots(buffer)
-        next_spot = 0  # index in spots of the first one at or after the current page
         try:
             if source.exhausted and not buffer:
                 return
@@ -937,13 +945,9 @@ class DumpReader:
                 match = fast_page_at(buffer, position)
                 if match is not None:
                     end = match.end()
-                    if spots is None:
-                        plain = _is_plain(buffer[position:end])
-                    else:
-                        while next_spot < len(spots) and spots[next_spot] < position:
-                            next_spot += 1
-                        plain = next_spot == len(spots) or spots[next_spot] >= end
-                    if plain and end - position <= max_page_bytes:
+                    if end - position <= max_page_bytes and _plain_span(
+                        buffer, spots, position, end
+                    ):
                         page = _page_from_match(match)
                         if page is not None:
                             position = end
@@ -961,14 +965,14 @@ class DumpReader:
                     if len(tail) > _READ_CHUNK:
                         self._check_long_tail(tail, base + position, last_title)
                     buffer, base, position = tail + source.read(), base + position, 0
-                    spots, next_spot = _impure_spots(buffer), 0
+                    spots = _impure_spots(buffer)
                     continue
                 if start > position and buffer[position:start].strip(b" \t\n"):
                     self._check_gap(buffer[position:start], base + position, last_title)
                 end = buffer.find(b"</page>", start + 6)
                 if end < 0:
                     buffer, base, end = self._read_rest_of_page(source, buffer, base, start)
-                    spots, next_spot = _impure_spots(buffer), 0
+                    spots = _impure_spots(buffer)
                     position = start = 0
                     if end < 0:
                         if source.exhausted:  # cut off inside this page
@@ -981,13 +985,7 @@ class DumpReader:
                     skipped["page_too_large"] = skipped.get("page_too_large", 0) + 1
                     continue
                 chunk = buffer[start:end]
-                if spots is None:
-                    plain = _is_plain(chunk)
-                else:
-                    while next_spot < len(spots) and spots[next_spot] < start:
-                        next_spot += 1
-                    plain = next_spot == len(spots) or spots[next_spot] >= end
-                fast = _fast_page(chunk) if plain else None
+                fast = _fast_page(chunk) if _plain_span(buffer, spots, start, end) else None
                 read = (
                     fast
                     if fast is not None

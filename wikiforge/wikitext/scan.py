@@ -67,6 +67,10 @@ MAX_NESTING = 40
 _CLOSERS = {"template": "}}", "argument": "}}}", "link": "]]", "ext": "]", "table": "|}"}
 
 # Where something may start at the top level.
+# What body_end answers when the body goes on past a token (ends are offsets or None).
+_OPEN = -1
+# The tokens that can end a body (the others open a nested construct or are text).
+_MAY_END = frozenset(("}}", "]]", "]", "\n", "<"))
 _TOP = re.compile(r"\{\{|\[|<|&|''|\n|:")
 # Inside a template, wikilink, tag body or external link.
 _INNER = re.compile(r"\{\{|\}\}|\[\[|\]\]|\[|\]|<|\n|\||''")
@@ -352,41 +356,18 @@ class _Scanner:
         text = self.text
         n = self.n
         text_start = i  # where the current run of text began (for free-link schemes)
-        dl_term = False
+        dl_term = False  # the line began with a `;` marker: its first `:` ends the term
         line_start = i == 0 or text[i - 1] == "\n"
         while i < n:
             if line_start:
                 line_start = False
-                c = text[i]
-                if c == "=":
-                    end = _heading(text, i)
-                    if end is not None:
-                        yield (i, end, True)
-                        i = text_start = end
-                        continue
-                elif c in "#*;:":
-                    j = i
-                    while j < n and text[j] in "#*;:":
-                        if text[j] == ";":
-                            dl_term = True
-                        j += 1
-                    yield (i, j, False)
-                    i = text_start = j
+                opening = self.line_opening(i)
+                if opening is not None:
+                    start, end, heading, term = opening
+                    dl_term = dl_term or term
+                    yield (start, end, heading)
+                    i = text_start = end
                     continue
-                elif c == "-" and text.startswith("----", i):
-                    j = i + 4
-                    while j < n and text[j] == "-":
-                        j += 1
-                    yield (i, j, False)
-                    i = text_start = j
-                    continue
-                table_at = _TABLE_START.match(text, i)
-                if table_at is not None:
-                    end = self.table(table_at.end())
-                    if end is not None:
-                        yield (table_at.end() - 2, end, False)
-                        i = text_start = end
-                        continue
             match = _TOP.search(text, i)
             if match is None:
                 break
@@ -397,77 +378,100 @@ class _Scanner:
                 i = p + 1
                 line_start = True
                 continue
-            end = None
-            start = p
-            if token == "{{":
-                node = self.template(p)
-                if node is None:
-                    braces = 2
-                    while p + braces < n and text[p + braces] == "{":
-                        braces += 1
-                    i = p + (braces if braces < 4 else braces - 2)
-                    continue
-                start, end = node
-            elif token == "[":
-                if text.startswith("[[", p):
-                    node = self.double_bracket(p)
-                    if node is None:
-                        i = p + 2
-                        continue
-                    start, end = node
-                else:
-                    end = self.ext_link(p)
-            elif token == "<":
-                if text.startswith("<!--", p):
-                    end = self.comment(p)
-                    if end is None:
-                        i = p + 4
-                        continue
-                elif text.startswith("</", p):
-                    name = _TAG_NAME.match(text, p + 2)
-                    if name and name.group().lower() in _SINGLE_ONLY:
-                        end = self.tag(p + 1)
-                        if end is not None:
-                            yield (p, end, False)
-                            i = text_start = end
-                            continue
-                    i = p + 2
-                    continue
-                else:
-                    end = self.tag(p)
-            elif token == "&":
-                end = self.entity(p)
-            elif token == "''":
+            if token == "''":
                 j = p + 2
                 while j < n and text[j] == "'":
                     j += 1
                 yield (p, j, None)
                 i = j
                 continue
-            elif token == ":":
-                if p > 0 and text[p - 1] in _MARKERS:
-                    if dl_term:
-                        dl_term = False
-                        yield (p, p + 1, False)
-                        i = text_start = p + 1
-                        continue
-                    i = p + 1
-                    continue
-                link = self.free_link(p, text_start)
+            if token == ":":
+                link = None if p > 0 and text[p - 1] in _MARKERS else self.free_link(p, text_start)
                 if link is None:
-                    if dl_term:
+                    if dl_term:  # the colon ends the definition term
                         dl_term = False
                         yield (p, p + 1, False)
                         i = text_start = p + 1
-                        continue
-                    i = p + 1
+                    else:
+                        i = p + 1
                     continue
-                start, end = link
-            if end is None:
-                i = p + 1
-                continue
-            yield (start, end, False)
-            i = text_start = end
+                node = link
+            else:
+                found = self.construct_at(p, token)
+                if isinstance(found, int):
+                    i = found
+                    continue
+                node = found
+            yield (node[0], node[1], False)
+            i = text_start = node[1]
+
+    def line_opening(self, i: int) -> tuple[int, int, bool, bool] | None:
+        """A construct that may only open a line, at line start i: a heading, list markers, a
+        horizontal rule or a table, as `(start, end, is_heading, has_term_marker)`, or None.
+        """
+        text = self.text
+        n = self.n
+        c = text[i]
+        if c == "=":
+            end = _heading(text, i)
+            if end is not None:
+                return i, end, True, False
+        elif c in "#*;:":
+            j = i
+            while j < n and text[j] in "#*;:":
+                j += 1
+            return i, j, False, ";" in text[i:j]
+        elif c == "-" and text.startswith("----", i):
+            j = i + 4
+            while j < n and text[j] == "-":
+                j += 1
+            return i, j, False, False
+        table_at = _TABLE_START.match(text, i)
+        if table_at is not None:
+            end = self.table(table_at.end())
+            if end is not None:
+                return table_at.end() - 2, end, False, False
+        return None
+
+    def construct_at(self, p: int, token: str) -> tuple[int, int] | int:
+        """The node a top-level `{{`, `[`, `<` or `&` at p opens, as `(start, end)`; when it
+        opens none (the token is text), where scanning resumes.
+        """
+        text = self.text
+        if token == "{{":
+            node = self.template(p)
+            return node if node is not None else self.after_braces(p)
+        if token == "[":
+            if text.startswith("[[", p):
+                node = self.double_bracket(p)
+                return node if node is not None else p + 2
+            end = self.ext_link(p)
+        elif token == "<":
+            if text.startswith("<!--", p):
+                end = self.comment(p)
+                if end is None:
+                    return p + 4
+            elif text.startswith("</", p):
+                name = _TAG_NAME.match(text, p + 2)
+                end = self.tag(p + 1) if name and name.group().lower() in _SINGLE_ONLY else None
+                if end is None:
+                    return p + 2
+            else:
+                end = self.tag(p)
+        elif token == "&":
+            end = self.entity(p)
+        else:
+            end = None
+        return p + 1 if end is None else (p, end)
+
+    def after_braces(self, p: int) -> int:
+        """Where scanning resumes after a run of braces at p that opens no template: past the
+        extra braces of four or more (read as text), else past the first two.
+        """
+        braces = 2
+        while p + braces < self.n and self.text[p + braces] == "{":
+            braces += 1
+        return p + (braces if braces < 4 else braces - 2)
 
     def style_at(self, p: int) -> int:
         """Where parsing resumes after the apostrophe run at p inside a body: after its bold or
@@ -515,78 +519,83 @@ class _Scanner:
                 return None
             p = match.start()
             token = match.group()
-            if token == "}}":
-                if kind == "template":
-                    if not name_done and not self._template_name_ok(name_start, p):
-                        return None
-                    return p + 2
-                if kind == "argument" and text.startswith("}}}", p):
-                    return p + 3
-                j = p + 2
-            elif token == "|":
-                if kind == "template" and not name_done:
-                    if not self._template_name_ok(name_start, p):
-                        return None
-                    name_done = True
-                j = p + 1
-            elif token == "{{":
-                node = self.template(p)
-                if node is None:
-                    braces = 2
-                    while p + braces < self.n and text[p + braces] == "{":
-                        braces += 1
-                    j = p + (braces if braces < 4 else braces - 2)
-                else:
-                    j = node[1]
-            elif token == "[[":
-                node = None if kind == "ext" else self.double_bracket(p)
-                if node is None and kind == "ext":
-                    end = self.wikilink(p)
-                    node = None if end is None else (p, end)
-                j = node[1] if node is not None else p + 2
-            elif token == "]]":
-                if kind == "link":
-                    return p + 2
-                if kind == "ext":
-                    return p + 1
-                j = p + 2
-            elif token == "]":
-                if kind == "ext":
-                    return p + 1
-                j = p + 1
-            elif token == "[":
-                end = None if kind == "ext" else self.ext_link(p)
-                j = end if end is not None else p + 1
-            elif token == "\n":
-                if kind == "ext":
+            if not name_done and token in ("}}", "|"):
+                if not self._template_name_ok(name_start, p):
                     return None
-                j = p + 1
-                if kind == "table":
-                    close = _TABLE_END.match(text, j)
-                    if close is not None:
-                        return close.end()
-                    nested = _TABLE_START.match(text, j)
-                    if nested is not None:
-                        end = self.table(nested.end())
-                        if end is not None:
-                            j = end
-            elif token == "''":
-                j = self.style_at(p)
-            elif text.startswith("<!--", p):
-                end = self.comment(p)
-                j = end if end is not None else p + 4
-            elif text.startswith("</", p):
-                if kind == "tag":
-                    close = _TAG_CLOSE.match(text, p)
-                    if close is None:
-                        return None
-                    if close.group(1).rstrip().lower() == tag_name:
-                        return close.end()
-                    return None  # a stray closing tag fails the whole tag
-                j = p + 2
-            else:
-                end = self.tag(p)
-                j = end if end is not None else p + 1
+                name_done = True
+            if token in _MAY_END:
+                end = self.body_end(p, token, kind, tag_name)
+                if end != _OPEN:
+                    return end
+            j = self.inner_resume(p, token, kind)
+
+    def body_end(self, p: int, token: str, kind: str, tag_name: str) -> int | None:
+        """Whether the token at p ends the body of a `kind` construct: where the construct
+        ends, None when the token fails it, `_OPEN` when the body goes on.
+        """
+        text = self.text
+        if token == "}}":
+            if kind == "template":
+                return p + 2
+            if kind == "argument" and text.startswith("}}}", p):
+                return p + 3
+        elif token == "]]" or token == "]":
+            if kind == "ext":
+                return p + 1
+            if kind == "link" and token == "]]":
+                return p + 2
+        elif token == "\n":
+            if kind == "ext":
+                return None
+            if kind == "table":
+                close = _TABLE_END.match(text, p + 1)
+                if close is not None:
+                    return close.end()
+        elif kind == "tag" and text.startswith("</", p):
+            close = _TAG_CLOSE.match(text, p)
+            if close is not None and close.group(1).rstrip().lower() == tag_name:
+                return close.end()
+            return None  # a stray closing tag fails the whole tag
+        return _OPEN
+
+    def inner_resume(self, p: int, token: str, kind: str) -> int:
+        """Where scanning a body resumes after a token at p that does not end it: past the
+        construct it opens, or past the token itself when it opens none.
+        """
+        text = self.text
+        if token == "{{":
+            node = self.template(p)
+            return node[1] if node is not None else self.after_braces(p)
+        if token == "[[":
+            if kind == "ext":  # inside an external link, `[[` can only open a wikilink
+                end = self.wikilink(p)
+                return end if end is not None else p + 2
+            node = self.double_bracket(p)
+            return node[1] if node is not None else p + 2
+        if token == "[":
+            end = None if kind == "ext" else self.ext_link(p)
+            return end if end is not None else p + 1
+        if token == "\n":
+            if kind == "table":
+                nested = _TABLE_START.match(text, p + 1)
+                if nested is not None:
+                    end = self.table(nested.end())
+                    if end is not None:
+                        return end
+            return p + 1
+        if token == "''":
+            return self.style_at(p)
+        if token in ("}}", "]]"):
+            return p + 2
+        if token in ("]", "|"):
+            return p + 1
+        if text.startswith("<!--", p):
+            end = self.comment(p)
+            return end if end is not None else p + 4
+        if text.startswith("</", p):
+            return p + 2
+        end = self.tag(p)
+        return end if end is not None else p + 1
 
 
 def _is_scheme(scheme: str, slashes: bool) -> bool:
