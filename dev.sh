@@ -3,7 +3,8 @@
 # installed from the pinned lock file into ./.venv; nothing is installed system-wide.
 #
 #   bash dev.sh demo     set up, then materialize the whole asset graph on the bundled sample data
-#   bash dev.sh test     set up, then run the test suite (what .ci/run calls)
+#   bash dev.sh test     set up, then the gates (lint) and the test suite (what .ci/run calls)
+#   bash dev.sh lint     set up, then only the gates: ruff check, ruff format --check, mypy
 #   bash dev.sh setup    only create/refresh ./.venv
 #   bash dev.sh lock     re-pin requirements.lock from pyproject.toml
 set -euo pipefail
@@ -34,14 +35,25 @@ setup() {
   fi
 }
 
+# The gates every change passes before the tests (configuration in pyproject.toml).
+lint() {
+  echo "==> ruff check"
+  "$VENV/bin/ruff" check .
+  echo "==> ruff format --check"
+  "$VENV/bin/ruff" format --check .
+  echo "==> mypy"
+  "$VENV/bin/mypy"
+}
+
 case "${1:-}" in
   setup) setup ;;
   demo) setup; shift; exec "$VENV/bin/wikiforge" demo "$@" ;;
-  test) setup; shift; exec "$VENV/bin/python" -m pytest "$@" ;;
+  lint) setup; lint ;;
+  test) setup; lint; shift; echo "==> pytest"; exec "$VENV/bin/python" -m pytest "$@" ;;
   lock)
     setup
     "$VENV/bin/uv" pip compile pyproject.toml --extra test --extra bench -p 3.11 "${FIND_LINKS[@]}" \
       -o requirements.lock
     ;;
-  *) sed -n '2,9p' "$0"; exit 2 ;;
+  *) sed -n '2,10p' "$0"; exit 2 ;;
 esac

@@ -6,8 +6,12 @@ Reproduce: .venv/bin/python bench/qrank_make_demo_pageviews.py
 from __future__ import annotations
 
 import json
+import sys
+from pathlib import Path
 
-from wikiforge.qrank.generate import REPO_ROOT, describe, generate_demo_pageviews
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.support.qrank_generate import REPO_ROOT, describe, generate_demo_pageviews
 
 DUMP = REPO_ROOT / "samples/dumps/wikidatawiki/entities/20190101/wikidata-20190101-all.json.bz2"
 # Two obscure entities get a one-month spike: Cobquecura (Q3796) in June, Gmina Kurow (Q433) in

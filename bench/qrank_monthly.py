@@ -1,6 +1,6 @@
 """Benchmark: monthly page-view aggregation on a generated month (default 50 million lines).
 
-The month is GENERATED (wikiforge.qrank.generate.generate_pageviews_month): real wiki codes and
+The month is GENERATED (bench.support.qrank_generate.generate_pageviews_month): real wiki codes and
 titles from the bundled samples, suffixed to make millions of distinct pages, Zipf-shaped daily
 views, 31 bzip2 daily files. It is written once and cached under --work.
 
@@ -35,8 +35,8 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import polars as pl  # noqa: E402
 
+from bench.support.qrank_generate import generate_pageviews_month  # noqa: E402
 from wikiforge.qrank import keys, pageviews  # noqa: E402
-from wikiforge.qrank.generate import generate_pageviews_month  # noqa: E402
 
 
 def _children(pid: int) -> list[int]:

@@ -1,6 +1,6 @@
 """Benchmark: sitelink extraction per entity, ours vs json.loads and orjson (whole entities).
 
-The dumps are GENERATED (wikiforge.qrank.generate.generate_wikidata_dump): real entity lines of
+The dumps are GENERATED (bench.support.qrank_generate.generate_wikidata_dump): real entity lines of
 the bundled samples, byte for byte, drawn with replacement (ids renumbered). Two sources, shown
 separately because they differ a lot:
   * twenty: the 20 real entities in today's exact dump layout that the reference QRank
@@ -39,8 +39,8 @@ import json  # noqa: E402
 
 import orjson  # noqa: E402
 
+from bench.support.qrank_generate import SAMPLE_DUMPS, generate_wikidata_dump  # noqa: E402
 from wikiforge.qrank import keys  # noqa: E402
-from wikiforge.qrank.generate import SAMPLE_DUMPS, generate_wikidata_dump  # noqa: E402
 from wikiforge.wikidata import entities  # noqa: E402
 from wikiforge.wikidata.reader import iter_entities, map_dump_parts  # noqa: E402
 

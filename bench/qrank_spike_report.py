@@ -18,8 +18,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from bench.support.qrank_generate import REPO_ROOT  # noqa: E402
 from wikiforge.qrank import pageviews, qviews, ranking, sitelinks  # noqa: E402
-from wikiforge.qrank.generate import REPO_ROOT  # noqa: E402
 
 DUMPS = REPO_ROOT / "samples/dumps"
 DUMP = DUMPS / "wikidatawiki/entities/20190101/wikidata-20190101-all.json.bz2"

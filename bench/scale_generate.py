@@ -11,9 +11,9 @@ One entry point for the four kinds of input (generated data, for benchmarks only
   from the real Hausa, Navajo and English samples (``bench/generate_dump.py``).
 * ``pageviews``: one month (``--month``, default 2018-01) of ``pageview_complete`` daily files,
   ``--size`` lines in total, real wiki codes and titles, Zipf views
-  (``wikiforge.qrank.generate.generate_pageviews_month``).
+  (``bench.support.qrank_generate.generate_pageviews_month``).
 * ``wikidata``: a Wikidata JSON dump (``.json.bz2``) of ``--size`` real entities drawn with
-  replacement, renumbered (``wikiforge.qrank.generate.generate_wikidata_dump``).
+  replacement, renumbered (``bench.support.qrank_generate.generate_wikidata_dump``).
 * ``crawl``: a WARC file (``.warc.gz``, one gzip member per record) of ``--size`` response
   records drawn with replacement from the real HTML responses of ``samples/crawls`` and, when
   present, ``../shared/data/warc`` beside the repository; each copy gets its own target URI
@@ -52,7 +52,7 @@ def generate_dump_file(out: Path, size_mb: int, seed: int) -> dict:
 
 def generate_pageviews(out_dir: Path, lines: int, seed: int, month: str) -> dict:
     """A month of daily page-view files of about ``lines`` lines."""
-    from wikiforge.qrank.generate import generate_pageviews_month
+    from bench.support.qrank_generate import generate_pageviews_month
 
     files = generate_pageviews_month(out_dir, lines, seed, month=month, workers=2)
     return {"files": len(files), "bytes": sum(f.stat().st_size for f in files)}
@@ -60,7 +60,7 @@ def generate_pageviews(out_dir: Path, lines: int, seed: int, month: str) -> dict
 
 def generate_wikidata(out: Path, entities: int, seed: int) -> dict:
     """A Wikidata dump of ``entities`` resampled real entities."""
-    from wikiforge.qrank.generate import generate_wikidata_dump
+    from bench.support.qrank_generate import generate_wikidata_dump
 
     out.parent.mkdir(parents=True, exist_ok=True)
     generate_wikidata_dump(out, entities, seed)

@@ -192,7 +192,9 @@ def _write_mentions(work: Path, anchor_keys: list[str], language_code: str | Non
     anchor_of_mention = np.full(len(mentions), -1, dtype=np.int64)
     anchor_of_mention[_ids(mentions, anchor_keys)] = np.arange(len(anchor_keys))
     np.save(work / "mention_anchor.npy", anchor_of_mention)
-    (work / "mention_is_anchor.bin").write_bytes((anchor_of_mention >= 0).astype(np.uint8))
+    (work / "mention_is_anchor.bin").write_bytes(
+        (anchor_of_mention >= 0).astype(np.uint8).tobytes()
+    )
     return len(mentions)
 
 
@@ -228,7 +230,7 @@ def _view(array: np.ndarray) -> memoryview:
     """Fast scalar access to a 1-d array (a memoryview item is a Python int or float in ~30 ns;
     a NumPy scalar costs ~6 times that, and lookups run per token and per link).
     """
-    return memoryview(array)
+    return memoryview(array)  # type: ignore[arg-type]  # an ndarray is a buffer; numpy's stubs omit __buffer__ before Python 3.12
 
 
 def _trie(path: Path) -> marisa_trie.Trie:
@@ -437,7 +439,9 @@ class LinkIndex:
                 "link_probability": pa.array([r[3] for r in rows], pa.float64()),
             }
         )
-        self._owned = tempfile.TemporaryDirectory(prefix="wikiforge-link-index-")
+        self._owned: tempfile.TemporaryDirectory[str] | None = tempfile.TemporaryDirectory(
+            prefix="wikiforge-link-index-"
+        )
         directory = compile_index(
             Path(self._owned.name) / INDEX_DIR,
             anchors=table,

@@ -37,7 +37,7 @@ class MentionMatcher:
     """
 
     def __init__(self, keys: Iterable[str], language_code: str | None = None) -> None:
-        prefixes: dict[str, bool] = _States()
+        prefixes: dict[str, bool | None] = _States()
         for key in keys:
             for prefix in token_prefixes(key, language_code):
                 prefixes.setdefault(prefix, False)
@@ -55,7 +55,7 @@ class MentionMatcher:
         return matcher
 
     def __contains__(self, key: str) -> bool:
-        return self.prefixes.get(key, False)
+        return bool(self.prefixes.get(key))  # True only for a whole anchor
 
     def matches(self, tokens: Tokens, max_ngram: int = MAX_NGRAM) -> list[tuple[int, int, str]]:
         """Every anchor mention in one sentence's tokens, overlapping ones included.

@@ -200,6 +200,7 @@ def sitelink_key(site: str, title: str) -> str | None:
         return None
     if prefix[2]:
         split = split_sitelink_site(site)
+        assert split is not None  # the site has a prefix, so it splits
         return format_key(split[0], split[1], title)
     return prefix[0] + fold_title(title, prefix[1])
 

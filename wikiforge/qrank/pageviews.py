@@ -168,7 +168,8 @@ def _fold_differs_pattern() -> str:
 def _site_table(fmt: str, wikis: pl.Series) -> pl.DataFrame:
     """Per wiki code: the key prefix, and whether its titles need the exact Python rules."""
     split = keys.split_pagecounts_project if fmt == PAGECOUNTS_RAW else keys.split_wiki_code
-    prefixes, special = [], []
+    prefixes: list[str | None] = []
+    special: list[bool] = []
     for wiki in wikis.to_list():
         parts = split(wiki)
         if parts is None:
@@ -262,7 +263,7 @@ def iter_view_file_counts(
             stats.bad_samples.append(f"{Path(path).name}: {row.text[:200]!r}")
         return "skip"
 
-    compression = "detect"
+    compression: str | None = "detect"
     if Path(path).suffix not in (".bz2", ".gz", ".zst"):
         compression = None
     try:
@@ -472,7 +473,7 @@ def aggregate_month(
         )
         total = con.execute(
             f"SELECT COUNT(*), COALESCE(SUM(views), 0) FROM read_parquet('{tmp.as_posix()}')"
-        ).fetchone()
+        ).fetchall()[0]
     finally:
         con.close()
     os.replace(tmp, out_path)

@@ -113,7 +113,7 @@ def write_qrank(
         con.execute(f"SET threads={max(1, threads)}")
         total, top = con.execute(
             f"SELECT COUNT(*), COALESCE(MAX(views), 0) FROM {source}"
-        ).fetchone()
+        ).fetchall()[0]
         sampler = _Sampler(int(total), int(top))
         median_views = 0
         rank = 0
@@ -221,7 +221,7 @@ def plot_distribution(stats: RankingStats, title: str = "QRank distribution") ->
 
 def top_entities(path: str | os.PathLike, n: int) -> list[str]:
     """The first ``n`` entities of a ``qrank.csv.gz``, in rank order (streams, stops early)."""
-    result = []
+    result: list[str] = []
     with gzip.open(path, "rt", encoding="ascii") as f:
         f.readline()
         for line in f:
@@ -276,7 +276,7 @@ def qrank_file_stats(path: str | os.PathLike) -> RankingStats:
     return RankingStats(
         entities=total,
         lines=total + 1,
-        sha256=sha256_file(path),
+        sha256=sha256_file(Path(path)),
         median_rank=sampler.median_rank,
         median_views=median_views,
         samples=sampler.samples,

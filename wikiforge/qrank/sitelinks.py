@@ -172,7 +172,7 @@ def build_sitelinks(
         rows, ambiguous = con.execute(
             f"""SELECT COUNT(*), COUNT(*) FILTER (WHERE n > 1)
                 FROM (SELECT key, COUNT(DISTINCT qid) AS n FROM {source} GROUP BY key)"""
-        ).fetchone()
+        ).fetchall()[0]
     finally:
         con.close()
     os.replace(tmp, out_path)

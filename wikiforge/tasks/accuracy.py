@@ -60,10 +60,10 @@ def score_taskmap(taskmap: TaskMap | None, expected: dict) -> PageScore:
     wanted = [normalise(i) for i in expected.get("ingredients", []) if normalise(i)]
     found = sum(1 for w in wanted if w in requirements or w in joined)
     recall = found / len(wanted) if wanted else 1.0
-    step_words = Counter()
+    step_words: Counter[str] = Counter()
     for step in execution_order(taskmap):
         step_words.update(words(step.response.speech_text))
-    expected_words = Counter()
+    expected_words: Counter[str] = Counter()
     for line in expected.get("instructions_list", []) or [expected.get("instructions", "")]:
         expected_words.update(words(line))
     total = sum(expected_words.values())

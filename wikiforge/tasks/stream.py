@@ -112,7 +112,7 @@ def open_stream(path: str | Path) -> BinaryIO:
     raw = path.open("rb")
     if path.suffix == ".gz":
         return gzip.GzipFile(fileobj=raw, mode="rb")  # type: ignore[return-value]
-    return io.BufferedReader(raw)  # type: ignore[arg-type]
+    return io.BufferedReader(raw)
 
 
 def read_file(path: str | Path, message_type: type[M]) -> Iterator[M]:

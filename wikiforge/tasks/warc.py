@@ -19,7 +19,6 @@ from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import BinaryIO
 
 from w3lib.encoding import html_to_unicode
 from warcio.archiveiterator import ArchiveIterator
@@ -48,7 +47,7 @@ class WarcStats:
 
     def as_metadata(self) -> dict:
         """Flat dict for asset metadata."""
-        out = {k: int(v) for k, v in sorted(self.counts.items())}
+        out: dict[str, object] = {k: int(v) for k, v in sorted(self.counts.items())}
         if self.errors:
             out["errors"] = self.errors[:20]
         return out
@@ -128,7 +127,7 @@ def iter_warc_documents(
     layout = gzip_layout(path)
     stats.counts[f"files_{layout.replace('-', '_')}"] += 1
     with path.open("rb") as raw:
-        source: BinaryIO = gzip.GzipFile(fileobj=raw) if layout == "whole" else raw
+        source: io.BufferedIOBase = gzip.GzipFile(fileobj=raw) if layout == "whole" else raw
         yield from _iter_stream(source, path, name, crawl, stats, skip_broken, layout)
 
 
@@ -148,7 +147,7 @@ def iter_warc_bytes(
 
 
 def _iter_stream(
-    source: BinaryIO,
+    source: io.BufferedIOBase,
     path: object,
     name: str,
     crawl: str,

@@ -94,7 +94,7 @@ def dump_date(path: str | os.PathLike) -> str | None:
 class _PartOutput(Generic[R]):
     head: bytes
     tail: bytes | None
-    result: R | None
+    result: R
 
 
 def _split_lines(chunks: Iterable[bytes], holder: dict[str, bytes | None]) -> Iterator[bytes]:

@@ -657,7 +657,7 @@ class _Styles:
 
     def resolve(self) -> list[tuple[int, int]]:
         """Every style node of the context, as `(start, end)`."""
-        nodes = []
+        nodes: list[tuple[int, int]] = []
         p = 0
         while True:
             run = self._next(p)

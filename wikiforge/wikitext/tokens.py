@@ -132,7 +132,7 @@ def sentence_spans(text: str) -> list[tuple[int, int]]:
 
 def line_spans(text: str) -> list[tuple[int, int]]:
     """Split text into sentence spans, never crossing a newline."""
-    spans = []
+    spans: list[tuple[int, int]] = []
     offset = 0
     for line in text.split("\n"):
         if line.strip():
