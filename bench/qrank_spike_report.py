@@ -18,7 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from assets.qrank.qviews import write_qviews  # noqa: E402
 from bench.support.qrank_generate import REPO_ROOT  # noqa: E402
+from resources.engine import Staged, local_engine  # noqa: E402
 from wikiforge.qrank import pageviews, qviews, ranking, sitelinks  # noqa: E402
 
 DUMPS = REPO_ROOT / "samples/dumps"
@@ -44,8 +46,13 @@ def main() -> None:
                 months[month] = w / f"{month}.parquet"
         tops = {}
         for label, cap in (("plain", None), ("capped", args.cap)):
-            result = qviews.compute_qviews(
-                w / "sl.parquet", months, w / f"{label}.parquet", w, spike_cap=cap
+            # The production step: the qviews asset's SQL on the local engine.
+            result = write_qviews(
+                local_engine(),
+                Staged([w / "sl.parquet"]),
+                {month: Staged([path]) for month, path in months.items()},
+                w / f"{label}.parquet",
+                cap,
             )
             ranking.write_qrank(w / f"{label}.parquet", w / f"{label}.csv.gz")
             tops[label] = (ranking.top_entities(w / f"{label}.csv.gz", args.top), result)
@@ -53,7 +60,7 @@ def main() -> None:
     changes = ranking.top_changes(plain, capped)
     print(
         f"months used: {len(months)}; ranked entities: {len(plain)}; "
-        f"entities whose months were capped: {tops['capped'][1].capped_entities}"
+        f"entities whose months were capped: {tops['capped'][1]['capped']}"
     )
     print(f"{'':<34}{'value':>8}")
     print(f"{'top-n compared':<34}{changes['n']:>8}")

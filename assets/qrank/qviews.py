@@ -1,6 +1,8 @@
 """qviews: views per entity over the 12 calendar months before the Wikidata dump's month."""
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
+from pathlib import Path
+from typing import Any
 
 import dagster as dg
 from pydantic import Field
@@ -18,6 +20,40 @@ from wikiforge.qrank.qviews import (
     qviews_sql,
     window_months,
 )
+
+
+def write_qviews(
+    engine: Engine,
+    sitelinks: Any,
+    months: Mapping[str, Any],
+    out_path: Path,
+    spike_cap: float | None = None,
+) -> dict[str, int]:
+    """The qviews step on an engine: join each month's views to the sitelinks, sum (or
+    spike-cap) per entity, and write ``(qid, views)`` sorted by qid to ``out_path``.
+
+    Args:
+        engine: The engine resource (``local_engine()`` outside Dagster).
+        sitelinks: The dump's ``sitelinks`` table (a ``StoredAsset`` or ``Staged`` files).
+        months: ``YYYY-MM`` -> that month's ``pageviews_month`` table; absent months are
+            simply not summed.
+        out_path: The Parquet file to write.
+        spike_cap: None for the plain sum; K >= 1 caps each month at K median months.
+
+    Returns:
+        ``entities``, ``views`` and ``capped`` (entities with a capped month).
+
+    Raises:
+        ValueError: if ``spike_cap`` is below 1.
+    """
+    tables = {month_table(m): table for m, table in months.items()}
+    with engine.staged_sql(
+        qviews_sql(sorted(months), spike_cap), QVIEWS_CAPPED_SCHEMA, sitelinks=sitelinks, **tables
+    ) as qv:
+        engine.sql_to_parquet(
+            QVIEWS_ORDER_SQL, QVIEWS_SCHEMA, out_path, duckdb_memory_limit="384MB", qv=qv
+        )
+        return engine.sql_table(QVIEWS_TOTALS_SQL, QVIEWS_TOTALS_SCHEMA, qv=qv).to_pylist()[0]
 
 
 class QViewsConfig(dg.Config):
@@ -82,18 +118,7 @@ def qviews(
         return
     cap = config.spike_cap if config.spike_cap and config.spike_cap > 0 else None
     art = Artifacts()
-    tables = {month_table(m): stored for m, stored in found.items()}
-    with engine.staged_sql(
-        qviews_sql(sorted(found), cap), QVIEWS_CAPPED_SCHEMA, sitelinks=sitelinks, **tables
-    ) as qv:
-        engine.sql_to_parquet(
-            QVIEWS_ORDER_SQL,
-            QVIEWS_SCHEMA,
-            art.path(PARQUET_FILE),
-            duckdb_memory_limit="384MB",
-            qv=qv,
-        )
-        totals = engine.sql_table(QVIEWS_TOTALS_SQL, QVIEWS_TOTALS_SCHEMA, qv=qv).to_pylist()[0]
+    totals = write_qviews(engine, sitelinks, found, art.path(PARQUET_FILE), cap)
     art.rows = totals["entities"]
     art.stats = {
         "views": totals["views"],

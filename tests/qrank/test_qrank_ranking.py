@@ -8,6 +8,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from assets.qrank.qviews import write_qviews
+from resources.engine import Staged, local_engine
 from tests.conftest import SAMPLE_DUMPS
 from wikiforge.qrank import pageviews, qviews, ranking, sitelinks
 
@@ -39,13 +41,19 @@ def _one_year(tmp_path, monthly):
     return sl, paths
 
 
+def _qviews(sitelinks_path, month_paths, out_path, spike_cap=None) -> dict[str, int]:
+    """The production step (the asset's SQL) on the local engine, over plain Parquet files."""
+    months = {month: Staged([path]) for month, path in month_paths.items()}
+    return write_qviews(local_engine(), Staged([sitelinks_path]), months, out_path, spike_cap)
+
+
 def test_one_month_spike_does_not_lift_an_entity_above_a_steady_one(tmp_path):
     steady = [1000] * 12
     spiky = [50] * 12
     spiky[5] = 100_000  # one month of news
     sl, months = _one_year(tmp_path, {"en.wikipedia/q1": steady, "en.wikipedia/q2": spiky})
-    plain = qviews.compute_qviews(sl, months, tmp_path / "plain.parquet", tmp_path)
-    capped = qviews.compute_qviews(sl, months, tmp_path / "cap.parquet", tmp_path, spike_cap=3)
+    plain = _qviews(sl, months, tmp_path / "plain.parquet")
+    capped = _qviews(sl, months, tmp_path / "cap.parquet", spike_cap=3)
     plain_views = {
         r["qid"]: r["views"] for r in pq.read_table(tmp_path / "plain.parquet").to_pylist()
     }
@@ -55,19 +63,22 @@ def test_one_month_spike_does_not_lift_an_entity_above_a_steady_one(tmp_path):
     assert capped_views[1] == 12_000  # steady months never reach 3x their median
     assert capped_views[2] == 11 * 50 + 150  # the spike month counts 3 median months
     assert capped_views[1] > capped_views[2]
-    assert capped.capped_entities == 1 and plain.capped_entities == 0
+    assert capped["capped"] == 1 and plain["capped"] == 0
     with pytest.raises(ValueError):
-        qviews.compute_qviews(sl, months, tmp_path / "x.parquet", tmp_path, spike_cap=0.5)
+        _qviews(sl, months, tmp_path / "x.parquet", spike_cap=0.5)
 
 
 def test_missing_months_are_not_fatal(tmp_path):
     sl, months = _one_year(tmp_path, {"en.wikipedia/q1": [1] * 12, "en.wikipedia/q2": [2] * 12})
     partial = {m: p for m, p in months.items() if m < "2018-04"}
-    result = qviews.compute_qviews(sl, partial, tmp_path / "q.parquet", tmp_path)
-    assert result.months_used == ["2018-01", "2018-02", "2018-03"]
-    assert result.views == 9 and result.entities == 2
-    empty = qviews.compute_qviews(sl, {}, tmp_path / "e.parquet", tmp_path)
-    assert empty.entities == 0
+    result = _qviews(sl, partial, tmp_path / "q.parquet")
+    assert result["views"] == 9 and result["entities"] == 2
+    assert pq.read_table(tmp_path / "q.parquet").to_pylist() == [
+        {"qid": 1, "views": 3},
+        {"qid": 2, "views": 6},
+    ]
+    empty = _qviews(sl, {}, tmp_path / "e.parquet")
+    assert empty["entities"] == 0 and pq.read_table(tmp_path / "e.parquet").num_rows == 0
 
 
 def test_ranking_order_header_determinism_and_stats(tmp_path):
@@ -113,7 +124,7 @@ def test_demo_sample_end_to_end_spike_capping(tmp_path):
     tops = {}
     for cap in (None, 3.0):
         qv = tmp_path / f"qv-{cap}.parquet"
-        qviews.compute_qviews(tmp_path / "sl.parquet", months, qv, tmp_path, spike_cap=cap)
+        _qviews(tmp_path / "sl.parquet", months, qv, spike_cap=cap)
         ranking.write_qrank(qv, tmp_path / f"qrank-{cap}.csv.gz")
         tops[cap] = ranking.top_entities(tmp_path / f"qrank-{cap}.csv.gz", 1000)
     assert len(tops[None]) == 100  # every entity of the slice has views

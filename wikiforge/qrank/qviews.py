@@ -22,12 +22,6 @@ months of a spike is not capped, because the spike is all there is of it. K must
 
 from __future__ import annotations
 
-import os
-from collections.abc import Mapping
-from dataclasses import dataclass
-from pathlib import Path
-
-import duckdb
 import pyarrow as pa
 
 QVIEWS_SCHEMA = pa.schema([("qid", pa.int64()), ("views", pa.int64())])
@@ -43,103 +37,7 @@ def window_months(dump_date: str) -> list[str]:
     return result
 
 
-@dataclass
-class QViewsResult:
-    """The outcome of computing qviews."""
-
-    entities: int
-    views: int
-    months_used: list[str]
-    capped_entities: int
-
-
-def _connect(work_dir: str | os.PathLike, memory_limit: str, threads: int):
-    con = duckdb.connect()
-    con.execute(f"SET memory_limit='{memory_limit}'")
-    con.execute(f"SET threads={max(1, threads)}")
-    con.execute(f"SET temp_directory='{(Path(work_dir) / 'duckdb-spill').as_posix()}'")
-    return con
-
-
-def compute_qviews(
-    sitelinks_path: str | os.PathLike,
-    month_paths: Mapping[str, str | os.PathLike],
-    out_path: str | os.PathLike,
-    work_dir: str | os.PathLike,
-    spike_cap: float | None = None,
-    memory_limit: str = "384MB",
-    threads: int = 2,
-) -> QViewsResult:
-    """Sum each entity's views over the given months and write (qid, views) sorted by qid.
-
-    Args:
-        sitelinks_path: Parquet (key, qid) from ``sitelinks.build_sitelinks``.
-        month_paths: ``YYYY-MM`` -> Parquet (key, views) from ``pageviews.aggregate_month``.
-        out_path: The Parquet file to write (appears only when complete).
-        work_dir: Scratch space for DuckDB's spill files.
-        spike_cap: None for the plain sum; K >= 1 to cap each month at K median months.
-        memory_limit: DuckDB's memory limit.
-        threads: DuckDB threads.
-
-    Raises:
-        ValueError: if ``spike_cap`` is below 1.
-    """
-    if spike_cap is not None and spike_cap < 1:
-        raise ValueError(f"spike_cap must be >= 1, got {spike_cap}")
-    out_path = Path(out_path)
-    tmp = out_path.with_name(out_path.name + ".tmp")
-    months = sorted(month_paths)
-    con = _connect(work_dir, memory_limit, threads)
-    try:
-        if months:
-            views_union = " UNION ALL ".join(
-                f"SELECT '{m}' AS month, key, views "
-                f"FROM read_parquet('{Path(month_paths[m]).as_posix()}')"
-                for m in months
-            )
-        else:
-            views_union = (
-                "SELECT NULL::VARCHAR AS month, NULL::VARCHAR AS key, 0::BIGINT AS views "
-                "WHERE false"
-            )
-        monthly = f"""
-            SELECT s.qid, v.month, SUM(v.views)::BIGINT AS v
-            FROM ({views_union}) v JOIN read_parquet('{Path(sitelinks_path).as_posix()}') s
-              ON v.key = s.key
-            GROUP BY s.qid, v.month"""
-        if spike_cap is None:
-            query = f"""SELECT qid, SUM(v)::BIGINT AS views, false AS capped FROM ({monthly})
-                        GROUP BY qid HAVING SUM(v) > 0"""
-        else:
-            query = f"""
-                SELECT qid, SUM(LEAST(v, cap))::BIGINT AS views, bool_or(v > cap) AS capped
-                FROM (
-                  SELECT qid, v,
-                    CAST(FLOOR({float(spike_cap)!r} *
-                      quantile_cont(v, 0.5) OVER (PARTITION BY qid)) AS BIGINT) AS cap
-                  FROM ({monthly})
-                )
-                GROUP BY qid HAVING SUM(LEAST(v, cap)) > 0"""
-        con.execute(f"CREATE TEMP TABLE qv AS {query}")
-        con.execute(
-            f"""COPY (SELECT qid, views FROM qv ORDER BY qid)
-                TO '{tmp.as_posix()}' (FORMAT parquet, COMPRESSION zstd)"""
-        )
-        entities, views, capped = con.execute(
-            "SELECT COUNT(*), COALESCE(SUM(views), 0), COUNT(*) FILTER (WHERE capped) FROM qv"
-        ).fetchone()
-    finally:
-        con.close()
-    os.replace(tmp, out_path)
-    return QViewsResult(
-        entities=int(entities),
-        views=int(views),
-        months_used=months,
-        capped_entities=int(capped),
-    )
-
-
-# -- the same step as SQL for either engine (DuckDB or Spark SQL) ----------------------------
+# -- the step as SQL for either engine (DuckDB or Spark SQL); run by the asset's write_qviews -
 #: Columns of the intermediate result: views per entity and whether a month was capped.
 QVIEWS_CAPPED_SCHEMA = pa.schema(
     [("qid", pa.int64()), ("views", pa.int64()), ("capped", pa.bool_())]
