@@ -125,13 +125,14 @@ def read_items(path: Path) -> dict[str, dict]:
 
 
 def _siteinfo_prefixes(text: str, wiki: str) -> list[str]:
-    from wikiforge.images.files import file_prefixes, language_of_wiki
+    from wikiforge.images.files import file_prefixes
+    from wikiforge.wikis import language_of
 
     namespaces = {
         int(key): html.unescape(name)
         for key, name in re.findall(r'<namespace key="(-?\d+)"[^>]*>([^<]*)</namespace>', text)
     }
-    return file_prefixes(namespaces, language_of_wiki(wiki))
+    return file_prefixes(namespaces, language_of(wiki))
 
 
 def _strip_links(text: str, prefixes: list[str]) -> str:

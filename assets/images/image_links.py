@@ -13,9 +13,10 @@ from resources.landing import LandingZone
 from resources.storage import Artifacts, DataStore, TableStream, source_metadata, table_schema
 from wikiforge.dumps.xml_reader import read_pages
 from wikiforge.images.articles import articles_from_page_dump
-from wikiforge.images.files import file_prefixes, language_of_wiki
+from wikiforge.images.files import file_prefixes
 from wikiforge.images.links import file_uses_batch, file_uses_from_records, read_imagelinks
 from wikiforge.images.tables import IMAGE_LINKS_SCHEMA
+from wikiforge.wikis import language_of
 
 PAGE_COLUMNS = ["page_id", "namespace", "title", "redirect", "text"]
 
@@ -24,7 +25,7 @@ def _xml_uses(paths: list, wiki: str, stats: dict) -> Iterator[pa.Table]:
     """File uses straight from the XML parts (when `pages` is not published for this dump)."""
     for path in paths:
         reader = read_pages(path)
-        prefixes = file_prefixes(reader.siteinfo.namespaces, language_of_wiki(wiki))
+        prefixes = file_prefixes(reader.siteinfo.namespaces, language_of(wiki))
         stats["prefixes"] = prefixes
         yield from file_uses_from_records(reader, prefixes)
 
@@ -75,7 +76,7 @@ def image_links(
     pages = published_pages(store, wiki, dump.date)
     if pages is not None:
         namespaces = pages.manifest.get("stats", {}).get("namespaces", {})
-        prefixes = file_prefixes(namespaces, language_of_wiki(wiki))
+        prefixes = file_prefixes(namespaces, language_of(wiki))
         output = engine.map_batches(
             functools.partial(file_uses_batch, prefixes=tuple(prefixes)),
             pages,

@@ -13,9 +13,9 @@ from wikiforge.images.files import (
     file_namespace_table,
     file_prefixes,
     is_image,
-    language_of_wiki,
     normalize_file_name,
 )
+from wikiforge.wikis import language_of
 
 EN = file_prefixes({6: "File", -2: "Media"}, "en")
 
@@ -52,7 +52,7 @@ def test_prefixes_include_local_names_canonical_names_and_aliases():
     assert {"File", "Image", "Media", "Datei", "Medium", "Bild"} == set(prefixes)
     assert prefixes == sorted(prefixes, key=lambda p: (-len(p), p))
     assert "Зображення" in file_prefixes({"6": "Файл"}, "uk")
-    assert language_of_wiki("zh_yuewiki") == "zh-yue"
+    assert language_of("zh_yuewiki") == "zh-yue"
 
 
 def test_namespace_table_covers_every_language_with_old_names():

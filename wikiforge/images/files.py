@@ -195,9 +195,3 @@ def file_prefixes(
         if folded:
             seen.setdefault(folded, name.replace("_", " ").strip())
     return sorted(seen.values(), key=lambda n: (-len(n), n))
-
-
-def language_of_wiki(wiki: str) -> str:
-    """The language code of a Wikipedia database name (``zh_yuewiki`` -> ``zh-yue``)."""
-    code = wiki[: -len("wiki")] if wiki.endswith("wiki") else wiki
-    return code.replace("_", "-")

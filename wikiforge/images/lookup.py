@@ -15,7 +15,7 @@ from dataclasses import dataclass
 import pyarrow as pa
 import pyarrow.compute as pc
 
-from wikiforge.images.files import language_of_wiki
+from wikiforge.wikis import language_of
 from wikiforge.wikitext.titles import normalize_title
 
 COLUMNS = [
@@ -181,7 +181,7 @@ class SuggestionIndex:
         """An article's state and suggestions (possibly none), by title as a reader writes it
         (underscores or spaces, any case of the first letter); None for an unknown article.
         """
-        normalised = normalize_title(title, language_of_wiki(wiki))
+        normalised = normalize_title(title, language_of(wiki))
         for candidate in dict.fromkeys((title, normalised)):
             if not candidate:
                 continue
