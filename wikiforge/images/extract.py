@@ -24,13 +24,8 @@ from dataclasses import dataclass
 from functools import lru_cache
 
 from wikiforge.images.files import IMAGE_EXTENSIONS, normalize_file_name
+from wikiforge.wikitext.skipped import skipped_ranges
 
-_NOT_WIKITEXT = re.compile(
-    r"<!--.*?(?:-->|\Z)"
-    r"|<(nowiki|pre|math|syntaxhighlight|source|code|score|chem|ce|graph|timeline)\b[^>]*?"
-    r"(?:/>|>.*?(?:</\1\s*>|\Z))",
-    re.DOTALL | re.IGNORECASE,
-)
 _GALLERY = re.compile(
     r"<(gallery|imagemap)\b[^>]*?(?:/>|>(.*?)(?:</\1\s*>|\Z))", re.DOTALL | re.IGNORECASE
 )
@@ -128,12 +123,6 @@ def _patterns(
     return link, prefixed, template
 
 
-def _skipped_ranges(wikitext: str) -> list[tuple[int, int]]:
-    if "<" not in wikitext:
-        return []
-    return [m.span() for m in _NOT_WIKITEXT.finditer(wikitext)]
-
-
 def _inside(offset: int, ranges: list[tuple[int, int]]) -> bool:
     # Few ranges per page: a linear scan is faster than bisect bookkeeping.
     return any(start <= offset < end for start, end in ranges)
@@ -150,7 +139,7 @@ def extract_file_uses(wikitext: str, prefixes: Sequence[str]) -> list[FileUse]:
         One ``FileUse`` per distinct normalised file name, sorted by offset.
     """
     link, prefixed, template = _patterns(tuple(prefixes))
-    skipped = _skipped_ranges(wikitext)
+    skipped = skipped_ranges(wikitext)
     heading = next(
         (m.start() for m in _HEADING.finditer(wikitext) if not _inside(m.start(), skipped)),
         len(wikitext),

@@ -11,15 +11,10 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from wikiforge.wikitext.skipped import skipped_ranges
 from wikiforge.wikitext.titles import normalize_title
 
 _LINK = re.compile(r"\[\[([^\n|\]\[<>{}]{0,256})(?:\|([^\[]*?))?\]\]")
-_NOT_WIKITEXT = re.compile(
-    r"<!--.*?(?:-->|\Z)"
-    r"|<(nowiki|pre|math|syntaxhighlight|source|code|score|chem|ce|graph|timeline)\b[^>]*?"
-    r"(?:/>|>.*?(?:</\1\s*>|\Z))",
-    re.DOTALL | re.IGNORECASE,
-)
 _QUOTES = re.compile(r"'{2,}")
 
 
@@ -43,12 +38,6 @@ class WikiLink:
     length: int
 
 
-def _skipped_ranges(wikitext: str) -> list[tuple[int, int]]:
-    if "<" not in wikitext:
-        return []
-    return [m.span() for m in _NOT_WIKITEXT.finditer(wikitext)]
-
-
 def extract_links(
     wikitext: str, language_code: str | None = None, capitalize: bool = True
 ) -> list[WikiLink]:
@@ -65,7 +54,7 @@ def extract_links(
     """
     if "[[" not in wikitext:
         return []
-    skipped = _skipped_ranges(wikitext)
+    skipped = skipped_ranges(wikitext)
     links = []
     skip_index = 0
     for match in _LINK.finditer(wikitext):
