@@ -30,11 +30,11 @@ def rank(qids: tuple[str, ...], data_root: Path | None) -> None:
     from wikiforge.storage import DataRoot
 
     root = DataRoot(Path(data_root or os.environ.get("WIKIFORGE_DATA", "data")).resolve())
-    dates = sorted(root.partitions("qrank"))
-    if not dates:
+    newest = root.newest("qrank")
+    if newest is None:
         click.echo("no ranking has been published yet", err=True)
         sys.exit(1)
-    stored = root.current("qrank", dates[-1])
+    dump_date, stored = newest
     index = QRankIndex.from_file(stored.path("qrank.csv.gz"))
     failed = False
     for qid in qids:
@@ -47,7 +47,7 @@ def rank(qids: tuple[str, ...], data_root: Path | None) -> None:
             continue
         click.echo(
             json.dumps(
-                {"entity": qid, "rank": found.rank, "views": found.views, "dump_date": dates[-1]}
+                {"entity": qid, "rank": found.rank, "views": found.views, "dump_date": dump_date}
             )
         )
     sys.exit(1 if failed else 0)

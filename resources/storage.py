@@ -169,6 +169,12 @@ class DataStore(dg.ConfigurableResource):
         """Partition keys of ``asset`` with a published version, sorted."""
         return self.root.partitions(asset)
 
+    def newest(self, asset: str) -> tuple[str, StoredAsset] | None:
+        """The newest published partition of a date-keyed asset and its version (see
+        ``DataRoot.newest``), or None.
+        """
+        return self.root.newest(asset)
+
 
 class ParquetIOManager(dg.ConfigurableIOManager):
     """Writes asset partitions under ``data_root`` atomically and loads them as handles."""

@@ -74,6 +74,10 @@ class DatasetCatalog:
         """Partition keys of an asset that have a published version."""
         return self.root.partitions(asset)
 
+    def newest(self, asset: str) -> tuple[str, StoredAsset] | None:
+        """The newest published partition of a date-keyed asset and its version's handle."""
+        return self.root.newest(asset)
+
     def get(
         self, asset: str, partition: str | None, loader: Callable[[StoredAsset], T]
     ) -> Loaded[T] | None:

@@ -364,6 +364,17 @@ class DataRoot:
             return []
         return sorted(p.name for p in adir.iterdir() if (p / POINTER).is_file())
 
+    def newest(self, asset: str | Iterable[str]) -> tuple[str, StoredAsset] | None:
+        """The newest published partition of an asset keyed by date (``20190101``,
+        ``2019-01-01``: keys that sort in time order): its key and published version, or None
+        when no partition of the asset is published.
+        """
+        for partition in reversed(self.partitions(asset)):
+            stored = self.current(asset, partition)
+            if stored is not None:  # unpublished since it was listed: take the one before
+                return partition, stored
+        return None
+
     # -- writing ---------------------------------------------------------------------------
     def staging(self, prefix: str = "stage") -> Path:
         """A fresh staging directory on the same filesystem as the root (so rename is atomic).

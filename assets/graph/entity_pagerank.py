@@ -24,14 +24,6 @@ from wikiforge.graph.tables import ENTITY_PAGERANK_SCHEMA, SMEARED_VIEWS_SCHEMA
 from wikiforge.qrank.keys import sitelink_key
 
 
-def _newest(store: DataStore, asset: str) -> tuple[str, object] | None:
-    keys = store.partitions(asset)
-    if not keys:
-        return None
-    stored = store.current(asset, keys[-1])
-    return (keys[-1], stored) if stored is not None else None
-
-
 def page_entities(
     wiki: str, titles: pl.DataFrame, landing: LandingZone, store: DataStore
 ) -> tuple[pl.DataFrame | None, str]:
@@ -53,7 +45,7 @@ def page_entities(
     if dump is not None and "page_props" in dump.sql:
         frame, _ = page_entities_from_page_props(dump.sql["page_props"])
         return frame, f"page_props {dump.date}"
-    newest = _newest(store, "sitelinks")
+    newest = store.newest("sitelinks")
     if newest is None:
         return None, "no page_props dump and no published sitelinks"
     date, stored = newest
@@ -62,7 +54,7 @@ def page_entities(
         .map_elements(lambda t: sitelink_key(wiki, t), return_dtype=pl.String)
         .alias("key")
     )
-    sitelinks = stored.scan().select("key", "qid")  # type: ignore[attr-defined]
+    sitelinks = stored.scan().select("key", "qid")
     mapped = (
         keyed.lazy()
         .join(sitelinks, on="key", how="inner")
@@ -155,12 +147,12 @@ def entity_views_smeared(
     Reads the newest published `qviews`; the metadata shows the effect (rank correlation with
     the plain views, the entities that gained and lost most, totals before and after).
     """
-    newest = _newest(store, "qviews")
+    newest = store.newest("qviews")
     if newest is None:
         context.log.info("no published qviews: nothing to smear")
         return
     dump_date, qviews = newest
-    views = pl.from_arrow(qviews.table(["qid", "views"])).select(  # type: ignore[attr-defined]
+    views = pl.DataFrame(qviews.table(["qid", "views"])).select(
         pl.format("Q{}", pl.col("qid")).alias("entity"), pl.col("views").cast(pl.Float64)
     )
     edges: list[pl.DataFrame] = []

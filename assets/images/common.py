@@ -30,15 +30,6 @@ def published_pages(store: DataStore, wiki: str, date: str) -> StoredAsset | Non
     return stored
 
 
-def newest(store: DataStore, asset: str) -> tuple[str, StoredAsset] | None:
-    """The newest published partition of an asset keyed by date (``20190101``)."""
-    for key in reversed(store.partitions(asset)):
-        stored = store.current(asset, key)
-        if stored is not None:
-            return key, stored
-    return None
-
-
 def table_with_stats(table: pa.Table, stats: dict[str, Any]) -> TableStream:
     """A table as a one-batch stream, so that ``stats`` also land in the stored manifest
     (downstream steps and the server read them from there, not from Dagster's event log).
@@ -91,7 +82,7 @@ def newest_items(store: DataStore) -> tuple[Any, str | None, str]:
 
     from wikiforge.images.tables import ITEM_IMAGES_SCHEMA
 
-    found = newest(store, "item_images")
+    found = store.newest("item_images")
     if found is None:
         empty = pl.DataFrame(schema=pl.from_arrow(ITEM_IMAGES_SCHEMA.empty_table()).schema)
         return empty.lazy(), None, "none published: P18, P373 and P31 unknown"

@@ -8,7 +8,6 @@ import polars as pl
 from assets.images.common import (
     AFTER_PAGES,
     COMMONS_WIKI,
-    newest,
     published_pages,
     table_with_stats,
 )
@@ -90,7 +89,7 @@ def image_articles(
     sitelink_items = None
     if props is not None and props["item"].is_not_null().any():
         stats["items_from"] = "page_props"
-    elif (found := newest(store, "sitelinks")) is not None:
+    elif (found := store.newest("sitelinks")) is not None:
         date, sitelinks = found
         sitelink_items = items_from_sitelinks(articles, wiki, sitelinks.scan())
         stats["items_from"] = f"sitelinks {date} {sitelinks.version}"

@@ -32,6 +32,16 @@ def test_publish_then_read_back(tmp_path):
     assert root.assets() == ["things"]
 
 
+def test_newest_is_the_latest_date_key_that_is_published(tmp_path):
+    root = DataRoot(tmp_path)
+    assert root.newest("things") is None
+    _publish(root, [(1, "a")], partition="20190101")
+    newer = _publish(root, [(2, "b")], partition="20200101")
+    (tmp_path / "things" / "20210101").mkdir()  # a partition being written: no pointer yet
+    key, stored = root.newest("things")
+    assert key == "20200101" and stored.version == newer.version
+
+
 def test_new_version_replaces_pointer_and_old_stays_readable(tmp_path):
     root = DataRoot(tmp_path)
     first = _publish(root, [(1, "a")])
