@@ -5,7 +5,7 @@ Graphs:
 - ``hawiki``, ``nvwiki``: whole Hausa and Navajo Wikipedias from their real XML dumps (links
   extracted with the links line's `wikiforge.wikitext.links.extract_links`; skipped if absent).
 - ``gen-1M``, ``gen-10M``: **generated** graphs resampled (seeded configuration model) from the
-  degree distribution of the real graphs above (`wikiforge.graph.generate.generate_link_graph`).
+  degree distribution of the real graphs above (`bench.support.graph_generate.generate_link_graph`).
 
 Each (graph, method) runs in its own subprocess, so its peak RSS (VmHWM) is its own; the time
 is the best of `--repeat` calls of the PageRank function alone (networkx's graph and igraph's
@@ -83,7 +83,7 @@ def xml_wiki_graph(path: Path):
 
 def prepare_graphs(edge_sizes: list[int], seed: int) -> list[tuple[str, Path, str]]:
     """Build (or reuse) every graph as an .npz file; returns (name, file, origin)."""
-    from wikiforge.graph.generate import chwiki_sample_graph, generate_link_graph
+    from bench.support.graph_generate import chwiki_sample_graph, generate_link_graph
 
     CACHE.mkdir(parents=True, exist_ok=True)
     real = [("chwiki", chwiki_sample_graph(), "real: SQL dumps 2024-05-01")]

@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from wikiforge.graph.generate import chwiki_sample_graph
+from bench.support.graph_generate import chwiki_sample_graph
 from wikiforge.graph.link_graph import LinkGraph
 
 REPO = Path(__file__).resolve().parents[2]

@@ -4,8 +4,8 @@ import pyarrow as pa
 import pytest
 from litestar.testing import TestClient
 
+from bench.support.graph_generate import chwiki_sample_graph
 from serving.app import create_app
-from wikiforge.graph.generate import chwiki_sample_graph
 from wikiforge.graph.lookup import PageRankIndex
 from wikiforge.graph.scores import pagerank
 from wikiforge.graph.tables import PAGERANK_SCHEMA, pagerank_table

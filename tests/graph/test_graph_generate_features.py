@@ -8,8 +8,8 @@ import numpy as np
 import pyarrow as pa
 import pytest
 
+from bench.support.graph_generate import generate_link_graph
 from wikiforge.graph.features import PageRankFeature, database_title
-from wikiforge.graph.generate import generate_link_graph
 from wikiforge.graph.link_graph import LinkGraph
 from wikiforge.graph.scores import in_degrees, out_degrees, pagerank
 

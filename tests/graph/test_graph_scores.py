@@ -6,8 +6,8 @@ import networkx as nx
 import numpy as np
 import pytest
 
+from bench.support.graph_generate import generate_link_graph
 from tests.conftest import SAMPLE_DUMPS
-from wikiforge.graph.generate import generate_link_graph
 from wikiforge.graph.link_graph import LinkGraph, link_graph_from_xml_dump
 from wikiforge.graph.scores import (
     ConvergenceError,

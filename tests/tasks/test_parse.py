@@ -7,9 +7,9 @@ from pathlib import Path
 
 import pytest
 
+from bench.support.tasks_accuracy import score_taskmap
 from tests.conftest import FIXTURES, SAMPLE_CRAWLS
 from wikiforge.errors import InputError
-from wikiforge.tasks.accuracy import score_taskmap
 from wikiforge.tasks.pages import read_page
 from wikiforge.tasks.parsers import parse_document
 from wikiforge.tasks.parsers.model import execution_order
