@@ -3,6 +3,7 @@
 import dagster as dg
 import pyarrow as pa
 
+from assets.code_version import step_version
 from assets.graph.link_graph import load_link_graph
 from partitions import wiki_partitions
 from resources.storage import table_schema
@@ -15,7 +16,7 @@ from wikiforge.storage import StoredAsset
     group_name="graph",
     kinds={"python", "numpy", "parquet"},
     metadata=table_schema(DEGREES_SCHEMA),
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def degrees(link_graph: StoredAsset) -> dg.Output[pa.Table]:
     """In- and out-degree of every article in node (page id) order; the metadata holds nodes,

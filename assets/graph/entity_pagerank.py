@@ -7,6 +7,7 @@ from collections.abc import Iterator
 import dagster as dg
 import polars as pl
 
+from assets.code_version import step_version
 from assets.graph.link_graph import load_link_graph
 from resources.landing import LandingZone
 from resources.storage import DataStore, table_schema
@@ -74,7 +75,7 @@ def page_entities(
         dg.AssetDep("sitelinks", partition_mapping=dg.AllPartitionMapping()),
     ],
     output_required=False,
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def entity_pagerank(
     context: dg.AssetExecutionContext, landing: LandingZone, store: DataStore
@@ -135,7 +136,7 @@ def entity_pagerank(
         dg.AssetDep("qviews", partition_mapping=dg.AllPartitionMapping()),
     ],
     output_required=False,
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def entity_views_smeared(
     context: dg.AssetExecutionContext, landing: LandingZone, store: DataStore

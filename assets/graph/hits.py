@@ -3,6 +3,7 @@
 import dagster as dg
 import pyarrow as pa
 
+from assets.code_version import step_version
 from assets.graph.link_graph import load_link_graph
 from partitions import wiki_partitions
 from resources.storage import table_schema
@@ -16,7 +17,7 @@ from wikiforge.storage import StoredAsset
     group_name="graph",
     kinds={"python", "scipy", "parquet"},
     metadata=table_schema(HITS_SCHEMA),
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def hits(link_graph: StoredAsset) -> dg.Output[pa.Table]:
     """Hub and authority score of every article (each sums to 1), in node (page id) order.

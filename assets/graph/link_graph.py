@@ -6,6 +6,7 @@ from collections.abc import Iterator
 
 import dagster as dg
 
+from assets.code_version import step_version
 from partitions import wiki_partitions
 from resources.engine import Engine
 from resources.landing import LandingZone
@@ -60,7 +61,7 @@ def _links_of_dump(
     deps=["wiki_dump"],
     kinds={"python", "polars", "spark", "parquet"},
     output_required=False,
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def link_graph(
     context: dg.AssetExecutionContext, landing: LandingZone, store: DataStore, engine: Engine

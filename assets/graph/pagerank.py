@@ -3,6 +3,7 @@
 import dagster as dg
 import pyarrow as pa
 
+from assets.code_version import step_version
 from assets.graph.link_graph import load_link_graph
 from partitions import wiki_partitions
 from resources.storage import DataStore, table_schema
@@ -17,7 +18,7 @@ from wikiforge.storage import StoredAsset
     group_name="graph",
     kinds={"python", "scipy", "parquet"},
     metadata=table_schema(PAGERANK_SCHEMA),
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def pagerank(link_graph: StoredAsset) -> dg.Output[pa.Table]:
     """PageRank of every article, in rank order (ties by page id), with in- and out-degree.

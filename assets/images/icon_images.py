@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from assets.code_version import step_version
 from assets.images.common import table_with_stats
 from partitions import wiki_partitions
 from resources.storage import TableStream, table_schema
@@ -16,7 +17,7 @@ from wikiforge.storage import StoredAsset
     group_name="images",
     kinds={"python", "polars", "parquet"},
     metadata=table_schema(ICON_IMAGES_SCHEMA),
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def icon_images(image_articles: StoredAsset, image_links: StoredAsset) -> dg.Output[TableStream]:
     """Files used on more ns0 articles than the reference's wiki-size threshold (15 for a

@@ -5,6 +5,7 @@ from collections.abc import Iterator
 import dagster as dg
 import polars as pl
 
+from assets.code_version import step_version
 from assets.images.common import (
     AFTER_PAGES,
     COMMONS_WIKI,
@@ -37,7 +38,7 @@ from wikiforge.images.tables import IMAGE_ARTICLES_SCHEMA
     ],
     output_required=False,
     op_tags=AFTER_PAGES,
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def image_articles(
     context: dg.AssetExecutionContext, landing: LandingZone, store: DataStore

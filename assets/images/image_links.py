@@ -6,6 +6,7 @@ from collections.abc import Iterator
 import dagster as dg
 import pyarrow as pa
 
+from assets.code_version import step_version
 from assets.images.common import AFTER_PAGES, COMMONS_WIKI, published_pages, table_with_stats
 from partitions import wiki_partitions
 from resources.engine import Engine
@@ -38,7 +39,7 @@ def _xml_uses(paths: list, wiki: str, stats: dict) -> Iterator[pa.Table]:
     metadata=table_schema(IMAGE_LINKS_SCHEMA),
     output_required=False,
     op_tags=AFTER_PAGES,
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def image_links(
     context: dg.AssetExecutionContext, landing: LandingZone, store: DataStore, engine: Engine

@@ -8,6 +8,7 @@ import dagster as dg
 import polars as pl
 import pyarrow as pa
 
+from assets.code_version import step_version
 from assets.images.common import COMMONS_WIKI, commons_listing
 from assets.images.image_suggestions import build_suggestions
 from resources.landing import LandingZone
@@ -53,7 +54,7 @@ def _hidden_files(store: DataStore) -> tuple[pl.DataFrame | None, dict[str, str]
     metadata=table_schema(IMAGE_EVALUATION_SCHEMA),
     deps=[dg.AssetDep(name, partition_mapping=dg.AllPartitionMapping()) for name in UPSTREAM],
     output_required=False,
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def image_suggestion_evaluation(
     context: dg.AssetExecutionContext, landing: LandingZone, store: DataStore

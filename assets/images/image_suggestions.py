@@ -6,6 +6,7 @@ from collections.abc import Iterator
 import dagster as dg
 import polars as pl
 
+from assets.code_version import step_version
 from assets.images.common import (
     COMMONS_WIKI,
     article_states,
@@ -53,7 +54,7 @@ def build_suggestions(context, landing: LandingZone, store: DataStore):
     metadata=table_schema(IMAGE_SUGGESTIONS_SCHEMA),
     deps=[dg.AssetDep(name, partition_mapping=dg.AllPartitionMapping()) for name in UPSTREAM],
     output_required=False,
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def image_suggestions(
     context: dg.AssetExecutionContext, landing: LandingZone, store: DataStore

@@ -6,6 +6,7 @@ from collections.abc import Iterator
 import dagster as dg
 import polars as pl
 
+from assets.code_version import step_version
 from partitions import wikidata_dump_partitions
 from resources.landing import LandingZone
 from resources.storage import PARQUET_FILE, Artifacts, DataStore, source_metadata, table_schema
@@ -24,7 +25,7 @@ PARALLEL_FROM_BYTES = 16 << 20
     kinds={"python", "duckdb", "parquet"},
     metadata=table_schema(ITEM_IMAGES_SCHEMA),
     output_required=False,
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def item_images(
     context: dg.AssetExecutionContext, landing: LandingZone

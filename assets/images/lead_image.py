@@ -3,6 +3,7 @@
 import dagster as dg
 import polars as pl
 
+from assets.code_version import step_version
 from assets.images.common import table_with_stats
 from partitions import wiki_partitions
 from resources.storage import DataStore, TableStream, table_schema
@@ -16,7 +17,7 @@ from wikiforge.storage import StoredAsset
     group_name="images",
     kinds={"python", "polars", "parquet"},
     metadata=table_schema(LEAD_IMAGE_SCHEMA),
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def lead_image(
     image_articles: StoredAsset, image_links: StoredAsset, icon_images: StoredAsset

@@ -5,6 +5,7 @@ from typing import Any
 
 import dagster as dg
 
+from assets.code_version import step_version
 from partitions import wiki_partitions
 from resources.landing import LandingZone
 from resources.storage import DataStore, TableStream, source_metadata, table_schema
@@ -41,7 +42,7 @@ def _stream_pages(paths: list, stats: dict[str, Any]) -> Iterator:
     kinds={"python", "parquet"},
     metadata=table_schema(PAGES_SCHEMA),
     output_required=False,
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def pages(
     context: dg.AssetExecutionContext, landing: LandingZone

@@ -11,6 +11,7 @@ from pathlib import Path
 import dagster as dg
 import pyarrow as pa
 
+from assets.code_version import step_version
 from partitions import wiki_partitions
 from resources.engine import Engine
 from resources.storage import table_schema
@@ -51,7 +52,7 @@ class AnchorsConfig(dg.Config):
     group_name="links",
     kinds={"python", "duckdb", "spark", "parquet"},
     metadata=table_schema(ANCHORS_SCHEMA),
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def anchors(
     context: dg.AssetExecutionContext,

@@ -3,6 +3,7 @@
 import dagster as dg
 import pyarrow as pa
 
+from assets.code_version import step_version
 from partitions import wiki_partitions
 from resources.storage import table_schema
 from wikiforge.links.exclusion import excluded_classes, filter_anchors
@@ -24,7 +25,7 @@ class AnchorsFilterConfig(dg.Config):
     group_name="links",
     kinds={"python", "parquet"},
     metadata=table_schema(ANCHORS_SCHEMA),
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def anchors_filtered(
     context: dg.AssetExecutionContext,

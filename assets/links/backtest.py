@@ -7,6 +7,7 @@ import dagster as dg
 import pyarrow as pa
 import pyarrow.parquet as pq
 
+from assets.code_version import step_version
 from partitions import wiki_partitions
 from resources.storage import Artifacts, DataStore
 from wikiforge.links.backtest import (
@@ -33,7 +34,7 @@ REPORTED_THRESHOLDS = (0.3, 0.5, 0.7)
     partitions_def=wiki_partitions,
     group_name="links",
     kinds={"python", "xgboost", "csv"},
-    code_version="2",
+    code_version=step_version(__name__),
 )
 def backtest(
     context: dg.AssetExecutionContext,

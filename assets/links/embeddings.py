@@ -6,6 +6,7 @@ from pathlib import Path
 import dagster as dg
 import pyarrow as pa
 
+from assets.code_version import step_version
 from partitions import wiki_partitions
 from resources.storage import table_schema
 from wikiforge.links.embeddings import DEFAULT_SEED, DIMENSIONS, build_vectors, vectors_matrix
@@ -21,7 +22,7 @@ from wikiforge.wikis import language_of
     group_name="links",
     kinds={"python", "gensim", "parquet"},
     metadata=table_schema(EMBEDDINGS_SCHEMA),
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def embeddings(
     context: dg.AssetExecutionContext,

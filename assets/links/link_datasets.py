@@ -6,6 +6,7 @@ import shutil
 import dagster as dg
 import pyarrow.parquet as pq
 
+from assets.code_version import step_version
 from partitions import wiki_partitions
 from resources.storage import Artifacts, DataStore
 from wikiforge.links.index import INDEX_DIR
@@ -26,7 +27,7 @@ from wikiforge.wikis import language_of
     group_name="links",
     kinds={"sqlite", "mysql", "json"},
     deps=["backtest"],
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def link_datasets(
     context: dg.AssetExecutionContext,

@@ -5,6 +5,7 @@ sha256.
 import dagster as dg
 import numpy as np
 
+from assets.code_version import step_version
 from partitions import wiki_partitions
 from resources.storage import Artifacts
 from wikiforge.links.calibration import brier_score, expected_calibration_error, reliability_bins
@@ -18,7 +19,7 @@ from wikiforge.storage import StoredAsset
     partitions_def=wiki_partitions,
     group_name="links",
     kinds={"xgboost", "json"},
-    code_version="2",
+    code_version=step_version(__name__),
 )
 def link_model(
     context: dg.AssetExecutionContext, training_set: StoredAsset

@@ -4,6 +4,7 @@ import functools
 
 import dagster as dg
 
+from assets.code_version import step_version
 from partitions import wiki_partitions
 from resources.engine import Engine
 from resources.storage import PARQUET_FILE, Artifacts, table_schema
@@ -23,7 +24,7 @@ from wikiforge.wikis import language_of
     group_name="links",
     kinds={"python", "spark", "parquet"},
     metadata=table_schema(LINKS_SCHEMA),
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def links(
     context: dg.AssetExecutionContext,

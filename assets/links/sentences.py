@@ -5,6 +5,7 @@ import functools
 
 import dagster as dg
 
+from assets.code_version import step_version
 from partitions import wiki_partitions
 from resources.engine import Engine
 from resources.storage import Artifacts
@@ -20,7 +21,7 @@ from wikiforge.storage import StoredAsset
     partitions_def=wiki_partitions,
     group_name="links",
     kinds={"python", "spark", "parquet", "csv"},
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def sentences(
     context: dg.AssetExecutionContext, engine: Engine, pages: StoredAsset

@@ -3,6 +3,7 @@
 import dagster as dg
 import pyarrow as pa
 
+from assets.code_version import step_version
 from partitions import wiki_partitions
 from resources.storage import table_schema
 from wikiforge.links.redirects import resolve_redirects
@@ -17,7 +18,7 @@ from wikiforge.wikitext.titles import normalize_title
     group_name="links",
     kinds={"polars", "parquet"},
     metadata=table_schema(PAGEIDS_SCHEMA),
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def pageids(pages: StoredAsset) -> dg.Output[pa.Table]:
     """Title to page id of every main-namespace article (redirects excluded), sorted by title."""
@@ -38,7 +39,7 @@ def pageids(pages: StoredAsset) -> dg.Output[pa.Table]:
     group_name="links",
     kinds={"python", "parquet"},
     metadata=table_schema(REDIRECTS_SCHEMA),
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def redirects(context: dg.AssetExecutionContext, pages: StoredAsset) -> dg.Output[pa.Table]:
     """Every main-namespace redirect resolved to its final page, following chains (the

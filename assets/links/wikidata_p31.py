@@ -6,6 +6,7 @@ import os
 import dagster as dg
 import pyarrow.parquet as pq
 
+from assets.code_version import step_version
 from partitions import wiki_partitions
 from resources.engine import Engine
 from resources.landing import LandingZone
@@ -27,7 +28,7 @@ MIN_PARALLEL_BYTES = 64 << 20
     group_name="links",
     kinds={"python", "spark", "parquet"},
     metadata=table_schema(P31_SCHEMA),
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def wikidata_p31(
     context: dg.AssetExecutionContext, landing: LandingZone, engine: Engine

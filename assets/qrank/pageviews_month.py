@@ -8,6 +8,7 @@ import dagster as dg
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from assets.code_version import step_version
 from partitions import month_partitions
 from resources.engine import Engine
 from resources.landing import LandingZone
@@ -56,7 +57,7 @@ def _missing(month_key: str, fmt: str, files) -> list[str]:
     kinds={"python", "duckdb", "spark", "parquet"},
     metadata=table_schema(MONTH_SCHEMA),
     output_required=False,
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def pageviews_month(
     context: dg.AssetExecutionContext, landing: LandingZone, engine: Engine

@@ -5,6 +5,7 @@ import json
 
 import dagster as dg
 
+from assets.code_version import step_version
 from partitions import wikidata_dump_partitions
 from resources.storage import PARQUET_FILE, Artifacts, DataStore, StoredAsset
 from wikiforge.qrank.ranking import (
@@ -23,7 +24,7 @@ PLOT_FILE = "qrank-distribution.png"
     partitions_def=wikidata_dump_partitions,
     group_name="qrank",
     kinds={"python", "duckdb", "csv"},
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def qrank(context: dg.AssetExecutionContext, qviews: StoredAsset) -> dg.Output[Artifacts]:
     """Every viewed entity ranked: `qrank.csv.gz` with header `Entity,QRank`, rows `Q4,77`,
@@ -78,7 +79,7 @@ def qrank_valid(context: dg.AssetCheckExecutionContext, store: DataStore) -> dg.
     partitions_def=wikidata_dump_partitions,
     group_name="qrank",
     kinds={"python", "json"},
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def qrank_stats(context: dg.AssetExecutionContext, qrank: StoredAsset) -> dg.Output[Artifacts]:
     """Stats of the published ranking (`qrank-stats.json`, served beside the download): sha256,

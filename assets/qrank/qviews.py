@@ -7,6 +7,7 @@ from typing import Any
 import dagster as dg
 from pydantic import Field
 
+from assets.code_version import step_version
 from partitions import wikidata_dump_partitions
 from resources.engine import Engine
 from resources.storage import PARQUET_FILE, Artifacts, DataStore, StoredAsset, table_schema
@@ -73,7 +74,7 @@ class QViewsConfig(dg.Config):
     metadata=table_schema(QVIEWS_SCHEMA),
     deps=[dg.AssetDep("pageviews_month", partition_mapping=dg.AllPartitionMapping())],
     output_required=False,
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def qviews(
     context: dg.AssetExecutionContext,

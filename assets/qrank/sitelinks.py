@@ -6,6 +6,7 @@ from collections.abc import Iterator
 import dagster as dg
 import pyarrow as pa
 
+from assets.code_version import step_version
 from partitions import wikidata_dump_partitions
 from resources.engine import Engine
 from resources.landing import LandingZone
@@ -36,7 +37,7 @@ AMBIGUOUS_SCHEMA = pa.schema([("keys", pa.int64()), ("ambiguous", pa.int64())])
     kinds={"python", "duckdb", "spark", "parquet"},
     metadata=table_schema(SITELINKS_SCHEMA),
     output_required=False,
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def sitelinks(
     context: dg.AssetExecutionContext, landing: LandingZone, engine: Engine

@@ -5,6 +5,7 @@ from typing import Any
 
 import dagster as dg
 
+from assets.code_version import step_version
 from partitions import crawl_partitions
 from resources.landing import LandingZone
 from resources.storage import DataStore, TableStream, source_metadata, table_schema
@@ -19,7 +20,7 @@ from wikiforge.tasks.records import HTML_DOCUMENT_SCHEMA
     kinds={"python", "parquet"},
     metadata=table_schema(HTML_DOCUMENT_SCHEMA),
     output_required=False,
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def html_documents(
     context: dg.AssetExecutionContext, landing: LandingZone

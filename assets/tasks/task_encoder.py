@@ -3,6 +3,7 @@
 import dagster as dg
 import numpy as np
 
+from assets.code_version import step_version
 from partitions import encoder_partitions
 from resources.storage import Artifacts, DataStore
 from wikiforge.tasks.encoder import StaticEncoder, distill_encoder
@@ -21,7 +22,7 @@ SANITY_TRIPLES = [
     partitions_def=encoder_partitions,
     group_name="tasks",
     kinds={"python", "pytorch", "safetensors"},
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def task_encoder(context: dg.AssetExecutionContext) -> dg.Output[Artifacts]:
     """model2vec static encoder distilled from all-MiniLM-L6-v2 as shipped in the

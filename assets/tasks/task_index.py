@@ -4,6 +4,7 @@ import os
 
 import dagster as dg
 
+from assets.code_version import step_version
 from partitions import crawl_partitions
 from resources.storage import Artifacts, DataStore, StoredAsset
 from wikiforge.tasks.encoder import DEFAULT_ENCODER_KEY, minilm_encoder, static_encoder
@@ -27,7 +28,7 @@ ENCODER_ENV = "WIKIFORGE_TASK_ENCODER"
     },
     group_name="tasks",
     kinds={"python", "numpy"},
-    code_version="2",
+    code_version=step_version(__name__),
 )
 def task_index(taskmaps_augmented: StoredAsset, task_encoder: StoredAsset) -> dg.Output[Artifacts]:
     """Search index of a crawl's tasks: bm25s Okapi BM25 over title, requirements and steps;

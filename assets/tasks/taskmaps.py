@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from assets.code_version import step_version
 from partitions import crawl_partitions
 from resources.storage import Artifacts, DataStore, StoredAsset
 from wikiforge.tasks.parsers.model import execution_order
@@ -17,7 +18,7 @@ FAILURES_FILE = "failures.parquet"
     partitions_def=crawl_partitions,
     group_name="tasks",
     kinds={"python", "protobuf"},
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def taskmaps(html_documents: StoredAsset) -> dg.Output[Artifacts]:
     """TaskMaps (OAT-compatible protobufs, length-delimited in `taskmaps.bin`) of every page a

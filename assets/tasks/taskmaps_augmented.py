@@ -2,6 +2,7 @@
 
 import dagster as dg
 
+from assets.code_version import step_version
 from partitions import crawl_partitions
 from resources.storage import Artifacts, StoredAsset
 from wikiforge.tasks.pipeline import augment_file
@@ -13,7 +14,7 @@ TASKMAPS_FILE = "taskmaps.bin"
     partitions_def=crawl_partitions,
     group_name="tasks",
     kinds={"python", "protobuf"},
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def taskmaps_augmented(taskmaps_filtered: StoredAsset) -> dg.Output[Artifacts]:
     """Filtered TaskMaps with each step's requirements listed, steps over 60 words split at

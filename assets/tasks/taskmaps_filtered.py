@@ -5,6 +5,7 @@ import json
 import dagster as dg
 import pyarrow as pa
 
+from assets.code_version import step_version
 from partitions import crawl_partitions
 from resources.storage import Artifacts, StoredAsset, table_schema
 from wikiforge.tasks.pipeline import filter_file
@@ -24,7 +25,7 @@ FILTER_STATS_SCHEMA = pa.schema(
     partitions_def=crawl_partitions,
     group_name="tasks",
     kinds={"python", "protobuf"},
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def taskmaps_filtered(taskmaps: StoredAsset) -> dg.Output[Artifacts]:
     """TaskMaps that pass every filter: no dangerous-word-list match in the title or any step
@@ -46,7 +47,7 @@ def _filter_stats_asset(filter_name: str):
         group_name="tasks",
         kinds={"python", "parquet"},
         metadata=table_schema(FILTER_STATS_SCHEMA),
-        code_version="1",
+        code_version=step_version(__name__),
         description=(
             f"Per-domain passed/failed counts of the `{filter_name}` filter (examples of "
             "failures in the metadata)."
