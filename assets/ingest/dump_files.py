@@ -15,6 +15,7 @@ from pathlib import Path
 
 import dagster as dg
 
+from assets.code_version import step_version
 from partitions import wiki_partitions, wikidata_dump_partitions
 from resources.landing import LandingZone
 from wikiforge.dumps.decompress import check_complete
@@ -67,7 +68,7 @@ def _result(date: str, checked: list[dict]) -> dg.MaterializeResult:
     partitions_def=wiki_partitions,
     group_name="ingest",
     kinds={"python"},
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def wiki_dump(context: dg.AssetExecutionContext, landing: LandingZone) -> dg.MaterializeResult:
     """The files of the wiki's newest dump in the landing zone (pages-articles XML parts and SQL
@@ -88,7 +89,7 @@ def wiki_dump(context: dg.AssetExecutionContext, landing: LandingZone) -> dg.Mat
     partitions_def=wikidata_dump_partitions,
     group_name="ingest",
     kinds={"python"},
-    code_version="1",
+    code_version=step_version(__name__),
 )
 def wikidata_dump(context: dg.AssetExecutionContext, landing: LandingZone) -> dg.MaterializeResult:
     """The Wikidata JSON dump of this date in the landing zone, checked as `wiki_dump` checks a

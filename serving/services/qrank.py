@@ -40,11 +40,7 @@ class QRankService:
 
     def newest(self, asset: str) -> tuple[str, StoredAsset] | None:
         """(dump date, stored version) of the newest published partition of an asset."""
-        for partition in sorted(self.catalog.partitions(asset), reverse=True):
-            stored = self.catalog.current(asset, partition)
-            if stored is not None:
-                return partition, stored
-        return None
+        return self.catalog.newest(asset)
 
     def download(self, name: str) -> DownloadFile:
         """The newest version of a download; 400 for a name with a path, 404 for an unknown one."""
