@@ -30,6 +30,8 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 
 STATS_COLUMN = "stats"
+#: Samples of bad input a step keeps for its metadata (the first ones met, in input order).
+MAX_SAMPLES = 5
 #: Location prefix of a side directory shipped to Spark executors (``Engine.side_directory``).
 SPARK_FILES = "spark-files:"
 
@@ -158,3 +160,18 @@ def worker_task(args: tuple[pa.RecordBatch, str]) -> int:
 def worker_apply(batch: pa.RecordBatch) -> Any:
     """Pool task: the worker's map function applied to one batch (its result sent back)."""
     return _WORKER_FN(batch)
+
+
+class PartCounts:
+    """Base of a step's counters dataclass: every int field counts something, every list field
+    holds samples of bad input; the counts of the parts of an input add up.
+    """
+
+    def add(self, other: PartCounts) -> None:
+        """Add another part's counts, and its samples while fewer than ``MAX_SAMPLES`` are kept."""
+        for name in self.__dataclass_fields__:  # type: ignore[attr-defined]  # set by @dataclass
+            mine = getattr(self, name)
+            if isinstance(mine, list):
+                mine.extend(getattr(other, name)[: max(0, MAX_SAMPLES - len(mine))])
+            else:
+                setattr(self, name, mine + getattr(other, name))

@@ -20,16 +20,16 @@ import pyarrow.parquet as pq
 
 from wikiforge.images.files import normalize_category, normalize_file_name
 from wikiforge.images.tables import ITEM_IMAGES_SCHEMA
+from wikiforge.mapreduce import MAX_SAMPLES, PartCounts
 from wikiforge.qrank.sitelinks import parse_qid
 from wikiforge.wikidata.entities import EntityParseError, extract_claims, extract_sitelinks
 from wikiforge.wikidata.reader import map_dump_parts
 
 _BATCH_ROWS = 50_000
-_MAX_ERROR_SAMPLES = 5
 
 
 @dataclass
-class ClaimStats:
+class ClaimStats(PartCounts):
     """Counts from reading claims: entities, kept items, values skipped."""
 
     entities: int = 0
@@ -40,21 +40,6 @@ class ClaimStats:
     malformed_images: int = 0
     malformed_categories: int = 0
     error_samples: list[str] = field(default_factory=list)
-
-    def add(self, other: ClaimStats) -> None:
-        """Add another part's counts."""
-        for name in (
-            "entities",
-            "items",
-            "with_image",
-            "with_commons_category",
-            "bad_entities",
-            "malformed_images",
-            "malformed_categories",
-        ):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        room = _MAX_ERROR_SAMPLES - len(self.error_samples)
-        self.error_samples.extend(other.error_samples[: max(0, room)])
 
     def as_dict(self) -> dict[str, object]:
         """The counts as a plain dict (for the asset's metadata)."""
@@ -70,7 +55,7 @@ def claim_rows(entities: Iterator[bytes], stats: ClaimStats, label: str = "") ->
             sitelinks = len(extract_sitelinks(line).sitelinks)
         except EntityParseError as exc:
             stats.bad_entities += 1
-            if len(stats.error_samples) < _MAX_ERROR_SAMPLES:
+            if len(stats.error_samples) < MAX_SAMPLES:
                 stats.error_samples.append(f"{label} entity {number}: {exc}")
             continue
         if parse_qid(claims.id) is None:

@@ -37,7 +37,7 @@ import pyarrow.csv as pacsv
 import pyarrow.parquet as pq
 
 from wikiforge.errors import InputError
-from wikiforge.mapreduce import data_batch, stats_batch, with_stats
+from wikiforge.mapreduce import MAX_SAMPLES, PartCounts, data_batch, stats_batch, with_stats
 from wikiforge.qrank import keys
 
 PAGEVIEW_COMPLETE = "pageview_complete"
@@ -49,13 +49,12 @@ _COLUMNS = {
 }
 MONTH_SCHEMA = pa.schema([("key", pa.string()), ("views", pa.int64())])
 _BLOCK_SIZE = 8 << 20
-_MAX_BAD_SAMPLES = 5
 _DAILY_NAME = re.compile(r"^pageviews-(\d{4})(\d{2})(\d{2})-user(\.bz2|\.gz)?$")
 _HOURLY_NAME = re.compile(r"^pagecounts-(\d{4})(\d{2})(\d{2})-(\d{2})\d{4}(\.gz|\.bz2)?$")
 
 
 @dataclass
-class ViewFileStats:
+class ViewFileStats(PartCounts):
     """What reading one or more view files found.
 
     Attributes:
@@ -77,14 +76,6 @@ class ViewFileStats:
     bad_utf8: int = 0
     skipped_wikis: int = 0
     bad_samples: list[str] = field(default_factory=list)
-
-    def add(self, other: ViewFileStats) -> None:
-        """Add another file's counts to these."""
-        for name in ("files", "lines", "rows", "bad_lines", "bad_counts", "bad_utf8"):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        self.skipped_wikis += other.skipped_wikis
-        room = _MAX_BAD_SAMPLES - len(self.bad_samples)
-        self.bad_samples.extend(other.bad_samples[: max(0, room)])
 
     def as_metadata(self) -> dict[str, object]:
         """The counts as a flat dict for asset metadata."""
@@ -259,7 +250,7 @@ def iter_view_file_counts(
 
     def on_bad_row(row: pacsv.InvalidRow) -> str:
         stats.bad_lines += 1
-        if len(stats.bad_samples) < _MAX_BAD_SAMPLES:
+        if len(stats.bad_samples) < MAX_SAMPLES:
             stats.bad_samples.append(f"{Path(path).name}: {row.text[:200]!r}")
         return "skip"
 

@@ -19,18 +19,17 @@ import duckdb
 import pyarrow as pa
 import pyarrow.parquet as pq
 
-from wikiforge.mapreduce import data_batch, stats_batch, with_stats
+from wikiforge.mapreduce import MAX_SAMPLES, PartCounts, data_batch, stats_batch, with_stats
 from wikiforge.qrank import keys
 from wikiforge.wikidata.entities import EntityParseError, extract_sitelinks
 from wikiforge.wikidata.reader import map_dump_parts, task_entities
 
 SITELINKS_SCHEMA = pa.schema([("key", pa.string()), ("qid", pa.int64())])
 _BATCH_ROWS = 100_000
-_MAX_ERROR_SAMPLES = 5
 
 
 @dataclass
-class SitelinkStats:
+class SitelinkStats(PartCounts):
     """Counts from reading a dump's sitelinks.
 
     Attributes:
@@ -50,20 +49,6 @@ class SitelinkStats:
     non_items: int = 0
     unknown_sites: int = 0
     error_samples: list[str] = field(default_factory=list)
-
-    def add(self, other: SitelinkStats) -> None:
-        """Add another part's counts."""
-        for name in (
-            "entities",
-            "items_with_sitelinks",
-            "sitelinks",
-            "bad_entities",
-            "non_items",
-            "unknown_sites",
-        ):
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        room = _MAX_ERROR_SAMPLES - len(self.error_samples)
-        self.error_samples.extend(other.error_samples[: max(0, room)])
 
 
 def parse_qid(entity_id: str) -> int | None:
@@ -85,7 +70,7 @@ def sitelink_rows(
             entity = extract_sitelinks(line)
         except EntityParseError as exc:
             stats.bad_entities += 1
-            if len(stats.error_samples) < _MAX_ERROR_SAMPLES:
+            if len(stats.error_samples) < MAX_SAMPLES:
                 stats.error_samples.append(f"{label} entity {number}: {exc}")
             continue
         if not entity.sitelinks:
