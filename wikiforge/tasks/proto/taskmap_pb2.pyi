@@ -51,7 +51,7 @@ class ReplacedIngredient(_message.Message):
     def __init__(self, original: _Optional[_Union[Ingredient, _Mapping]] = ..., replacement: _Optional[_Union[Ingredient, _Mapping]] = ...) -> None: ...
 
 class TaskMap(_message.Message):
-    __slots__ = ("taskmap_id", "title", "date", "source_url", "description", "voice_summary", "thumbnail_url", "active_time_minutes", "total_time_minutes", "rating_out_100", "tags", "requirement_list", "serves", "extra_information", "faq", "steps", "recommendation_list", "condition_list", "connection_list", "headless", "dataset", "author", "rating_count", "domain_name", "difficulty", "views", "logic_nodes_list", "actions_list", "replaced_ingredients")
+    __slots__ = ("taskmap_id", "title", "date", "source_url", "description", "voice_summary", "thumbnail_url", "active_time_minutes", "total_time_minutes", "rating_out_100", "tags", "requirement_list", "serves", "extra_information", "faq", "steps", "recommendation_list", "condition_list", "connection_list", "headless", "dataset", "author", "rating_count", "domain_name", "difficulty", "views", "logic_nodes_list", "actions_list", "replaced_ingredients", "extraction_layer")
     class FAQ(_message.Message):
         __slots__ = ("question", "answer")
         QUESTION_FIELD_NUMBER: _ClassVar[int]
@@ -88,6 +88,7 @@ class TaskMap(_message.Message):
     LOGIC_NODES_LIST_FIELD_NUMBER: _ClassVar[int]
     ACTIONS_LIST_FIELD_NUMBER: _ClassVar[int]
     REPLACED_INGREDIENTS_FIELD_NUMBER: _ClassVar[int]
+    EXTRACTION_LAYER_FIELD_NUMBER: _ClassVar[int]
     taskmap_id: str
     title: str
     date: str
@@ -117,7 +118,8 @@ class TaskMap(_message.Message):
     logic_nodes_list: _containers.RepeatedCompositeFieldContainer[LogicNode]
     actions_list: _containers.RepeatedCompositeFieldContainer[Action]
     replaced_ingredients: _containers.RepeatedCompositeFieldContainer[ReplacedIngredient]
-    def __init__(self, taskmap_id: _Optional[str] = ..., title: _Optional[str] = ..., date: _Optional[str] = ..., source_url: _Optional[str] = ..., description: _Optional[str] = ..., voice_summary: _Optional[str] = ..., thumbnail_url: _Optional[str] = ..., active_time_minutes: _Optional[int] = ..., total_time_minutes: _Optional[int] = ..., rating_out_100: _Optional[int] = ..., tags: _Optional[_Iterable[str]] = ..., requirement_list: _Optional[_Iterable[_Union[Requirement, _Mapping]]] = ..., serves: _Optional[str] = ..., extra_information: _Optional[_Iterable[_Union[ExtraInfo, _Mapping]]] = ..., faq: _Optional[_Iterable[_Union[TaskMap.FAQ, _Mapping]]] = ..., steps: _Optional[_Iterable[_Union[ExecutionStep, _Mapping]]] = ..., recommendation_list: _Optional[_Iterable[_Union[Recommendation, _Mapping]]] = ..., condition_list: _Optional[_Iterable[_Union[Condition, _Mapping]]] = ..., connection_list: _Optional[_Iterable[_Union[Connection, _Mapping]]] = ..., headless: bool = ..., dataset: _Optional[str] = ..., author: _Optional[str] = ..., rating_count: _Optional[int] = ..., domain_name: _Optional[str] = ..., difficulty: _Optional[str] = ..., views: _Optional[int] = ..., logic_nodes_list: _Optional[_Iterable[_Union[LogicNode, _Mapping]]] = ..., actions_list: _Optional[_Iterable[_Union[Action, _Mapping]]] = ..., replaced_ingredients: _Optional[_Iterable[_Union[ReplacedIngredient, _Mapping]]] = ...) -> None: ...
+    extraction_layer: str
+    def __init__(self, taskmap_id: _Optional[str] = ..., title: _Optional[str] = ..., date: _Optional[str] = ..., source_url: _Optional[str] = ..., description: _Optional[str] = ..., voice_summary: _Optional[str] = ..., thumbnail_url: _Optional[str] = ..., active_time_minutes: _Optional[int] = ..., total_time_minutes: _Optional[int] = ..., rating_out_100: _Optional[int] = ..., tags: _Optional[_Iterable[str]] = ..., requirement_list: _Optional[_Iterable[_Union[Requirement, _Mapping]]] = ..., serves: _Optional[str] = ..., extra_information: _Optional[_Iterable[_Union[ExtraInfo, _Mapping]]] = ..., faq: _Optional[_Iterable[_Union[TaskMap.FAQ, _Mapping]]] = ..., steps: _Optional[_Iterable[_Union[ExecutionStep, _Mapping]]] = ..., recommendation_list: _Optional[_Iterable[_Union[Recommendation, _Mapping]]] = ..., condition_list: _Optional[_Iterable[_Union[Condition, _Mapping]]] = ..., connection_list: _Optional[_Iterable[_Union[Connection, _Mapping]]] = ..., headless: bool = ..., dataset: _Optional[str] = ..., author: _Optional[str] = ..., rating_count: _Optional[int] = ..., domain_name: _Optional[str] = ..., difficulty: _Optional[str] = ..., views: _Optional[int] = ..., logic_nodes_list: _Optional[_Iterable[_Union[LogicNode, _Mapping]]] = ..., actions_list: _Optional[_Iterable[_Union[Action, _Mapping]]] = ..., replaced_ingredients: _Optional[_Iterable[_Union[ReplacedIngredient, _Mapping]]] = ..., extraction_layer: _Optional[str] = ...) -> None: ...
 
 class Connection(_message.Message):
     __slots__ = ("id_from", "id_to")
