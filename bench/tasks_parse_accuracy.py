@@ -30,7 +30,7 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from wikiforge.tasks.accuracy import THRESHOLD, score_taskmap  # noqa: E402
+from bench.support.tasks_accuracy import THRESHOLD, score_taskmap  # noqa: E402
 from wikiforge.tasks.pages import canonical_url  # noqa: E402
 from wikiforge.tasks.parsers import parse_document  # noqa: E402
 from wikiforge.tasks.parsers.model import build_taskmap  # noqa: E402
