@@ -11,6 +11,7 @@ import dagster as dg
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
+from assets.code_version import step_version
 from partitions import wiki_partitions
 from resources.engine import Engine
 from resources.storage import PARQUET_FILE, Artifacts, table_schema
@@ -26,7 +27,7 @@ from wikiforge.storage import StoredAsset
     group_name="links",
     kinds={"python", "spark", "parquet"},
     metadata=table_schema(TRAINING_SCHEMA),
-    code_version="2",
+    code_version=step_version(__name__),
 )
 def training_set(
     context: dg.AssetExecutionContext,
