@@ -258,23 +258,21 @@ def unescape_view_title(title: str) -> str | None:
         return None
 
 
-def view_key(wiki_code: str, title: str) -> str | None:
-    """The join key of one ``pageview_complete`` row (wiki code and raw title), or None to skip."""
-    split = split_wiki_code(wiki_code)
+def _row_key(split: tuple[str, str] | None, title: str) -> str | None:
+    """The join key of a view row whose wiki was split into (lang, project), or None to skip."""
     if split is None:
         return None
     decoded = unescape_view_title(title)
     if decoded is None:
         return None
     return format_key(split[0], split[1], decoded)
+
+
+def view_key(wiki_code: str, title: str) -> str | None:
+    """The join key of one ``pageview_complete`` row (wiki code and raw title), or None to skip."""
+    return _row_key(split_wiki_code(wiki_code), title)
 
 
 def pagecounts_key(project_code: str, title: str) -> str | None:
     """The join key of one ``pagecounts-raw`` row, or None to skip."""
-    split = split_pagecounts_project(project_code)
-    if split is None:
-        return None
-    decoded = unescape_view_title(title)
-    if decoded is None:
-        return None
-    return format_key(split[0], split[1], decoded)
+    return _row_key(split_pagecounts_project(project_code), title)
