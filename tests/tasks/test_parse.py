@@ -33,13 +33,7 @@ def test_recipe_pages_match_expected_parse(page):
     result = _parse(page)
     assert result.taskmap is not None, result.reason
     score = score_taskmap(result.taskmap, expected)
-    if page.parent.name == "en.wikibooks.org":
-        # Known miss (see the accuracy bench): steps are plain paragraphs the structural
-        # fallback only partly finds; title (namespace dropped) and ingredients are right.
-        assert score.title_ok and score.ingredient_recall == 1.0
-        assert 0.3 < score.instruction_coverage < 0.9
-    else:
-        assert score.ok, score
+    assert score.ok, score
 
 
 def test_wikihow_keeps_every_method_headlines_bodies_images_requirements():

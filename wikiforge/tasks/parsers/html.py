@@ -16,6 +16,7 @@ _DURATION = re.compile(
     re.I,
 )
 _TAG = re.compile(r"<[^>]+>")
+_PUNCT_AFTER_SPACE = re.compile(r"\s+([.,;:!?])(?=\s|$)")
 DROP_TAGS = ("script", "style", "noscript", "template", "svg", "button", "iframe")
 
 
@@ -34,7 +35,8 @@ def clean_text(text: str | None) -> str:
         return ""
     text = htmllib.unescape(htmllib.unescape(str(text)))
     if "<" in text:
-        text = _TAG.sub(" ", text)
+        # A tag is a word break, except before punctuation ("<b>leeks</b>." stays "leeks.").
+        text = _PUNCT_AFTER_SPACE.sub(r"\1", _TAG.sub(" ", text))
     return _SPACE.sub(" ", text.replace("\xa0", " ")).strip()
 
 

@@ -48,9 +48,8 @@ def page_title(root) -> str:
 # not an amount) followed by a space, a unit letter or a fraction, or a vulgar fraction, or a
 # quantity word.
 _QUANTITY = re.compile(
-    r"^\s*(?:\d{1,3}(?:[.,/]\d+)?(?:\s|[a-zµ\u00bc-\u00be\u2150-\u215e½-]|$)"
-    r"|[\u00bc-\u00be\u2150-\u215e]|(?:a|an|one|two|three|half|pinch|handful|some)\b)",
-    re.I,
+    r"^\s*(?:\d{1,3}(?:[.,/]\d+)?(?:\s|[a-zµ\u00bc-\u00be\u2150-\u215e-]|$)"
+    r"|[\u00bc-\u00be\u2150-\u215e]|(?i:a|an|one|two|three|half|pinch|handful|some)\b)"
 )
 _LIST_TAGS = ("ul", "ol")
 
@@ -337,6 +336,13 @@ def repeated_instruction_rows(root, rules: frozenset[str] = ALL_RULES) -> list[s
     return best
 
 
+def _step_row(row: str) -> bool:
+    """A row of an instructions section is a step when sentence-long, or a short sentence
+    ("Let cool and serve."): labels, captions and bylines are neither.
+    """
+    return len(row) > 25 or (len(row.split()) >= 3 and row.endswith((".", "!")))
+
+
 def _list_steps(root) -> list[str]:
     """No heading: every numbered list of sentence-long items (recipes in several parts have
     one list per part), else the first such bulleted list.
@@ -363,7 +369,7 @@ def structural_steps(root, rules: frozenset[str] = ALL_RULES) -> tuple[list[Pars
     finders = (
         (
             "steps:heading",
-            lambda: labelled_section(root, label, keep=lambda r: len(r) > 25) if label else [],
+            lambda: labelled_section(root, label, keep=_step_row) if label else [],
         ),
         ("steps:class", lambda: _classed_steps(root, rules)),
         ("steps:repeated", lambda: repeated_instruction_rows(root, rules)),
