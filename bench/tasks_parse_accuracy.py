@@ -5,7 +5,7 @@ Input: ../shared/data/html/recipes/<site>/*.testhtml + .json (230 pages, 133 sit
 recipe-scrapers' test data), or the 6 bundled pages in samples/ when ../shared is absent.
 A page is right when the title matches, >= 90% of the expected ingredients appear among the
 requirements and the steps cover >= 90% of the expected instructions' words
-(`wikiforge.tasks.accuracy`). A page the parser rejects is scored on what it found.
+(`bench/support/tasks_accuracy.py`). A page the parser rejects is scored on what it found.
 
 Leave-one-site-out (`--loso`): every rule of the extractor has a name (`parsers.rules`). Each
 rule is switched off alone on every page where it can act (the rules named in the page's
