@@ -640,6 +640,19 @@ class _RunSource:
         return self.runs[k] if k < len(self.runs) else None
 
 
+def _effective_run(run: tuple[int, int]) -> tuple[int, int]:
+    """Where the markup of an apostrophe run starts and how many apostrophes it has: over five,
+    the first ones are text and five count; four are one text apostrophe and three.
+    """
+    start, end = run
+    ticks = end - start
+    if ticks > 5:
+        return end - 5, 5
+    if ticks == 4:
+        return start + 1, 3
+    return start, ticks
+
+
 class _Styles:
     """mwparserfromhell's `_parse_style` replayed over apostrophe runs.
 
@@ -676,14 +689,7 @@ class _Styles:
 
     def _at(self, run: tuple[int, int]) -> tuple[tuple[int, int] | None, int]:
         """The node opened by a run in a context without styles, and where parsing resumes."""
-        s, e = run
-        ticks = e - s
-        if ticks > 5:
-            s += ticks - 5
-            ticks = 5
-        elif ticks == 4:
-            s += 1
-            ticks = 3
+        s, ticks = _effective_run(run)
         after = s + ticks
         if ticks == 2:
             end = self._italics(after)
@@ -717,14 +723,7 @@ class _Styles:
             run = self._next(p)
             if run is None:
                 raise _BadRoute(context)
-            s, e = run
-            ticks = e - s
-            if ticks > 5:
-                s += ticks - 5
-                ticks = 5
-            elif ticks == 4:
-                s += 1
-                ticks = 3
+            s, ticks = _effective_run(run)
             after = s + ticks
             italics = context & _ITALICS
             bold = context & _BOLD
