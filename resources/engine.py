@@ -56,6 +56,23 @@ BatchFn = Callable[[pa.RecordBatch], pa.RecordBatch | pa.Table]
 #: the dialects differ.
 Query = str | Mapping[str, str]
 
+#: DuckDB memory limits of the steps whose SQL must stay below the engine-wide limit (asset
+#: name -> limit; DuckDB spills to disk beyond it). Each runs beside its map's worker processes
+#: or would otherwise grow with its input:
+STEP_MEMORY_LIMITS = {
+    # The join spills rather than growing with the wiki (a 384 MB cap made the step's peak grow
+    # 541 -> 804 MiB from 50 to 500 MB of XML; 128 MB: 538 -> 553).
+    "links": "128MB",
+    # The sort spills, so memory stays flat.
+    "sentences": "256MB",
+    "wikidata_p31": "256MB",
+    "pageviews_month": "384MB",
+    "qviews": "384MB",
+    # Also caps the ambiguity count, whose hash table was the step's peak uncapped (893 MiB in
+    # the step's process at 50,000 entities).
+    "sitelinks": "384MB",
+}
+
 DEFAULT_SPARK_CONFIG = {
     "spark.master": "local[2]",
     "spark.ui.enabled": "false",
@@ -197,7 +214,10 @@ class Engine(dg.ConfigurableResource):
 
     kind: Literal["local", "spark"] = "local"
     workers: int = max(1, min(2, os.cpu_count() or 1))
+    #: DuckDB memory limit of a step's SQL unless ``step_memory_limits`` names the step.
     duckdb_memory_limit: str = "2GB"
+    #: Per-step DuckDB memory limits, by asset name (see STEP_MEMORY_LIMITS).
+    step_memory_limits: dict[str, str] = dict(STEP_MEMORY_LIMITS)
     #: Spark settings over DEFAULT_SPARK_CONFIG; ``spark.master`` names the cluster.
     spark_config: dict[str, str] = {}
     #: Where Spark executors write their output before it is published: a URL on the shared
@@ -417,14 +437,18 @@ class Engine(dg.ConfigurableResource):
             session.read.parquet(*stored.parquet_uris()).createOrReplaceTempView(name)
         return session.sql(self._text(query))
 
+    def memory_limit(self, step: str = "") -> str:
+        """DuckDB's memory limit for a step's SQL: its own, else the engine-wide one."""
+        return self.step_memory_limits.get(step, self.duckdb_memory_limit)
+
     @contextmanager
-    def _duckdb(self, tables: Mapping[str, Any], memory_limit: str = "") -> Iterator[Any]:
+    def _duckdb(self, tables: Mapping[str, Any], step: str = "") -> Iterator[Any]:
         import duckdb
 
         scratch = tempfile.mkdtemp(prefix="wikiforge-duckdb-")
         con = duckdb.connect(
             config={
-                "memory_limit": memory_limit or self.duckdb_memory_limit,
+                "memory_limit": self.memory_limit(step),
                 "threads": self.workers,
                 "temp_directory": scratch,
             }
@@ -439,11 +463,11 @@ class Engine(dg.ConfigurableResource):
             shutil.rmtree(scratch, ignore_errors=True)
 
     def iter_sql(
-        self, query: Query, schema: pa.Schema, *, duckdb_memory_limit: str = "", **tables: Any
+        self, query: Query, schema: pa.Schema, *, step: str = "", **tables: Any
     ) -> Iterator[pa.RecordBatch]:
         """Stream a query's result to this process, in the query's order (for results the
         driver writes in its own format, or small ones such as counts and stats). Locally,
-        ``duckdb_memory_limit`` caps DuckDB below the resource's limit (it spills beyond).
+        DuckDB runs within ``step``'s memory limit (``memory_limit``; it spills beyond).
         """
         if self.kind == "spark":
             with self._spark_scratch(self._spark_sql(query, tables)) as staged:
@@ -454,7 +478,7 @@ class Engine(dg.ConfigurableResource):
                     for uri in staged.uris:
                         yield from (_conform(b, schema) for b in _remote_batches(uri))
             return
-        with self._duckdb(tables, duckdb_memory_limit) as con:
+        with self._duckdb(tables, step) as con:
             for batch in con.sql(self._text(query)).to_arrow_reader(batch_size=64_000):
                 yield _conform(batch, schema)
 
@@ -470,14 +494,10 @@ class Engine(dg.ConfigurableResource):
         )
 
     def sql_table(
-        self, query: Query, schema: pa.Schema, *, duckdb_memory_limit: str = "", **tables: Any
+        self, query: Query, schema: pa.Schema, *, step: str = "", **tables: Any
     ) -> pa.Table:
-        """A (small) query result as one table with ``schema`` (``duckdb_memory_limit`` as
-        ``iter_sql``).
-        """
-        batches = list(
-            self.iter_sql(query, schema, duckdb_memory_limit=duckdb_memory_limit, **tables)
-        )
+        """A (small) query result as one table with ``schema`` (``step`` as ``iter_sql``)."""
+        batches = list(self.iter_sql(query, schema, step=step, **tables))
         return pa.Table.from_batches(batches, schema=schema).combine_chunks()
 
     def sql_to_parquet(
@@ -486,12 +506,12 @@ class Engine(dg.ConfigurableResource):
         schema: pa.Schema,
         path: Path,
         *,
-        duckdb_memory_limit: str = "",
+        step: str = "",
         **tables: Any,
     ) -> int:
         """Write a query's result, in its order, as one zstd Parquet file; returns its rows.
 
-        Local: DuckDB's COPY (spills to disk beyond the memory limit). Spark: the query's
+        Local: DuckDB's COPY (spills to disk beyond ``step``'s memory limit). Spark: the query's
         output parts, concatenated in part order (a sorted query's parts are ranges in order).
         """
         path = Path(path)
@@ -514,7 +534,7 @@ class Engine(dg.ConfigurableResource):
                         rows += batch.num_rows
             os.replace(tmp, path)
             return rows
-        with self._duckdb(tables, duckdb_memory_limit) as con:
+        with self._duckdb(tables, step) as con:
             con.execute("SET preserve_insertion_order=true")
             con.execute(
                 f"COPY ({self._text(query)}) TO '{tmp.as_posix()}' "

@@ -54,13 +54,11 @@ def links(
         batch_size=200,
         columns=["page_id", "namespace", "title", "redirect", "text"],
     ) as found:
-        # A small cap: the join spills to disk rather than growing with the wiki (a 384 MB cap
-        # made the step's peak grow 541 -> 804 MiB from 50 to 500 MB of XML; 128 MB: 538 -> 553).
         out.rows = engine.sql_to_parquet(
             LINKS_RESOLVE_SQL,
             LINKS_SCHEMA,
             out.path(PARQUET_FILE),
-            duckdb_memory_limit="128MB",
+            step="links",
             found=found,
             pageids=pageids,
             redirects=redirects,

@@ -51,12 +51,11 @@ def sentences(
     with engine.stage(
         find, pages, SENTENCES_MAP_SCHEMA, columns=PAGE_COLUMNS, batch_size=200
     ) as found:
-        # DuckDB sorts within a small cap, spilling beyond it, so memory stays flat.
         art.rows = engine.sql_to_parquet(
             SENTENCES_SQL,
             SENTENCES_SCHEMA,
             art.path("sentences.parquet"),
-            duckdb_memory_limit="256MB",
+            step="sentences",
             found=found,
         )
         articles = merge_stats(engine.stats_of(found)).get("articles", 0)

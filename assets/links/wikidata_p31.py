@@ -54,7 +54,7 @@ def wikidata_p31(
         claims_of, tasks, P31_MAP_SCHEMA, parallel=size >= MIN_PARALLEL_BYTES
     ) as claims:
         out.rows = engine.sql_to_parquet(
-            P31_SQL, P31_SCHEMA, out.path(PARQUET_FILE), duckdb_memory_limit="256MB", claims=claims
+            P31_SQL, P31_SCHEMA, out.path(PARQUET_FILE), step="wikidata_p31", claims=claims
         )
         found = merge_stats(engine.stats_of(claims))
     stats = {name: found.get(name, 0) for name in ("entities", "sitelinks", "skipped_entities")}

@@ -86,7 +86,7 @@ def pageviews_month(
             MONTH_SUM_SQL,
             MONTH_SCHEMA,
             art.path(PARQUET_FILE),
-            duckdb_memory_limit="384MB",
+            step="pageviews_month",
             view_counts=counts,
         )
         stats = view_file_stats(engine.stats_of(counts))

@@ -51,9 +51,7 @@ def write_qviews(
     with engine.staged_sql(
         qviews_sql(sorted(months), spike_cap), QVIEWS_CAPPED_SCHEMA, sitelinks=sitelinks, **tables
     ) as qv:
-        engine.sql_to_parquet(
-            QVIEWS_ORDER_SQL, QVIEWS_SCHEMA, out_path, duckdb_memory_limit="384MB", qv=qv
-        )
+        engine.sql_to_parquet(QVIEWS_ORDER_SQL, QVIEWS_SCHEMA, out_path, step="qviews", qv=qv)
         return engine.sql_table(QVIEWS_TOTALS_SQL, QVIEWS_TOTALS_SCHEMA, qv=qv).to_pylist()[0]
 
 

@@ -66,13 +66,11 @@ def sitelinks(
             SITELINKS_SQL,
             SITELINKS_SCHEMA,
             art.path(PARQUET_FILE),
-            duckdb_memory_limit="384MB",
+            step="sitelinks",
             sitelink_rows=rows,
         )
-        # Capped as the table's query: uncapped, this count's hash table was the step's peak
-        # (893 MiB in the step's process at 50,000 entities).
         ambiguous = engine.sql_table(
-            AMBIGUOUS_SQL, AMBIGUOUS_SCHEMA, sitelink_rows=rows, duckdb_memory_limit="384MB"
+            AMBIGUOUS_SQL, AMBIGUOUS_SCHEMA, sitelink_rows=rows, step="sitelinks"
         )
         stats = sitelink_stats(engine.stats_of(rows))
     art.rows = written
