@@ -6,12 +6,19 @@ import assets
 from jobs import build_jobs, job_dependencies
 from resources import build_resources
 from sensors import build_global_refresh_sensor, build_landing_sensor
+from wikiforge.settings import Settings
 
 
-def build_defs(loggers: dict | None = None, **resource_overrides) -> dg.Definitions:
-    """Definitions with resources from the environment, or overridden (CLI, tests)."""
+def build_defs(
+    loggers: dict | None = None, settings: Settings | None = None, **resource_overrides
+) -> dg.Definitions:
+    """Definitions from the settings (default: the environment's), with resource arguments
+    (``build_resources``) overriding them (CLI, tests).
+    """
+    settings = settings or Settings.from_env()
     all_assets = dg.load_assets_from_package_module(assets)
-    jobs = build_jobs(all_assets)
+    # Per-run choices whose default is a deployment setting.
+    jobs = build_jobs(all_assets, op_config={"task_index": {"encoder": settings.task_encoder}})
     return dg.Definitions(
         assets=all_assets,
         asset_checks=dg.load_asset_checks_from_package_module(assets),
@@ -24,7 +31,7 @@ def build_defs(loggers: dict | None = None, **resource_overrides) -> dg.Definiti
             )
             if sensor is not None
         ],
-        resources=build_resources(**resource_overrides),
+        resources=build_resources(settings, **resource_overrides),
         loggers=loggers,
     )
 

@@ -6,7 +6,8 @@ declared with the right partitions; nothing here lists assets by name.
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 import dagster as dg
 
@@ -61,17 +62,28 @@ def job_dependencies(assets: Sequence) -> dict[str, set[str]]:
     }
 
 
-def build_jobs(assets: Sequence[dg.AssetsDefinition]) -> list[dg.UnresolvedAssetJobDefinition]:
-    """A job for every partition family that has assets."""
+def build_jobs(
+    assets: Sequence[dg.AssetsDefinition], op_config: Mapping[str, Mapping[str, Any]] | None = None
+) -> list[dg.UnresolvedAssetJobDefinition]:
+    """A job for every partition family that has assets. ``op_config`` (asset name -> config)
+    is the run config default of the job holding that asset (a run may override it).
+    """
     jobs = []
     for name, defs in _job_assets(assets).items():
         partitions_def = JOB_PARTITIONS[name]
         keys = [key for asset in defs for key in asset.keys]
+        ops = {
+            key.to_python_identifier(): {"config": dict(config)}
+            for key in keys
+            for asset_name, config in (op_config or {}).items()
+            if key.to_user_string() == asset_name
+        }
         if keys:
             jobs.append(
                 dg.define_asset_job(
                     name,
                     selection=dg.AssetSelection.assets(*keys),
+                    config={"ops": ops} if ops else None,
                     description=f"Materialize every asset partitioned by "
                     f"{getattr(partitions_def, 'name', None) or _UNNAMED.get(name, 'nothing')}.",
                 )

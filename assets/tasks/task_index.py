@@ -1,8 +1,7 @@
 """task_index: sparse BM25, dense vectors and an id lookup over the augmented tasks."""
 
-import os
-
 import dagster as dg
+from pydantic import Field
 
 from assets.code_version import step_version
 from partitions import crawl_partitions
@@ -13,9 +12,17 @@ from wikiforge.tasks.proto import TaskMap
 from wikiforge.tasks.stream import read_file
 
 TASKMAPS_FILE = "taskmaps.bin"
-#: Which encoder embeds the documents: "model2vec" (the task_encoder asset, default) or
-#: "minilm" (the packaged transformer: slower queries, see the README's tasks section).
-ENCODER_ENV = "WIKIFORGE_TASK_ENCODER"
+ENCODERS = ("model2vec", "minilm")
+
+
+class TaskIndexConfig(dg.Config):
+    """A run's choice of document encoder (the jobs default to ``WIKIFORGE_TASK_ENCODER``)."""
+
+    encoder: str = Field(
+        default="model2vec",
+        description="model2vec: the distilled task_encoder asset (fast queries); minilm: the "
+        "packaged all-MiniLM-L6-v2 transformer (slower queries).",
+    )
 
 
 @dg.asset(
@@ -30,21 +37,22 @@ ENCODER_ENV = "WIKIFORGE_TASK_ENCODER"
     kinds={"python", "numpy"},
     code_version=step_version(__name__),
 )
-def task_index(taskmaps_augmented: StoredAsset, task_encoder: StoredAsset) -> dg.Output[Artifacts]:
+def task_index(
+    config: TaskIndexConfig, taskmaps_augmented: StoredAsset, task_encoder: StoredAsset
+) -> dg.Output[Artifacts]:
     """Search index of a crawl's tasks: bm25s Okapi BM25 over title, requirements and steps;
     dense vectors from the `task_encoder` asset (model2vec distilled from the packaged
-    all-MiniLM-L6-v2; `WIKIFORGE_TASK_ENCODER=minilm` embeds with the transformer instead), its
-    fingerprint recorded so queries use the same encoder; TaskMaps stored with their byte
+    all-MiniLM-L6-v2; a run configured with `encoder: minilm`, the jobs' default when
+    `WIKIFORGE_TASK_ENCODER=minilm`, embeds with the transformer instead), its fingerprint recorded so queries use the same encoder; TaskMaps stored with their byte
     offsets for lookup by id. Served by `/v1/tasks/search` (hybrid = reciprocal rank fusion,
     k = 60) and `/v1/tasks/{id}`.
     """
-    kind = os.environ.get(ENCODER_ENV, "model2vec")
-    if kind == "model2vec":
+    if config.encoder == "model2vec":
         encoder = static_encoder(task_encoder.dir)
-    elif kind == "minilm":
+    elif config.encoder == "minilm":
         encoder = minilm_encoder()
     else:
-        raise ValueError(f"{ENCODER_ENV}={kind!r}: expected model2vec or minilm")
+        raise dg.Failure(f"task_index encoder {config.encoder!r}: expected one of {ENCODERS}")
     art = Artifacts()
     meta = build_index(read_file(taskmaps_augmented.path(TASKMAPS_FILE), TaskMap), art.dir, encoder)
     art.rows = meta["taskmaps"]
