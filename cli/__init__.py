@@ -29,3 +29,7 @@ main.add_command(qrank)
 from cli.images import images  # noqa: E402
 
 main.add_command(images)
+
+from cli.settings import settings  # noqa: E402
+
+main.add_command(settings)

@@ -4,18 +4,10 @@ from __future__ import annotations
 
 import json
 import sys
-from pathlib import Path
 
 import click
 
-DATA = click.option(
-    "--data",
-    "data_dir",
-    default="data",
-    show_default=True,
-    type=click.Path(path_type=Path),
-    help="The data root to read.",
-)
+from cli.options import current_settings, data_option
 
 
 @click.group()
@@ -23,13 +15,14 @@ def images() -> None:
     """Images line: suggestions for unillustrated articles."""
 
 
-def _stored(data_dir: Path, asset: str):
-    from wikiforge.storage import DataRoot
+def _stored(data: str | None, asset: str):
+    from wikiforge.storage import open_data_root
 
-    stored = DataRoot(data_dir).current(asset, None)
+    settings = current_settings(data=data)
+    stored = open_data_root(settings.data_root, settings.cache).current(asset, None)
     if stored is None:
         raise click.ClickException(
-            f"{asset} is not published under {data_dir} "
+            f"{asset} is not published under {settings.data_root} "
             "(run `wikiforge demo` or `wikiforge materialize` first)"
         )
     return stored
@@ -38,15 +31,15 @@ def _stored(data_dir: Path, asset: str):
 @images.command("suggest")
 @click.argument("wiki")
 @click.argument("title", required=False)
-@DATA
+@data_option
 @click.option("--limit", default=10, show_default=True, type=click.IntRange(1, 1000))
-def suggest(wiki: str, title: str | None, data_dir: Path, limit: int) -> None:
+def suggest(wiki: str, title: str | None, data: str | None, limit: int) -> None:
     """Print one article's state and suggestions (TITLE), or the wiki's best LIMIT articles,
     as JSON lines. Exit code 1 for an unknown article or a wiki without suggestions.
     """
     from wikiforge.images.lookup import SuggestionIndex
 
-    index = SuggestionIndex.from_stored(_stored(data_dir, "image_suggestions"))
+    index = SuggestionIndex.from_stored(_stored(data, "image_suggestions"))
     found = [index.article(wiki, title)] if title else index.best(wiki, limit)
     found = [a for a in found if a is not None]
     for article in found:
@@ -78,25 +71,25 @@ def suggest(wiki: str, title: str | None, data_dir: Path, limit: int) -> None:
 
 
 @images.command("coverage")
-@DATA
-def coverage(data_dir: Path) -> None:
+@data_option
+def coverage(data: str | None) -> None:
     """Print the coverage table of the published suggestions (per wiki, as the reference
     reported it) as Markdown, with the inputs it was computed from.
     """
     from wikiforge.images.evaluate import coverage_markdown
 
-    stats = _stored(data_dir, "image_suggestions").manifest.get("stats", {})
+    stats = _stored(data, "image_suggestions").manifest.get("stats", {})
     click.echo(coverage_markdown(stats.get("coverage_rows", [])))
     click.echo(f"\nWikidata: {stats.get('wikidata')}\nCommons: {stats.get('commons_listing')}")
 
 
 @images.command("evaluation")
-@DATA
-def evaluation(data_dir: Path) -> None:
+@data_option
+def evaluation(data: str | None) -> None:
     """Print the offline evaluation's recall at 3 (JSON), with the articles behind each figure."""
     import polars as pl
 
     from wikiforge.images.evaluate import recall_summary
 
-    frame = pl.from_arrow(_stored(data_dir, "image_suggestion_evaluation").table())
+    frame = pl.from_arrow(_stored(data, "image_suggestion_evaluation").table())
     click.echo(json.dumps(recall_summary(frame), indent=1))

@@ -8,13 +8,12 @@ from pathlib import Path
 import click
 
 
-def open_instance(data_root: Path | str):
-    """The Dagster instance: ``$DAGSTER_HOME`` when set (production: PostgreSQL in its
-    dagster.yaml), else SQLite under a local data root, so `dg dev` shows the same runs.
+def open_instance(data_root: Path | str, use_dagster_home: bool = False):
+    """The Dagster instance: ``$DAGSTER_HOME``'s (production: PostgreSQL in its dagster.yaml)
+    for a remote data root, or when ``use_dagster_home`` (``WIKIFORGE_USE_DAGSTER_HOME``);
+    else SQLite under the local data root, so `dg dev` shows the same runs.
     """
-    if os.environ.get("DAGSTER_HOME") and (
-        isinstance(data_root, str) or os.environ.get("WIKIFORGE_USE_DAGSTER_HOME")
-    ):
+    if os.environ.get("DAGSTER_HOME") and (isinstance(data_root, str) or use_dagster_home):
         from dagster import DagsterInstance
 
         return DagsterInstance.get()

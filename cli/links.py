@@ -2,12 +2,12 @@
 
 from __future__ import annotations
 
-import os
 import sys
 from http import HTTPStatus
-from pathlib import Path
 
 import click
+
+from cli.options import current_settings, data_option
 
 
 @click.command("query")
@@ -19,13 +19,7 @@ import click
 @click.option("--max-recommendations", type=int, default=15, show_default=True)
 @click.option("--sections-to-exclude", multiple=True, help="Section titles (repeatable).")
 @click.option("--language-code", default=None)
-@click.option(
-    "--data",
-    "data_root",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Data root (default $WIKIFORGE_DATA or ./data).",
-)
+@data_option
 def query(
     wiki_domain,
     page_title,
@@ -35,7 +29,7 @@ def query(
     max_recommendations,
     sections_to_exclude,
     language_code,
-    data_root,
+    data,
 ) -> None:
     """Print the link recommendations for a page of the latest materialized dump as JSON."""
     import msgspec
@@ -45,8 +39,9 @@ def query(
     from serving.services.errors import ServiceError
     from serving.services.links import LinkRecommendations, RecommendationParameters
 
-    root = Path(data_root or os.environ.get("WIKIFORGE_DATA", "data")).resolve()
-    links = LinkRecommendations(DatasetCatalog(str(root)), max_wikitext_chars=0)
+    settings = current_settings(data=data)
+    catalog = DatasetCatalog(settings.data_root, cache_dir=settings.cache)
+    links = LinkRecommendations(catalog, settings.links_max_wikitext_chars)
     parameters = RecommendationParameters(
         threshold, max_recommendations, tuple(sections_to_exclude), language_code
     )

@@ -11,19 +11,18 @@ from pathlib import Path
 import click
 
 from cli.instance import open_instance
+from cli.options import current_settings, data_location, data_option
 from cli.runner import RunOutcome, run_plan
+from wikiforge.settings import Settings
 
 REPO = Path(__file__).resolve().parent.parent
 SAMPLES = REPO / "samples"
 
 
 def materialize_landing(
-    data_root: Path | str,
-    dumps_dir: Path,
-    crawls_dir: Path,
+    settings: Settings,
     *,
     wikis: Sequence[str] = (),
-    engine: str | None = None,
     parallel: int | None = None,
     echo=click.echo,
 ) -> list[RunOutcome]:
@@ -42,20 +41,20 @@ def materialize_landing(
     from sensors import plan_runs
     from wikiforge.landing import Landing
 
+    data_root = data_location(settings)
     if isinstance(data_root, Path):
         data_root.mkdir(parents=True, exist_ok=True)
-    instance = open_instance(data_root)
+    instance = open_instance(data_root, settings.use_dagster_home)
     from cli.progress import step_progress
 
     defs = build_defs(
         loggers={"console": dg.default_loggers()["console"], "progress": step_progress},
-        data_root=data_root,
-        dumps_dir=dumps_dir,
-        crawls_dir=crawls_dir,
-        engine=engine,
+        settings=settings,
     )
+    dumps_dir = settings.dumps.resolve()
     job_names = {job.name for job in defs.jobs or []}
-    plan = [run for run in plan_runs(Landing(dumps_dir, crawls_dir)) if run.job in job_names]
+    landing = Landing(dumps_dir, settings.crawls.resolve())
+    plan = [run for run in plan_runs(landing) if run.job in job_names]
     if wikis:
         unknown = set(wikis) - {r.partition for r in plan if r.job == "wiki_job"}
         if unknown:
@@ -77,7 +76,7 @@ def materialize_landing(
         defs,
         instance,
         workers=default_parallel_runs() if parallel is None else parallel,
-        worker_setup=(data_root, dumps_dir, crawls_dir, engine),
+        worker_setup=(settings,),
         echo=echo,
     )
 
@@ -87,11 +86,12 @@ def default_parallel_runs() -> int:
     return max(1, min(2, os.cpu_count() or 1))
 
 
-def print_summary(outcomes: list[RunOutcome], data_root: Path | str, echo=click.echo) -> None:
+def print_summary(outcomes: list[RunOutcome], settings: Settings, echo=click.echo) -> None:
     """A short human summary: what was built, which checks passed, where it lives."""
     from wikiforge.storage import open_data_root
 
-    root = open_data_root(data_root)
+    data_root = settings.data_root
+    root = open_data_root(data_root, settings.cache)
     echo("")
     echo(f"Built under {data_root}:")
     assets = sorted({a for o in outcomes for a in o.materialized})
@@ -114,69 +114,65 @@ def print_summary(outcomes: list[RunOutcome], data_root: Path | str, echo=click.
     echo(f"Serve the API:       .venv/bin/wikiforge serve --data {data_root}")
 
 
-@click.command()
-@click.option(
-    "--data", "data_dir", default="data", show_default=True, type=click.Path(path_type=Path)
+ENGINE = click.option(
+    "--engine",
+    type=click.Choice(["local", "spark"]),
+    default=None,
+    help="Where heavy steps run (default: $WIKIFORGE_ENGINE, else local).",
 )
-@click.option("--engine", type=click.Choice(["local", "spark"]), default=None)
-@click.option(
+PARALLEL = click.option(
     "--parallel",
     type=int,
     default=None,
     help="Independent runs at once (default: one per core, at most 2; 1 = one by one).",
 )
-def demo(data_dir: Path, engine: str | None, parallel: int | None) -> None:
+
+
+@click.command()
+@data_option
+@ENGINE
+@PARALLEL
+def demo(data: str | None, engine: str | None, parallel: int | None) -> None:
     """Materialize the whole asset graph on the bundled sample data (samples/)."""
-    outcomes = materialize_landing(
-        data_dir.resolve(), SAMPLES / "dumps", SAMPLES / "crawls", engine=engine, parallel=parallel
+    settings = current_settings(
+        data=data, engine=engine, dumps=SAMPLES / "dumps", crawls=SAMPLES / "crawls"
     )
-    print_summary(outcomes, data_dir.resolve())
+    outcomes = materialize_landing(settings, parallel=parallel)
+    print_summary(outcomes, settings)
     sys.exit(0 if all(o.success for o in outcomes) else 1)
 
 
 @click.command()
 @click.option(
-    "--dumps", "dumps_dir", default="dumps", show_default=True, type=click.Path(path_type=Path)
-)
-@click.option(
-    "--crawls", "crawls_dir", default="crawls", show_default=True, type=click.Path(path_type=Path)
-)
-@click.option(
-    "--data",
-    "data_dir",
-    default="data",
-    show_default=True,
-    help="Data root: a directory, or a URL fsspec reaches (s3://..., hdfs://...).",
-)
-@click.option("--wiki", "wikis", multiple=True, help="Only these wikis (repeatable).")
-@click.option("--engine", type=click.Choice(["local", "spark"]), default=None)
-@click.option(
-    "--parallel",
-    type=int,
+    "--dumps",
+    type=click.Path(path_type=Path),
     default=None,
-    help="Independent runs at once (default: one per core, at most 2; 1 = one by one).",
+    help="Landing zone of dumps (default: $WIKIFORGE_DUMPS, else ./dumps).",
 )
+@click.option(
+    "--crawls",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Landing zone of crawls (default: $WIKIFORGE_CRAWLS, else ./crawls).",
+)
+@data_option
+@click.option("--wiki", "wikis", multiple=True, help="Only these wikis (repeatable).")
+@ENGINE
+@PARALLEL
 def materialize(
-    dumps_dir: Path,
-    crawls_dir: Path,
-    data_dir: str,
+    dumps: Path | None,
+    crawls: Path | None,
+    data: str | None,
     wikis: tuple[str, ...],
-    engine,
+    engine: str | None,
     parallel: int | None,
 ):
     """Materialize everything the landing zone holds, or the named wikis."""
-    if not dumps_dir.is_dir():
-        raise click.BadParameter(f"{dumps_dir} is not a directory", param_hint="--dumps")
-    data: Path | str = data_dir if "://" in data_dir else Path(data_dir).resolve()
+    settings = current_settings(data=data, dumps=dumps, crawls=crawls, engine=engine)
+    if not settings.dumps.is_dir():
+        raise click.BadParameter(f"{settings.dumps} is not a directory", param_hint="--dumps")
     try:
-        outcomes = materialize_landing(
-            data,
-            dumps_dir.resolve(),
-            crawls_dir.resolve(),
-            wikis=wikis,
-            engine=engine,
-            parallel=parallel,
-        )
+        outcomes = materialize_landing(settings, wikis=wikis, parallel=parallel)
     except Exception as exc:
         if not _out_of_space(exc):
             raise
@@ -184,14 +180,14 @@ def materialize(
         # not record the run. Versions are published whole or not at all, so what is there is
         # consistent; say so instead of a database trace.
         click.echo(
-            f"wikiforge materialize: no space left on the data root {data} (or the Dagster "
-            f"instance): {exc}\nEvery published version is complete (a version is swapped in "
-            "whole or not at all) and the previous ones are still served. Free space, then "
-            "rerun.",
+            f"wikiforge materialize: no space left on the data root {settings.data_root} (or "
+            f"the Dagster instance): {exc}\nEvery published version is complete (a version is "
+            "swapped in whole or not at all) and the previous ones are still served. Free "
+            "space, then rerun.",
             err=True,
         )
         sys.exit(1)
-    print_summary(outcomes, data)
+    print_summary(outcomes, settings)
     sys.exit(0 if all(o.success for o in outcomes) else 1)
 
 
@@ -208,19 +204,19 @@ def _out_of_space(exc: BaseException) -> bool:
 
 
 @click.command()
-@click.option(
-    "--data", "data_dir", default="data", show_default=True, type=click.Path(path_type=Path)
-)
+@data_option
 @click.option(
     "--host", default="127.0.0.1", show_default=True, help="Loopback unless told otherwise."
 )
 @click.option("--port", default=8000, show_default=True, type=int)
 @click.option("--workers", default=1, show_default=True, type=int)
-def serve(data_dir: Path, host: str, port: int, workers: int) -> None:
+def serve(data: str | None, host: str, port: int, workers: int) -> None:
     """Serve the API over the materialized assets under --data."""
     import uvicorn
 
-    os.environ["WIKIFORGE_DATA"] = str(data_dir.resolve())
+    settings = current_settings(data=data)
+    # Each server process builds its app from the environment (uvicorn's factory).
+    os.environ["WIKIFORGE_DATA"] = settings.data_root
     uvicorn.run(
         "serving.app:create_app",
         factory=True,

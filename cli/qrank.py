@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import json
-import os
 import sys
-from pathlib import Path
 
 import click
+
+from cli.options import current_settings, data_option
 
 
 @click.group("qrank")
@@ -17,19 +17,14 @@ def qrank() -> None:
 
 @qrank.command("rank")
 @click.argument("qids", nargs=-1, required=True)
-@click.option(
-    "--data",
-    "data_root",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Data root (default $WIKIFORGE_DATA or ./data).",
-)
-def rank(qids: tuple[str, ...], data_root: Path | None) -> None:
+@data_option
+def rank(qids: tuple[str, ...], data: str | None) -> None:
     """Print rank, views and dump date of each Q-id as JSON lines (the API's /v1/qrank/{qid})."""
     from wikiforge.qrank.lookup import QRankIndex, parse_entity
-    from wikiforge.storage import DataRoot
+    from wikiforge.storage import open_data_root
 
-    root = DataRoot(Path(data_root or os.environ.get("WIKIFORGE_DATA", "data")).resolve())
+    settings = current_settings(data=data)
+    root = open_data_root(settings.data_root, settings.cache)
     newest = root.newest("qrank")
     if newest is None:
         click.echo("no ranking has been published yet", err=True)

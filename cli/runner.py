@@ -15,7 +15,8 @@ import time
 from collections.abc import Callable, Sequence
 from concurrent.futures import FIRST_COMPLETED, Future, ProcessPoolExecutor, wait
 from dataclasses import dataclass, field
-from pathlib import Path
+
+from wikiforge.settings import Settings
 
 Step = tuple[str, str | None]
 
@@ -49,6 +50,20 @@ class RunOutcome:
         )
 
 
+def run_config_for(job, partition: str | None) -> dict:
+    """The run config the CLI launches a run with: the job's own for the partition (defaults
+    from the settings, as a sensor's run gets them) plus the CLI's loggers.
+    """
+    config = (
+        dict(job.partitioned_config.get_run_config_for_partition_key(partition))
+        if (partition and job.partitioned_config)
+        else {}
+    )
+    # The event log keeps everything; the terminal shows only warnings and errors.
+    config["loggers"] = {"console": {"config": {"log_level": "WARNING"}}, "progress": {}}
+    return config
+
+
 def run_job(defs, instance, job_name: str, partition: str | None) -> RunOutcome:
     """Execute one run in this process and sum up its events."""
     job = defs.resolve_job_def(job_name)
@@ -58,8 +73,7 @@ def run_job(defs, instance, job_name: str, partition: str | None) -> RunOutcome:
         partition_key=partition,
         raise_on_error=False,
         tags={"wikiforge/launched_by": "cli"},
-        # The event log keeps everything; the terminal shows only warnings and errors.
-        run_config={"loggers": {"console": {"config": {"log_level": "WARNING"}}, "progress": {}}},
+        run_config=run_config_for(job, partition),
     )
     outcome = RunOutcome(
         job=job_name,
@@ -156,9 +170,7 @@ def _ready(job_name: str, needs: dict[str, set[str]], unfinished: dict[str, int]
 _WORKER: dict = {}
 
 
-def _init_worker(
-    data_root: Path | str, dumps_dir: Path, crawls_dir: Path, engine: str | None
-) -> None:
+def _init_worker(settings: Settings) -> None:
     """Build the definitions and open the instance once per worker process."""
     import warnings
 
@@ -167,16 +179,14 @@ def _init_worker(
     warnings.filterwarnings("ignore", category=dg.BetaWarning)
     warnings.filterwarnings("ignore", category=dg.PreviewWarning)
     from cli.instance import open_instance
+    from cli.options import data_location
     from cli.progress import step_progress
     from definitions import build_defs
 
-    _WORKER["instance"] = open_instance(data_root)
+    _WORKER["instance"] = open_instance(data_location(settings), settings.use_dagster_home)
     _WORKER["defs"] = build_defs(
         loggers={"console": dg.default_loggers()["console"], "progress": step_progress},
-        data_root=data_root,
-        dumps_dir=dumps_dir,
-        crawls_dir=crawls_dir,
-        engine=engine,
+        settings=settings,
     )
 
 

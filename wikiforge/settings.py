@@ -2,7 +2,7 @@
 
 ``Settings.from_env()`` reads the environment once; the CLI, the Dagster resources and the
 server take their values from the object it returns, and the rest of the library takes them
-as parameters. A field ``foo_bar`` is set by ``WIKIFORGE_FOO_BAR``; an empty variable counts as
+as parameters. A field such as ``heavy_concurrency`` is set by ``WIKIFORGE_HEAVY_CONCURRENCY``; an empty variable counts as
 unset. A value that does not parse raises ``SettingsError`` naming the variable.
 """
 
@@ -40,10 +40,10 @@ def _choice(*allowed: str) -> Callable[[str], str]:
 
 
 def _count(raw: str) -> int:
-    value = int(raw.strip())
-    if value < 0:
+    text = raw.strip()
+    if not text.isdecimal():
         raise ValueError("expected a whole number >= 0")
-    return value
+    return int(text)
 
 
 def _flag(raw: str) -> bool:
