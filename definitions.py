@@ -26,7 +26,9 @@ def build_defs(
         sensors=[
             sensor
             for sensor in (
-                build_landing_sensor(jobs, job_dependencies(all_assets)),
+                build_landing_sensor(
+                    jobs, job_dependencies(all_assets), settings.sensor_interval_s
+                ),
                 build_global_refresh_sensor(jobs),
             )
             if sensor is not None

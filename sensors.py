@@ -8,7 +8,6 @@ known wiki, or a new file in a known month or crawl, does.
 from __future__ import annotations
 
 import json
-import os
 from dataclasses import dataclass
 
 import dagster as dg
@@ -71,20 +70,18 @@ DYNAMIC_BY_JOB = {
 }
 
 
-def landing_sensor_interval() -> int:
-    """Seconds between landing-zone checks: ``$WIKIFORGE_SENSOR_INTERVAL_S``, default 30."""
-    return int(os.environ.get("WIKIFORGE_SENSOR_INTERVAL_S") or 30)
-
-
-def build_landing_sensor(jobs: list, needs: dict[str, set[str]]) -> dg.SensorDefinition:
+def build_landing_sensor(
+    jobs: list, needs: dict[str, set[str]], interval_s: int = 30
+) -> dg.SensorDefinition:
     """The landing-zone sensor, targeting the partition-family jobs that exist; ``needs`` is
-    `jobs.job_dependencies` (a run is requested only once the runs it reads from are done).
+    `jobs.job_dependencies` (a run is requested only once the runs it reads from are done);
+    it checks the landing zone every ``interval_s`` seconds (``WIKIFORGE_SENSOR_INTERVAL_S``).
     """
     job_names = {job.name for job in jobs}
 
     @dg.sensor(
         jobs=jobs,
-        minimum_interval_seconds=landing_sensor_interval(),
+        minimum_interval_seconds=interval_s,
         default_status=dg.DefaultSensorStatus.RUNNING,
     )
     def landing_sensor(

@@ -94,6 +94,9 @@ class Settings:
     spark_master: str = setting(
         "local[2]", _text, "Spark master URL when the engine is spark (spark://host:7077, yarn)."
     )
+    sensor_interval_s: int = setting(
+        30, _count, "Seconds between the landing sensor's checks for new dumps and crawls."
+    )
     cache: Path = setting(
         _default_cache,
         _path,
