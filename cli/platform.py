@@ -97,6 +97,8 @@ def print_summary(outcomes: list[RunOutcome], settings: Settings, echo=click.ech
     assets = sorted({a for o in outcomes for a in o.materialized})
     for asset in assets:
         parts = root.partitions(asset)
+        if not parts:
+            continue  # nothing stored (a check of the landing zone, e.g. wiki_dump)
         rows = [root.current(asset, p).rows for p in parts]
         counted = [r for r in rows if r is not None]
         detail = f"{sum(counted):,} rows" if counted else "files"
