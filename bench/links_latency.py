@@ -52,7 +52,7 @@ def materialize(data: Path, wikis: list[str]) -> None:
 
     from assets.ingest.pages import pages
     from resources import build_resources
-    from tests.links.test_links_assets_api import LINK_ASSETS
+    from tests.links.conftest import LINK_ASSETS
 
     resources = build_resources(
         data_root=data,
