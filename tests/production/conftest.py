@@ -26,12 +26,14 @@ MONTHS = ("2018-01", "2018-02", "2018-03")
 BUILD_TIMEOUT_S = 900
 
 
-def production_landing_zone(target: Path, wikis: tuple[str, ...] = (WIKI,)) -> Path:
-    """A landing zone of links into samples/: the months, the Wikidata dump and ``wikis``;
+def production_landing_zone(
+    target: Path, wikis: tuple[str, ...] = (WIKI,), months: tuple[str, ...] = MONTHS
+) -> Path:
+    """A landing zone of links into samples/: ``months``, the Wikidata dump and ``wikis``;
     returns the dumps directory (its sibling ``crawls`` is empty).
     """
     dumps = target / "dumps"
-    for month in MONTHS:
+    for month in months:
         views = dumps / "other" / "pageview_complete" / month[:4]
         views.mkdir(parents=True, exist_ok=True)
         source = SAMPLE_DUMPS / "other" / "pageview_complete" / month[:4] / month
