@@ -14,7 +14,7 @@ from wikiforge.links.anchors import (
     count_as_text,
     count_link_anchors,
 )
-from wikiforge.links.backtest import run_article_backtest
+from wikiforge.links.backtest import BacktestRow, meets_bar, run_article_backtest, wilson_upper
 from wikiforge.links.calibration import (
     brier_score,
     expected_calibration_error,
@@ -268,3 +268,25 @@ def test_whole_article_backtest_strips_links_and_counts_the_ceiling():
     at_zero = result.at(0.0)
     assert at_zero.true_positives == 4 and at_zero.number_of_sentences == 1
     assert len(result.scores) == at_zero.predicted and result.correct.sum() == 4
+
+
+def _gate_row(true_positives: int, predicted: int, gold: int) -> BacktestRow:
+    return BacktestRow(
+        0.5, 10, true_positives / predicted, true_positives / gold, true_positives, predicted, gold
+    )
+
+
+def test_publishing_bar_tolerates_noise_on_small_test_sets_only():
+    # 20 of 27 right (0.74) on a tiny test set is within noise of 0.75 ...
+    assert meets_bar(_gate_row(20, 27, 24))
+    # ... 0.74 on 2,700 predictions is below it, and 0.41 on 102 is far below it.
+    assert not meets_bar(_gate_row(2000, 2700, 2400))
+    assert not meets_bar(_gate_row(42, 102, 905))
+    # recall: 10 of 100 gold links is clearly under 0.20
+    assert not meets_bar(_gate_row(10, 10, 100))
+    assert not meets_bar(BacktestRow(0.5, 0, 0.0, 0.0, 0, 0, 0))
+
+
+def test_wilson_upper_matches_scipy_binomial_interval():
+    interval = scipy.stats.binomtest(20, 27).proportion_ci(confidence_level=0.6827, method="wilson")
+    assert wilson_upper(20, 27) == pytest.approx(interval.high, abs=1e-3)

@@ -175,3 +175,38 @@ def eval_csv(rows: list[BacktestRow]) -> str:
             f"{row.precision:.6f},{row.recall:.6f}"
         )
     return "\n".join(lines) + "\n"
+
+
+#: The reference's publishing bar at threshold 0.5: precision "about 75% or higher", recall
+#: not below 20% (docs/references.md#mwaddlink).
+MIN_PRECISION = 0.75
+MIN_RECALL = 0.20
+#: How many standard errors a measured share may fall below its bar before it counts as below:
+#: a small wiki's test half has a few dozen links, where one link moves precision by 4 points.
+BAR_TOLERANCE_Z = 1.0
+
+
+def wilson_upper(successes: int, trials: int, z: float = BAR_TOLERANCE_Z) -> float:
+    """The upper end of the Wilson score interval of a binomial share (1.0 with no trials)."""
+    if trials <= 0:
+        return 1.0
+    share = successes / trials
+    denominator = 1 + z * z / trials
+    centre = share + z * z / (2 * trials)
+    spread = z * ((share * (1 - share) + z * z / (4 * trials)) / trials) ** 0.5
+    return min(1.0, (centre + spread) / denominator)
+
+
+def meets_bar(row: BacktestRow) -> bool:
+    """Whether one threshold's result clears the publishing bar.
+
+    A share counts as below its bar only when even the upper end of its one-standard-error
+    Wilson interval is below it: on thousands of test links that is the point estimate, on a
+    tiny wiki it keeps sampling noise from deciding. Nothing predicted, or no gold, never passes.
+    """
+    if row.predicted == 0 or row.gold == 0:
+        return False
+    return (
+        wilson_upper(row.true_positives, row.predicted) >= MIN_PRECISION
+        and wilson_upper(row.true_positives, row.gold) >= MIN_RECALL
+    )
