@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import fcntl
 import os
 from pathlib import Path
 
@@ -21,10 +22,16 @@ def open_instance(data_root: Path | str, use_dagster_home: bool = False):
         raise click.UsageError(f"--data {data_root} is remote: set DAGSTER_HOME to the instance")
     home = data_root / ".dagster"
     home.mkdir(parents=True, exist_ok=True)
-    config = home / "dagster.yaml"
-    if not config.exists():
-        config.write_text("telemetry:\n  enabled: false\n")
     os.environ["DAGSTER_HOME"] = str(home)
     from dagster import DagsterInstance
 
-    return DagsterInstance.get()
+    # Two CLIs starting on a fresh data root would both create the SQLite storages and both
+    # stamp their schema version (UNIQUE constraint failed: alembic_version): one at a time.
+    with open(home / ".init.lock", "a") as lock:
+        fcntl.flock(lock, fcntl.LOCK_EX)
+        config = home / "dagster.yaml"
+        if not config.exists():
+            staged = home / f".dagster.yaml.{os.getpid()}"
+            staged.write_text("telemetry:\n  enabled: false\n")
+            staged.replace(config)
+        return DagsterInstance.get()

@@ -123,6 +123,65 @@ def test_two_materializations_of_one_partition_at_once_both_publish_in_turn(tmp_
     assert not staging.exists() or not any(staging.iterdir())
 
 
+OPEN_INSTANCE = textwrap.dedent(
+    """
+    import sys, time
+    from pathlib import Path
+    from cli.instance import open_instance
+
+    data_root, go = Path(sys.argv[1]), Path(sys.argv[2])
+    while not go.exists():
+        time.sleep(0.005)
+    instance = open_instance(data_root)
+    instance.add_dynamic_partitions("wiki", [sys.argv[3]])
+    print(len(instance.get_runs()))
+    """
+)
+
+
+def test_cli_instances_created_at_once_on_a_fresh_data_root_all_open(tmp_path):
+    """Several CLIs starting together on a fresh data root each open the same SQLite instance;
+    none fails creating its storages (they would all stamp the schema version at once).
+    """
+    data_root, go = tmp_path / "data", tmp_path / "go"
+    wikis = ["aawiki", "abwiki", "acewiki", "afwiki"]
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-c", OPEN_INSTANCE, str(data_root), str(go), wiki],
+            cwd=REPO,
+            env={**_env_without_dagster_home(), "PYTHONWARNINGS": "ignore"},
+            stdout=subprocess.PIPE,
+            stderr=subprocess.STDOUT,
+        )
+        for wiki in wikis
+    ]
+    time.sleep(3)  # every process has imported dagster and waits at the start line
+    go.touch()
+    outputs = [p.communicate(timeout=120)[0].decode(errors="replace") for p in procs]
+    for proc, output in zip(procs, outputs, strict=True):
+        assert proc.returncode == 0, output[-3000:]
+    listing = subprocess.run(
+        [sys.executable, "-c", LIST_PARTITIONS, str(data_root)],
+        cwd=REPO,
+        env=_env_without_dagster_home(),
+        capture_output=True,
+        text=True,
+        check=True,
+    )
+    assert sorted(listing.stdout.split()) == wikis
+
+
+LIST_PARTITIONS = textwrap.dedent(
+    """
+    import sys
+    from pathlib import Path
+    from cli.instance import open_instance
+
+    print(*open_instance(Path(sys.argv[1])).get_dynamic_partitions("wiki"))
+    """
+)
+
+
 def _env_without_dagster_home() -> dict[str, str]:
     import os
 
