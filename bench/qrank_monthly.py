@@ -5,8 +5,9 @@ titles from the bundled samples, suffixed to make millions of distinct pages, Zi
 views, 31 bzip2 daily files. It is written once and cached under --work.
 
 Measured in the same run:
-  * ours: wikiforge.qrank.pageviews.aggregate_month (days in parallel worker processes, pyarrow
-    block reader + polars, DuckDB final sum under a memory limit);
+  * ours: the pageviews_month step, assets.qrank.pageviews_month.write_pageviews_month, on the
+    local engine (days in parallel worker processes above 32 MiB of input, pyarrow block reader
+    + polars, DuckDB final sum under the step's memory limit);
   * baseline: the plain approach, one process: bz2 line iteration, split, the same key rules per
     line (wikiforge.qrank.keys.view_key), a Python dict of totals. It is run on the first
     --baseline-days days only (its memory grows with the distinct pages), and its output is
@@ -35,7 +36,9 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 import polars as pl  # noqa: E402
 
+from assets.qrank.pageviews_month import write_pageviews_month  # noqa: E402
 from bench.support.qrank_generate import generate_pageviews_month  # noqa: E402
+from resources.engine import Engine  # noqa: E402
 from wikiforge.qrank import keys, pageviews  # noqa: E402
 
 
@@ -140,17 +143,17 @@ def main() -> None:
     files = sorted(month_dir.glob("pageviews-*-user.bz2"))
     compressed = sum(f.stat().st_size for f in files)
 
+    engine = Engine(
+        kind="local",
+        workers=args.workers,
+        step_memory_limits={"pageviews_month": args.memory_limit},
+    )
     scratch = Path(tempfile.mkdtemp(prefix="qrank-bench-", dir=args.work))
     try:
         with PeakMemory() as mem:
             started, cpu_started = time.time(), cpu_seconds()
-            result = pageviews.aggregate_month(
-                files,
-                pageviews.PAGEVIEW_COMPLETE,
-                scratch / "month.parquet",
-                scratch,
-                workers=args.workers,
-                memory_limit=args.memory_limit,
+            result = write_pageviews_month(
+                engine, files, pageviews.PAGEVIEW_COMPLETE, scratch / "month.parquet"
             )
             ours_seconds = time.time() - started
             ours_cpu = cpu_seconds() - cpu_started
@@ -164,13 +167,8 @@ def main() -> None:
             base_seconds = time.time() - started
             base_cpu = cpu_seconds() - cpu_started
         base_peak = mem.peak
-        ours_subset = pageviews.aggregate_month(
-            subset,
-            pageviews.PAGEVIEW_COMPLETE,
-            scratch / "subset.parquet",
-            scratch,
-            workers=args.workers,
-            memory_limit=args.memory_limit,
+        ours_subset = write_pageviews_month(
+            engine, subset, pageviews.PAGEVIEW_COMPLETE, scratch / "subset.parquet"
         )
         ours_subset_table = dict(pl.read_parquet(scratch / "subset.parquet").iter_rows())
         identical = ours_subset_table == base_totals
@@ -190,7 +188,7 @@ def main() -> None:
     )
     for label, lines, wall, cpu, peak in (
         (
-            f"ours: aggregate_month, {args.workers} workers",
+            f"ours: pageviews_month, {args.workers} workers",
             total_lines,
             ours_seconds,
             ours_cpu,

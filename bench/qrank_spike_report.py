@@ -18,10 +18,13 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from assets.qrank.pageviews_month import write_pageviews_month  # noqa: E402
 from assets.qrank.qviews import write_qviews  # noqa: E402
+from assets.qrank.sitelinks import write_sitelinks  # noqa: E402
 from bench.support.qrank_generate import REPO_ROOT  # noqa: E402
 from resources.engine import Staged, local_engine  # noqa: E402
-from wikiforge.qrank import pageviews, qviews, ranking, sitelinks  # noqa: E402
+from wikiforge.landing import Landing  # noqa: E402
+from wikiforge.qrank import pageviews, qviews, ranking  # noqa: E402
 
 DUMPS = REPO_ROOT / "samples/dumps"
 DUMP = DUMPS / "wikidatawiki/entities/20190101/wikidata-20190101-all.json.bz2"
@@ -33,22 +36,23 @@ def main() -> None:
     parser.add_argument("--cap", type=float, default=3.0)
     parser.add_argument("--top", type=int, default=1000)
     args = parser.parse_args()
+    engine = local_engine()
     with tempfile.TemporaryDirectory() as work:
         w = Path(work)
-        sitelinks.build_sitelinks(DUMP, w / "sl.parquet", w, workers=1)
+        # The production steps on the local engine: the sitelinks, pageviews_month and qviews
+        # assets' maps and SQL.
+        write_sitelinks(engine, DUMP, w / "sl.parquet")
+        landing_months = Landing(DUMPS).pageview_months()
         months = {}
         for month in qviews.window_months("20190101"):
-            found = pageviews.find_month_files(DUMPS, month)
-            if found.files:
-                pageviews.aggregate_month(
-                    found.files, found.fmt, w / f"{month}.parquet", w, workers=1
-                )
+            if f"{month}-01" in landing_months:
+                found = pageviews.month_files(landing_months[f"{month}-01"])
+                write_pageviews_month(engine, found.files, found.fmt, w / f"{month}.parquet")
                 months[month] = w / f"{month}.parquet"
         tops = {}
         for label, cap in (("plain", None), ("capped", args.cap)):
-            # The production step: the qviews asset's SQL on the local engine.
             result = write_qviews(
-                local_engine(),
+                engine,
                 Staged([w / "sl.parquet"]),
                 {month: Staged([path]) for month, path in months.items()},
                 w / f"{label}.parquet",

@@ -1,8 +1,9 @@
 """pageviews_month: one calendar month of page views summed per join key."""
 
-import calendar
 import os
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from dataclasses import dataclass
+from pathlib import Path
 
 import dagster as dg
 import pyarrow.compute as pc
@@ -19,8 +20,8 @@ from wikiforge.qrank.pageviews import (
     MONTH_MAP_SCHEMA,
     MONTH_SCHEMA,
     MONTH_SUM_SQL,
-    PAGECOUNTS_RAW,
-    PAGEVIEW_COMPLETE,
+    ViewFileStats,
+    month_files,
     view_counts_of_tasks,
     view_file_stats,
     view_file_tasks,
@@ -31,24 +32,42 @@ from wikiforge.qrank.pageviews import (
 MIN_PARALLEL_BYTES = 32 << 20
 
 
-def _missing(month_key: str, fmt: str, files) -> list[str]:
-    """Days (or hours, for pagecounts-raw) of the month with no file in the landing zone."""
-    year, mon = int(month_key[:4]), int(month_key[5:7])
-    days = calendar.monthrange(year, mon)[1]
-    if fmt == PAGEVIEW_COMPLETE:
-        have = {p.name.split("-")[1] for p in files}
-        return [
-            f"{year:04d}{mon:02d}{d:02d}"
-            for d in range(1, days + 1)
-            if f"{year:04d}{mon:02d}{d:02d}" not in have
-        ]
-    have = {"-".join(p.name.split("-")[1:3])[:11] for p in files}
-    return [
-        f"{year:04d}{mon:02d}{d:02d}-{h:02d}"
-        for d in range(1, days + 1)
-        for h in range(24)
-        if f"{year:04d}{mon:02d}{d:02d}-{h:02d}" not in have
-    ]
+@dataclass(frozen=True)
+class MonthViews:
+    """What summing a month wrote: distinct keys, total views, and the files' counts."""
+
+    keys: int
+    views: int
+    stats: ViewFileStats
+
+
+def write_pageviews_month(
+    engine: Engine, files: Sequence[str | os.PathLike], fmt: str, out_path: Path
+) -> MonthViews:
+    """The pageviews_month step on an engine: sum a month's view files per join key and write
+    ``(key, views)`` sorted by key to ``out_path`` (keys whose total is not positive dropped).
+
+    Args:
+        engine: The engine resource (``local_engine()`` outside Dagster).
+        files: The month's view files (days, or hours for ``pagecounts-raw``).
+        fmt: ``PAGEVIEW_COMPLETE`` or ``PAGECOUNTS_RAW``.
+        out_path: The Parquet file to write (appears only when complete).
+
+    Raises:
+        InputError: if a file cannot be read or decompressed.
+    """
+    tasks = task_table(view_file_tasks(files, fmt))
+    parallel = sum(os.path.getsize(f) for f in files) >= MIN_PARALLEL_BYTES
+    with engine.stage(view_counts_of_tasks, tasks, MONTH_MAP_SCHEMA, parallel=parallel) as counts:
+        keys = engine.sql_to_parquet(
+            MONTH_SUM_SQL, MONTH_SCHEMA, out_path, step="pageviews_month", view_counts=counts
+        )
+        stats = view_file_stats(engine.stats_of(counts))
+    views = sum(
+        int(pc.sum(batch.column(0)).as_py() or 0)
+        for batch in pq.ParquetFile(out_path).iter_batches(columns=["views"])
+    )
+    return MonthViews(keys=keys, views=views, stats=stats)
 
 
 @dg.asset(
@@ -76,37 +95,21 @@ def pageviews_month(
     if month is None or not month.files:
         context.log.info(f"{context.partition_key}: no page-view files in the landing zone")
         return
-    fmt = PAGEVIEW_COMPLETE if month.daily else PAGECOUNTS_RAW
-    files = list(month.daily or month.hourly)
+    found = month_files(month)
     art = Artifacts()
-    tasks = task_table(view_file_tasks(files, fmt))
-    parallel = sum(os.path.getsize(f) for f in files) >= MIN_PARALLEL_BYTES
-    with engine.stage(view_counts_of_tasks, tasks, MONTH_MAP_SCHEMA, parallel=parallel) as counts:
-        keys = engine.sql_to_parquet(
-            MONTH_SUM_SQL,
-            MONTH_SCHEMA,
-            art.path(PARQUET_FILE),
-            step="pageviews_month",
-            view_counts=counts,
-        )
-        stats = view_file_stats(engine.stats_of(counts))
-    views = sum(
-        int(pc.sum(batch.column(0)).as_py() or 0)
-        for batch in pq.ParquetFile(art.path(PARQUET_FILE)).iter_batches(columns=["views"])
-    )
-    missing = _missing(context.partition_key, fmt, files)
-    art.rows = keys
-    art.stats = {"format": fmt, "views": views, **stats.as_metadata()}
+    result = write_pageviews_month(engine, found.files, found.fmt, art.path(PARQUET_FILE))
+    art.rows = result.keys
+    art.stats = {"format": found.fmt, "views": result.views, **result.stats.as_metadata()}
     yield dg.Output(
         art,
-        data_version=dg.DataVersion(fingerprint(files)),
+        data_version=dg.DataVersion(fingerprint(found.files)),
         metadata={
-            "format": fmt,
-            "keys": keys,
-            "views": views,
+            "format": found.fmt,
+            "keys": result.keys,
+            "views": result.views,
             "engine": engine.kind,
-            "missing": dg.MetadataValue.json(missing),
-            "missing_count": len(missing),
-            **source_metadata(*((p, p.name.split("-")[1][:8]) for p in files)),
+            "missing": dg.MetadataValue.json(found.missing),
+            "missing_count": len(found.missing),
+            **source_metadata(*((p, p.name.split("-")[1][:8]) for p in found.files)),
         },
     )

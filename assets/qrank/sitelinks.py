@@ -2,6 +2,8 @@
 
 import os
 from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
 
 import dagster as dg
 import pyarrow as pa
@@ -17,6 +19,7 @@ from wikiforge.qrank.sitelinks import (
     SITELINKS_MAP_SCHEMA,
     SITELINKS_SCHEMA,
     SITELINKS_SQL,
+    SitelinkStats,
     sitelink_stats,
     sitelinks_of_tasks,
 )
@@ -28,6 +31,50 @@ MIN_PARALLEL_BYTES = 64 << 20
 PARTS_PER_WORKER = 4
 MAX_PART_BYTES = 256 << 20
 AMBIGUOUS_SCHEMA = pa.schema([("keys", pa.int64()), ("ambiguous", pa.int64())])
+
+
+@dataclass(frozen=True)
+class SitelinksResult:
+    """What building a dump's sitelinks table wrote: its rows (one per key), the keys two
+    entities share, and the reading's counts.
+    """
+
+    rows: int
+    ambiguous_keys: int
+    stats: SitelinkStats
+
+
+def write_sitelinks(
+    engine: Engine, dump_path: str | os.PathLike, out_path: Path
+) -> SitelinksResult:
+    """The sitelinks step on an engine: every sitelink of a Wikidata dump as ``(key, qid)``,
+    one row per key (the smallest entity id), sorted by key, written to ``out_path``.
+
+    Args:
+        engine: The engine resource (``local_engine()`` outside Dagster).
+        dump_path: ``.json.bz2`` (split into parts at block boundaries), ``.json.gz`` or
+            ``.json``.
+        out_path: The Parquet file to write (appears only when complete).
+
+    Raises:
+        InputError: if the dump cannot be decompressed.
+    """
+    size = os.path.getsize(dump_path)
+    parts = max(engine.workers * PARTS_PER_WORKER, -(-size // MAX_PART_BYTES))
+    tasks = task_table(dump_part_tasks(dump_path, parts))
+    with engine.stage(
+        sitelinks_of_tasks, tasks, SITELINKS_MAP_SCHEMA, parallel=size >= MIN_PARALLEL_BYTES
+    ) as rows:
+        written = engine.sql_to_parquet(
+            SITELINKS_SQL, SITELINKS_SCHEMA, out_path, step="sitelinks", sitelink_rows=rows
+        )
+        ambiguous = engine.sql_table(
+            AMBIGUOUS_SQL, AMBIGUOUS_SCHEMA, sitelink_rows=rows, step="sitelinks"
+        )
+        stats = sitelink_stats(engine.stats_of(rows))
+    return SitelinksResult(
+        rows=written, ambiguous_keys=int(ambiguous.column("ambiguous")[0].as_py()), stats=stats
+    )
 
 
 @dg.asset(
@@ -56,33 +103,17 @@ def sitelinks(
         context.log.info(f"{context.partition_key}: no Wikidata dump in the landing zone")
         return
     art = Artifacts()
-    size = os.path.getsize(dump.path)
-    parts = max(engine.workers * PARTS_PER_WORKER, -(-size // MAX_PART_BYTES))
-    tasks = task_table(dump_part_tasks(dump.path, parts))
-    with engine.stage(
-        sitelinks_of_tasks, tasks, SITELINKS_MAP_SCHEMA, parallel=size >= MIN_PARALLEL_BYTES
-    ) as rows:
-        written = engine.sql_to_parquet(
-            SITELINKS_SQL,
-            SITELINKS_SCHEMA,
-            art.path(PARQUET_FILE),
-            step="sitelinks",
-            sitelink_rows=rows,
-        )
-        ambiguous = engine.sql_table(
-            AMBIGUOUS_SQL, AMBIGUOUS_SCHEMA, sitelink_rows=rows, step="sitelinks"
-        )
-        stats = sitelink_stats(engine.stats_of(rows))
-    art.rows = written
+    result = write_sitelinks(engine, dump.path, art.path(PARQUET_FILE))
+    art.rows = result.rows
     art.stats = {
-        "entities": stats.entities,
-        "items_with_sitelinks": stats.items_with_sitelinks,
-        "sitelinks": stats.sitelinks,
-        "ambiguous_keys": ambiguous.column("ambiguous")[0].as_py(),
-        "bad_entities": stats.bad_entities,
-        "non_items": stats.non_items,
-        "unknown_sites": stats.unknown_sites,
-        "error_samples": stats.error_samples,
+        "entities": result.stats.entities,
+        "items_with_sitelinks": result.stats.items_with_sitelinks,
+        "sitelinks": result.stats.sitelinks,
+        "ambiguous_keys": result.ambiguous_keys,
+        "bad_entities": result.stats.bad_entities,
+        "non_items": result.stats.non_items,
+        "unknown_sites": result.stats.unknown_sites,
+        "error_samples": result.stats.error_samples,
     }
     yield dg.Output(
         art,

@@ -52,16 +52,17 @@ WIKIDATA_DUMP = (
 )
 
 
-def publish_sitelinks(data_root, work):
-    """The qrank line's `sitelinks` of the bundled slice, built by its own library in this
-    process and published as its asset would be (the asset's worker pool costs ~10 s).
+def publish_sitelinks(data_root):
+    """The qrank line's `sitelinks` of the bundled slice, built by its step on the local engine
+    and published as its asset would be (without a Dagster run of the qrank line).
     """
-    from wikiforge.qrank.sitelinks import build_sitelinks
+    from assets.qrank.sitelinks import write_sitelinks
+    from resources.engine import local_engine
     from wikiforge.storage import DataRoot, describe_files
 
     root = DataRoot(data_root)
     staged = root.staging()
-    result = build_sitelinks(WIKIDATA_DUMP, staged / "part-0.parquet", work, workers=1)
+    result = write_sitelinks(local_engine(), WIKIDATA_DUMP, staged / "part-0.parquet")
     root.publish(
         "sitelinks",
         "20190101",
@@ -102,7 +103,7 @@ def samples(tmp_path_factory):
     resources = build_resources(
         data_root=data_root, dumps_dir=dumps, crawls_dir=SAMPLE_CRAWLS, engine="local"
     )
-    publish_sitelinks(data_root, tmp_path_factory.mktemp("work"))
+    publish_sitelinks(data_root)
     with dg.instance_for_test() as instance:
         instance.add_dynamic_partitions("wiki", ["chwiki", "commonswiki", "hawiki", "xxwiki"])
         runs = {

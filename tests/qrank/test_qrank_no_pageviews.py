@@ -18,7 +18,7 @@ def test_no_page_views_skips_the_ranking_and_says_why(tmp_path):
     resources = build_resources(
         data_root=tmp_path / "data", dumps_dir=dumps, crawls_dir=SAMPLE_CRAWLS, engine="local"
     )
-    publish_sitelinks(tmp_path / "data", tmp_path)
+    publish_sitelinks(tmp_path / "data")
     with dg.instance_for_test() as instance:
         result = materialize_partition(
             [sitelinks, qviews, qrank, qrank_valid, qrank_stats],

@@ -8,9 +8,12 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
+from assets.qrank.pageviews_month import write_pageviews_month
 from assets.qrank.qviews import write_qviews
+from assets.qrank.sitelinks import write_sitelinks
 from resources.engine import Staged, local_engine
 from tests.conftest import SAMPLE_DUMPS
+from wikiforge.landing import Landing
 from wikiforge.qrank import pageviews, qviews, ranking, sitelinks
 
 DUMP_2019 = SAMPLE_DUMPS / "wikidatawiki/entities/20190101/wikidata-20190101-all.json.bz2"
@@ -112,14 +115,15 @@ def test_stats_sample_thins_a_long_distribution(tmp_path):
 
 def test_demo_sample_end_to_end_spike_capping(tmp_path):
     """The bundled slice and the generated 2018 views: the June spike ranks third uncapped."""
-    sl = sitelinks.build_sitelinks(DUMP_2019, tmp_path / "sl.parquet", tmp_path, workers=1)
+    sl = write_sitelinks(local_engine(), DUMP_2019, tmp_path / "sl.parquet")
     assert sl.rows == 11_933 and sl.stats.entities == 100 and sl.stats.bad_entities == 0
+    landing_months = Landing(SAMPLE_DUMPS).pageview_months()
     months = {}
     for month in qviews.window_months("20190101"):
-        found = pageviews.find_month_files(SAMPLE_DUMPS, month)
+        found = pageviews.month_files(landing_months[f"{month}-01"])
         assert found.files, month
         out = tmp_path / f"{month}.parquet"
-        pageviews.aggregate_month(found.files, found.fmt, out, tmp_path, workers=1)
+        write_pageviews_month(local_engine(), found.files, found.fmt, out)
         months[month] = out
     tops = {}
     for cap in (None, 3.0):

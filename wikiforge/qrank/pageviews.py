@@ -12,31 +12,28 @@ Two formats:
 
 A file is read in blocks by pyarrow's CSV reader (splitting on 0x20 only, no quoting), each block
 is summed per page with polars and turned into join keys (vectorised for plain ASCII titles, the
-exact Python rules of ``keys`` for the rest), and written as a Parquet part. Memory is bounded by
-the block size, whatever the file's length. A month is then the sum of its files' parts, done by
-DuckDB with a memory limit (it spills to disk past it), so it too is bounded however long the
-month; files are read in parallel worker processes.
+exact Python rules of ``keys`` for the rest). Memory is bounded by the block size, whatever the
+file's length. ``view_counts_of_tasks`` is that reading as the map of the ``pageviews_month``
+step (one task per file, on the engine's workers) and ``MONTH_SUM_SQL`` its reduce, the month's
+sum per key (DuckDB under a memory limit, spilling past it, or Spark SQL); the step itself is
+``assets.qrank.pageviews_month.write_pageviews_month``.
 """
 
 from __future__ import annotations
 
 import calendar
 import functools
-import multiprocessing
 import os
-import re
 from collections.abc import Iterator, Sequence
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 
-import duckdb
 import polars as pl
 import pyarrow as pa
 import pyarrow.csv as pacsv
-import pyarrow.parquet as pq
 
 from wikiforge.errors import InputError
+from wikiforge.landing import PageviewMonth
 from wikiforge.mapreduce import MAX_SAMPLES, PartCounts, data_batch, stats_batch, with_stats
 from wikiforge.qrank import keys
 
@@ -49,8 +46,6 @@ _COLUMNS = {
 }
 MONTH_SCHEMA = pa.schema([("key", pa.string()), ("views", pa.int64())])
 _BLOCK_SIZE = 8 << 20
-_DAILY_NAME = re.compile(r"^pageviews-(\d{4})(\d{2})(\d{2})-user(\.bz2|\.gz)?$")
-_HOURLY_NAME = re.compile(r"^pagecounts-(\d{4})(\d{2})(\d{2})-(\d{2})\d{4}(\.gz|\.bz2)?$")
 
 
 @dataclass
@@ -312,32 +307,9 @@ def _batch_counts(fmt: str, batch: pa.RecordBatch, stats: ViewFileStats) -> pl.D
     return counts
 
 
-def write_view_file_counts(
-    path: str | os.PathLike, fmt: str, out_path: str | os.PathLike
-) -> ViewFileStats:
-    """Read one view file and write its (key, views) blocks to a Parquet file.
-
-    Returns:
-        The file's counts.
-    """
-    stats = ViewFileStats()
-    out_path = Path(out_path)
-    tmp = out_path.with_name(out_path.name + ".tmp")
-    with pq.ParquetWriter(tmp, MONTH_SCHEMA, compression="zstd") as writer:
-        for frame in iter_view_file_counts(path, fmt, stats):
-            if frame.height:
-                writer.write_table(frame.to_arrow().cast(MONTH_SCHEMA))
-    os.replace(tmp, out_path)
-    return stats
-
-
-def _write_view_file_task(args: tuple[str, str, str]) -> ViewFileStats:
-    return write_view_file_counts(*args)
-
-
 @dataclass
 class MonthFiles:
-    """The view files of one month and the days or hours that have none."""
+    """The view files of one month to read, their format, and the days or hours without one."""
 
     month: str
     fmt: str
@@ -345,135 +317,27 @@ class MonthFiles:
     missing: list[str]
 
 
-def find_month_files(root: str | os.PathLike, month: str) -> MonthFiles:
-    """Find a month's view files in a dumps tree laid out as Wikimedia's.
-
-    Looks for ``other/pageview_complete/YYYY/YYYY-MM/pageviews-YYYYMMDD-user.bz2`` first and, if
-    there are none, for ``other/pagecounts-raw/YYYY/YYYY-MM/pagecounts-YYYYMMDD-HH0000.gz``.
-
-    Args:
-        root: The dumps root (the landing zone's ``dumps`` folder).
-        month: ``YYYY-MM``.
+def month_files(month: PageviewMonth) -> MonthFiles:
+    """The files of a landing-zone month to sum: its ``pageview_complete`` daily files, or for
+    a month that has none (before 2015) its hourly ``pagecounts-raw`` files.
 
     Returns:
-        The files found (sorted) and the days (``YYYYMMDD``) or hours (``YYYYMMDD-HH``) missing.
+        The files, their format, and the days (``YYYYMMDD``) or hours (``YYYYMMDD-HH``) of the
+        month that have no file.
     """
-    year, mon = int(month[:4]), int(month[5:7])
-    days = calendar.monthrange(year, mon)[1]
-    daily_dir = Path(root) / "other" / "pageview_complete" / f"{year:04d}" / month
-    found: dict[str, Path] = {}
-    if daily_dir.is_dir():
-        for p in sorted(daily_dir.iterdir()):
-            m = _DAILY_NAME.match(p.name)
-            if m and int(m.group(1)) == year and int(m.group(2)) == mon:
-                found[m.group(1) + m.group(2) + m.group(3)] = p
-    if found:
-        expected = [f"{year:04d}{mon:02d}{d:02d}" for d in range(1, days + 1)]
-        return MonthFiles(
-            month,
-            PAGEVIEW_COMPLETE,
-            [found[k] for k in sorted(found)],
-            [d for d in expected if d not in found],
-        )
-    hourly_dir = Path(root) / "other" / "pagecounts-raw" / f"{year:04d}" / month
-    if hourly_dir.is_dir():
-        for p in sorted(hourly_dir.iterdir()):
-            m = _HOURLY_NAME.match(p.name)
-            if m and int(m.group(1)) == year and int(m.group(2)) == mon:
-                found[f"{m.group(1)}{m.group(2)}{m.group(3)}-{m.group(4)}"] = p
-    if found:
-        expected = [
-            f"{year:04d}{mon:02d}{d:02d}-{h:02d}" for d in range(1, days + 1) for h in range(24)
-        ]
-        return MonthFiles(
-            month,
-            PAGECOUNTS_RAW,
-            [found[k] for k in sorted(found)],
-            [h for h in expected if h not in found],
-        )
-    return MonthFiles(month, PAGEVIEW_COMPLETE, [], [month])
+    year, mon = int(month.month[:4]), int(month.month[5:7])
+    days = [f"{year:04d}{mon:02d}{d:02d}" for d in range(1, calendar.monthrange(year, mon)[1] + 1)]
+    if month.daily:
+        have = {p.name.split("-")[1] for p in month.daily}
+        missing = [day for day in days if day not in have]
+        return MonthFiles(month.month[:7], PAGEVIEW_COMPLETE, list(month.daily), missing)
+    have = {"-".join(p.name.split("-")[1:3])[:11] for p in month.hourly}
+    hours = [f"{day}-{h:02d}" for day in days for h in range(24)]
+    missing = [hour for hour in hours if hour not in have]
+    return MonthFiles(month.month[:7], PAGECOUNTS_RAW, list(month.hourly), missing)
 
 
-@dataclass
-class MonthResult:
-    """The outcome of aggregating one month."""
-
-    keys: int
-    views: int
-    stats: ViewFileStats
-
-
-def aggregate_month(
-    files: Sequence[str | os.PathLike],
-    fmt: str,
-    out_path: str | os.PathLike,
-    work_dir: str | os.PathLike,
-    workers: int = 2,
-    memory_limit: str = "384MB",
-    min_parallel_bytes: int = 32 << 20,
-) -> MonthResult:
-    """Sum a month of view files into one Parquet file of (key, views), sorted by key.
-
-    Files are read in parallel worker processes (each to a Parquet part of per-block sums), then
-    DuckDB sums the parts per key under a memory limit, spilling to ``work_dir`` beyond it. Keys
-    whose month total is not positive are dropped. The output appears only when complete.
-
-    Args:
-        files: The month's view files (days or hours).
-        fmt: ``PAGEVIEW_COMPLETE`` or ``PAGECOUNTS_RAW``.
-        out_path: The Parquet file to write.
-        work_dir: Scratch space for parts and DuckDB's spill files.
-        workers: Worker processes reading files; 1 reads in this process.
-        memory_limit: DuckDB's memory limit for the final sum.
-        min_parallel_bytes: Below this many bytes of input, files are read in this process
-            (worker processes take longer to start than such a month takes to read).
-    """
-    work = Path(work_dir)
-    if sum(os.path.getsize(f) for f in files) < min_parallel_bytes:
-        workers = 1
-    parts_dir = work / "parts"
-    parts_dir.mkdir(parents=True, exist_ok=True)
-    tasks = [(str(f), fmt, str(parts_dir / f"part-{i:05d}.parquet")) for i, f in enumerate(files)]
-    stats = ViewFileStats()
-    if workers > 1 and len(tasks) > 1:
-        context = multiprocessing.get_context("spawn")
-        with ProcessPoolExecutor(max_workers=workers, mp_context=context) as pool:
-            for file_stats in pool.map(_write_view_file_task, tasks):
-                stats.add(file_stats)
-    else:
-        for task in tasks:
-            stats.add(_write_view_file_task(task))
-    out_path = Path(out_path)
-    tmp = out_path.with_name(out_path.name + ".tmp")
-    con = duckdb.connect()
-    try:
-        con.execute(f"SET memory_limit='{memory_limit}'")
-        con.execute(f"SET threads={max(1, workers)}")
-        con.execute(f"SET temp_directory='{(work / 'duckdb-spill').as_posix()}'")
-        con.execute("SET preserve_insertion_order=true")
-        part_files = [t[2] for t in tasks]
-        if part_files:
-            source = f"read_parquet({part_files!r})"
-        else:
-            source = "(SELECT NULL::VARCHAR AS key, NULL::BIGINT AS views WHERE false)"
-        con.execute(
-            f"""COPY (
-                  SELECT key, SUM(views)::BIGINT AS views FROM {source}
-                  GROUP BY key HAVING SUM(views) > 0 ORDER BY key
-                ) TO '{tmp.as_posix()}' (FORMAT parquet, COMPRESSION zstd)"""
-        )
-        total = con.execute(
-            f"SELECT COUNT(*), COALESCE(SUM(views), 0) FROM read_parquet('{tmp.as_posix()}')"
-        ).fetchall()[0]
-    finally:
-        con.close()
-    os.replace(tmp, out_path)
-    for part in parts_dir.glob("part-*.parquet"):
-        part.unlink()
-    return MonthResult(keys=int(total[0]), views=int(total[1]), stats=stats)
-
-
-# -- the same step as an engine map + SQL reduce (local process pool + DuckDB, or Spark) ------
+# -- the step on the engine (assets/qrank/pageviews_month.py): a map per file, a SQL sum ------
 #: Output of the map: (key, views) per block of a file, plus one stats row per file.
 MONTH_MAP_SCHEMA = with_stats(MONTH_SCHEMA)
 #: The reduce, over the map's output as ``view_counts``: the month's views per key.

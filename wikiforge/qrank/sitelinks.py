@@ -1,28 +1,24 @@
 """From a Wikidata dump to the join table ``key -> entity``: one row per sitelink.
 
-Workers each take a part of the dump (see ``wikiforge.wikidata.reader.map_dump_parts``), extract
-the sitelinks of every item and write ``(key, qid)`` rows to a Parquet part; DuckDB then merges
-the parts sorted by key, bounded in memory. Two sitelinks can fold to the same key (``Straße``
-and ``Strasse`` on a case-sensitive wiki): the key then goes to the smallest entity id, so the
-result is deterministic, and such keys are counted.
+The ``sitelinks`` step (``assets.qrank.sitelinks.write_sitelinks``) maps ``sitelinks_of_tasks``
+over the parts of the dump (``wikiforge.wikidata.reader.dump_part_tasks``), each extracting the
+``(key, qid)`` rows of its items, and reduces them with ``SITELINKS_SQL``, sorted by key and
+bounded in memory. Two sitelinks can fold to the same key (``Straße`` and ``Strasse`` on a
+case-sensitive wiki): the key then goes to the smallest entity id, so the result is
+deterministic, and such keys are counted (``AMBIGUOUS_SQL``).
 """
 
 from __future__ import annotations
 
-import functools
-import os
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from pathlib import Path
 
-import duckdb
 import pyarrow as pa
-import pyarrow.parquet as pq
 
 from wikiforge.mapreduce import MAX_SAMPLES, PartCounts, data_batch, stats_batch, with_stats
 from wikiforge.qrank import keys
 from wikiforge.wikidata.entities import EntityParseError, extract_sitelinks
-from wikiforge.wikidata.reader import map_dump_parts, task_entities
+from wikiforge.wikidata.reader import task_entities
 
 SITELINKS_SCHEMA = pa.schema([("key", pa.string()), ("qid", pa.int64())])
 _BATCH_ROWS = 100_000
@@ -91,82 +87,7 @@ def sitelink_rows(
         stats.items_with_sitelinks += 1 if used else 0
 
 
-def write_sitelink_part(out_dir: str, entities: Iterator[bytes], label: str) -> SitelinkStats:
-    """Handler for ``map_dump_parts``: write one part's (key, qid) rows to ``<label>.parquet``."""
-    stats = SitelinkStats()
-    path = Path(out_dir) / f"{label}.parquet"
-    key_buf: list[str] = []
-    qid_buf: list[int] = []
-    with pq.ParquetWriter(path, SITELINKS_SCHEMA, compression="zstd") as writer:
-        for key, qid in sitelink_rows(entities, stats, label):
-            key_buf.append(key)
-            qid_buf.append(qid)
-            if len(key_buf) >= _BATCH_ROWS:
-                writer.write_table(pa.table([key_buf, qid_buf], schema=SITELINKS_SCHEMA))
-                key_buf, qid_buf = [], []
-        if key_buf:
-            writer.write_table(pa.table([key_buf, qid_buf], schema=SITELINKS_SCHEMA))
-    return stats
-
-
-@dataclass
-class SitelinksResult:
-    """The outcome of building the sitelinks table."""
-
-    rows: int
-    ambiguous_keys: int
-    stats: SitelinkStats
-
-
-def build_sitelinks(
-    dump_path: str | os.PathLike,
-    out_path: str | os.PathLike,
-    work_dir: str | os.PathLike,
-    workers: int = 2,
-    memory_limit: str = "384MB",
-) -> SitelinksResult:
-    """Write the (key, qid) table of a Wikidata dump to Parquet, sorted by key, one row per key.
-
-    Args:
-        dump_path: ``.json.bz2`` (read in parallel parts), ``.json.gz`` or ``.json``.
-        out_path: The Parquet file to write (appears only when complete).
-        work_dir: Scratch space for the parts and DuckDB's spill files.
-        workers: Worker processes.
-        memory_limit: DuckDB's memory limit for the merge.
-    """
-    parts_dir = Path(work_dir) / "sitelink-parts"
-    parts_dir.mkdir(parents=True, exist_ok=True)
-    handler = functools.partial(write_sitelink_part, str(parts_dir))
-    part_stats = map_dump_parts(dump_path, handler, workers=workers)
-    stats = SitelinkStats()
-    for s in part_stats:
-        stats.add(s)
-    out_path = Path(out_path)
-    tmp = out_path.with_name(out_path.name + ".tmp")
-    con = duckdb.connect()
-    try:
-        con.execute(f"SET memory_limit='{memory_limit}'")
-        con.execute(f"SET threads={max(1, workers)}")
-        con.execute(f"SET temp_directory='{(Path(work_dir) / 'duckdb-spill').as_posix()}'")
-        source = f"read_parquet('{(parts_dir / '*.parquet').as_posix()}')"
-        con.execute(
-            f"""COPY (SELECT key, MIN(qid)::BIGINT AS qid FROM {source}
-                      GROUP BY key ORDER BY key)
-                TO '{tmp.as_posix()}' (FORMAT parquet, COMPRESSION zstd)"""
-        )
-        rows, ambiguous = con.execute(
-            f"""SELECT COUNT(*), COUNT(*) FILTER (WHERE n > 1)
-                FROM (SELECT key, COUNT(DISTINCT qid) AS n FROM {source} GROUP BY key)"""
-        ).fetchall()[0]
-    finally:
-        con.close()
-    os.replace(tmp, out_path)
-    for part in parts_dir.glob("*.parquet"):
-        part.unlink()
-    return SitelinksResult(rows=int(rows), ambiguous_keys=int(ambiguous), stats=stats)
-
-
-# -- the same step as an engine map + SQL reduce (local process pool + DuckDB, or Spark) ------
+# -- the step on the engine (assets/qrank/sitelinks.py): a map per dump part, a SQL reduce ----
 #: Output of the map: (key, qid) rows plus one stats row per task.
 SITELINKS_MAP_SCHEMA = with_stats(SITELINKS_SCHEMA)
 #: The reduce, over the map's output as ``sitelink_rows``: one row per key, smallest entity.
