@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from pathlib import Path
 
-from serving.datasets import DatasetCatalog
+from serving.datasets import DatasetCatalog, Loaded
 from serving.schemas.qrank import QRankEntry
 from serving.services.errors import InvalidParameter, NotFound
 from wikiforge.qrank.lookup import QRankIndex, parse_entity
@@ -61,11 +61,10 @@ class QRankService:
         except (FileNotFoundError, KeyError) as exc:
             raise NotFound(f"{name} is not in the published version") from exc
 
-    def entity(self, qid: str) -> QRankEntry:
-        """One entity's rank in the newest ranking; 400 for a malformed id, 404 if not ranked."""
-        number = parse_entity(qid)
-        if number is None:
-            raise InvalidParameter(f"{qid!r} is not a Wikidata item id like Q42")
+    def ranking(self) -> tuple[str, Loaded[QRankIndex]]:
+        """(dump date, loaded index) of the newest published ranking; 404 when there is none
+        (or it fails to load: the catalog logs why).
+        """
         newest = self.newest("qrank")
         if newest is None:
             raise NotFound("no ranking has been published yet")
@@ -73,6 +72,14 @@ class QRankService:
         loaded = self.catalog.get("qrank", dump_date, _load_index)
         if loaded is None:
             raise NotFound("no ranking has been published yet")
+        return dump_date, loaded
+
+    def entity(self, qid: str) -> QRankEntry:
+        """One entity's rank in the newest ranking; 400 for a malformed id, 404 if not ranked."""
+        number = parse_entity(qid)
+        if number is None:
+            raise InvalidParameter(f"{qid!r} is not a Wikidata item id like Q42")
+        dump_date, loaded = self.ranking()
         found = loaded.value.lookup(number)
         if found is None:
             raise NotFound(f"{qid} is not ranked in the {dump_date} ranking")

@@ -60,10 +60,16 @@ class TaskSearch:
         """
         if index.encoder_kind != StaticEncoder.kind:
             return None
-        loaded = self.catalog.get(ENCODER_ASSET, DEFAULT_ENCODER_KEY, load_encoder)
+        loaded = self.published_encoder()
         if loaded is None:
             raise Unavailable("the task encoder is not published yet")
         return loaded.value
+
+    def published_encoder(self) -> Loaded[StaticEncoder] | None:
+        """The published task_encoder (model2vec), loaded; None if it is not published or fails
+        to load (the catalog logs why).
+        """
+        return self.catalog.get(ENCODER_ASSET, DEFAULT_ENCODER_KEY, load_encoder)
 
     def search(self, q: str, k: int, mode: str, crawl: str | None = None) -> TaskSearchResponse:
         """The best ``k`` tasks for ``q``; several crawls' rankings are fused by rank."""
