@@ -220,7 +220,7 @@ def serve(data: str | None, host: str, port: int, workers: int) -> None:
     # Each server process builds its app from the environment (uvicorn's factory).
     os.environ["WIKIFORGE_DATA"] = settings.data_root
     uvicorn.run(
-        "serving.app:create_app",
+        "serving.app:server_app",
         factory=True,
         host=host,
         port=port,

@@ -27,6 +27,7 @@ from serving.dependencies import DEPENDENCIES
 from serving.schemas.common import ErrorBody
 from serving.services.errors import ServiceError
 from serving.version import APPLICATION_VERSION
+from serving.warmup import WarmUp
 from wikiforge.settings import Settings
 
 log = logging.getLogger("wikiforge.serving")
@@ -159,12 +160,15 @@ def create_app(
     settings: Settings | None = None,
     recheck_s: float = 1.0,
     heavy_concurrency: int | None = None,
+    warmup: bool = False,
 ) -> Litestar:
     """Build the app serving the assets under the data root.
 
     ``settings`` default to the environment's (``Settings.from_env()``, read once here);
     ``data_root`` and ``heavy_concurrency`` (CPU-heavy requests run at once, 0 = no limit)
-    override them.
+    override them. ``warmup`` loads every published dataset in the background when the app
+    starts (``serving.warmup``); off here, so in-process apps (tests, scripts) load lazily, as
+    they ask; ``server_app`` (what `wikiforge serve` runs) turns it on.
     """
     settings = (settings or Settings.from_env()).with_(
         data=None if data_root is None else str(data_root)
@@ -172,6 +176,7 @@ def create_app(
     if heavy_concurrency is not None:
         settings = replace(settings, heavy_concurrency=heavy_concurrency)
     catalog = DatasetCatalog(settings.data_root, recheck_s=recheck_s, cache_dir=settings.cache)
+    warm_up = WarmUp(catalog, settings, enabled=warmup)
     app = Litestar(
         route_handlers=[root_redirect, apidocs_redirect, *CONTROLLERS],
         openapi_config=OpenAPIConfig(
@@ -193,12 +198,23 @@ def create_app(
             HeavyRouteAdmission(default_heavy_concurrency(settings)),
         ],
         request_max_body_size=MAX_BODY_BYTES,
+        on_startup=[warm_up.start],
+        on_shutdown=[warm_up.stop],
         debug=False,
     )
     app.state.catalog = catalog
     app.state.settings = settings
+    app.state.warmup = warm_up
     _document_error_bodies(app)
     return app
+
+
+def server_app() -> Litestar:
+    """The app `wikiforge serve` runs (uvicorn's factory, once per worker process): settings
+    from the environment, warm-up as ``WIKIFORGE_WARMUP`` says (on unless turned off).
+    """
+    settings = Settings.from_env()
+    return create_app(settings=settings, warmup=settings.warmup)
 
 
 def _document_error_bodies(app: Litestar) -> None:

@@ -1,4 +1,5 @@
-"""What controllers receive by name: the dataset catalog, the settings and per-line services.
+"""What controllers receive by name: the dataset catalog, the settings, the warm-up and per-line
+services.
 
 Registered on the app (``create_app``); a handler asks for one by naming a parameter after its
 key, e.g. ``def top(self, pagerank: PageRankService, ...)``. Services are cheap views of the
@@ -15,6 +16,7 @@ from serving.services.graph import PageRankService
 from serving.services.links import LinkRecommendations
 from serving.services.qrank import QRankService
 from serving.services.tasks import TaskSearch
+from serving.warmup import WarmUp
 from wikiforge.settings import Settings
 
 
@@ -28,6 +30,12 @@ def provide_settings(state: State) -> Settings:
     """The settings the app was built with."""
     settings: Settings = state.settings
     return settings
+
+
+def provide_warmup(state: State) -> WarmUp:
+    """The app's warm-up (what ``/healthz`` and ``/readyz`` report)."""
+    warmup: WarmUp = state.warmup
+    return warmup
 
 
 def provide_link_recommendations(
@@ -55,6 +63,7 @@ def provide_task_search(catalog: DatasetCatalog) -> TaskSearch:
 DEPENDENCIES = {
     "catalog": Provide(provide_catalog, sync_to_thread=False),
     "settings": Provide(provide_settings, sync_to_thread=False),
+    "warmup": Provide(provide_warmup, sync_to_thread=False),
     "links": Provide(provide_link_recommendations, sync_to_thread=False),
     "qrank": Provide(provide_qrank, sync_to_thread=False),
     "pagerank": Provide(provide_pagerank, sync_to_thread=False),

@@ -133,6 +133,14 @@ class Settings:
         "0 turns admission control off.",
         shown="one per core",
     )
+    warmup: bool = setting(
+        True,
+        _flag,
+        "`wikiforge serve` loads every published dataset in the background when it starts "
+        "(/readyz answers 503 until done), so no first request waits for a load; off: each "
+        "dataset loads on its first request.",
+        shown="on",
+    )
 
     @classmethod
     def from_env(cls, environ: Mapping[str, str] | None = None) -> Settings:

@@ -15,7 +15,7 @@ from typing import Any
 
 import msgspec
 
-from serving.datasets import DatasetCatalog
+from serving.datasets import DatasetCatalog, Loaded
 from serving.schemas.links import (
     DatasetChecksums,
     LinkRecommendation,
@@ -101,6 +101,11 @@ class RecommendationParameters:
             raise InvalidParameter("page title is empty or too long")
 
 
+#: What the warm-up runs the recommender on: a section, a sentence, a link (no wiki's words).
+WARM_UP_WIKITEXT = "Warm-up text.\n\n== Section ==\nA sentence with a [[link]] in it.\n"
+WARM_UP_PARAMETERS = RecommendationParameters(threshold=0.0)
+
+
 def wiki_id(project: str, domain: str) -> str | None:
     """`wikipedia`, `ha` -> `hawiki` (None for an unknown project or malformed domain)."""
     suffix = PROJECTS.get(project)
@@ -125,10 +130,29 @@ class LinkRecommendations:
                     pairs.append([project, wiki[: -len(suffix)].replace("_", "-")])
         return sorted(pairs)
 
+    def loaded(self, wiki: str) -> Loaded[LinkService] | None:
+        """The wiki's published datasets, loaded (cached by the catalog); None if there are none
+        or they fail to load (the catalog logs why).
+        """
+        return self.catalog.get(ASSET, wiki, load_link_service)
+
+    def warm(self, wiki: str) -> Loaded[LinkService] | None:
+        """What the first request for a wiki would do once, done ahead (the server's warm-up):
+        load its datasets, import the page lookup's DuckDB and run the recommender on a short
+        text. None when the wiki's datasets are not published or fail to load.
+        """
+        loaded = self.loaded(wiki)
+        if loaded is None:
+            return None
+        import duckdb  # noqa: F401 - imported by the first page lookup otherwise
+
+        self._recommend(loaded.value, WARM_UP_WIKITEXT, "Warm-up", None, None, WARM_UP_PARAMETERS)
+        return loaded
+
     def service_for(self, project: str, domain: str) -> LinkService:
         """The loaded datasets of a wiki, or a 400 listing the valid project/domain pairs."""
         wiki = wiki_id(project, domain)
-        loaded = self.catalog.get(ASSET, wiki, load_link_service) if wiki else None
+        loaded = self.loaded(wiki) if wiki else None
         if loaded is None:
             raise InvalidParameter(
                 f"Unknown project/domain: {project}/{domain}",

@@ -82,6 +82,7 @@ def test_each_variable_sets_its_field():
         "WIKIFORGE_USE_DAGSTER_HOME": "1",
         "WIKIFORGE_LINKS_MAX_WIKITEXT_CHARS": "1000",
         "WIKIFORGE_HEAVY_CONCURRENCY": "0",
+        "WIKIFORGE_WARMUP": "off",
         "UNRELATED": "x",
     }
     settings = Settings.from_env(env)
@@ -91,6 +92,7 @@ def test_each_variable_sets_its_field():
     assert settings.cache == Path("/var/cache/wf") and settings.task_encoder == "minilm"
     assert settings.cc_base_url == "http://127.0.0.1:9/" and settings.use_dagster_home
     assert settings.links_max_wikitext_chars == 1000 and settings.heavy_concurrency == 0
+    assert settings.warmup is False
 
 
 def test_an_empty_variable_is_unset_and_a_local_root_is_absolute(tmp_path, monkeypatch):
