@@ -2,8 +2,9 @@
 
 Graphs:
 - ``chwiki``: the whole Chamorro Wikipedia from its real SQL dumps (samples/).
-- ``hawiki``, ``nvwiki``: whole Hausa and Navajo Wikipedias from their real XML dumps (links
-  extracted with the links line's `wikiforge.wikitext.links.extract_links`; skipped if absent).
+- ``hawiki``, ``nvwiki``: whole Hausa and Navajo Wikipedias from their real XML dumps, built by
+  the `link_graph` step's XML route on the local engine (links extracted with the links line's
+  `wikiforge.wikitext.links.extract_links`).
 - ``gen-1M``, ``gen-10M``: **generated** graphs resampled (seeded configuration model) from the
   degree distribution of the real graphs above (`bench.support.graph_generate.generate_link_graph`).
 
@@ -47,38 +48,14 @@ DAMPING = 0.85
 # -- graphs --------------------------------------------------------------------------------
 
 
-def xml_wiki_graph(path: Path):
-    """Link graph of a wiki from its XML dump (links line's extractor, redirects one hop)."""
-    import polars as pl
+def xml_wiki_graph(path: Path, language_code: str):
+    """Link graph of a wiki from its XML dump: the link_graph step's XML route (links line's
+    extractor, redirects one hop) on the local engine.
+    """
+    from assets.graph.link_graph import link_graph_of_xml
+    from resources.engine import local_engine
 
-    from wikiforge.dumps.xml_reader import read_pages
-    from wikiforge.graph.link_graph import link_graph_from_title_links
-    from wikiforge.wikitext.links import extract_links
-
-    articles: list[tuple[int, str]] = []
-    redirects: list[tuple[str, str]] = []
-    sources: list[int] = []
-    targets: list[str] = []
-    for page in read_pages(path):
-        if page.namespace != 0:
-            continue
-        if page.redirect is not None:
-            redirects.append((page.title, page.redirect))
-            continue
-        articles.append((page.page_id, page.title))
-        for link in extract_links(page.text):
-            if link.target:
-                sources.append(page.page_id)
-                targets.append(link.target)
-    links = pl.LazyFrame(
-        {"source_page_id": sources, "target_title": targets},
-        schema={"source_page_id": pl.Int64, "target_title": pl.String},
-    )
-    redirect_frame = pl.LazyFrame(
-        {"title": [r[0] for r in redirects], "target_title": [r[1] for r in redirects]},
-        schema={"title": pl.String, "target_title": pl.String},
-    )
-    return link_graph_from_title_links(articles, links, redirect_frame)
+    return link_graph_of_xml(local_engine(), [path], language_code)
 
 
 def prepare_graphs(edge_sizes: list[int], seed: int) -> list[tuple[str, Path, str]]:
@@ -92,7 +69,8 @@ def prepare_graphs(edge_sizes: list[int], seed: int) -> list[tuple[str, Path, st
             ("hawiki", "hawiki/20150406/hawiki-20150406-pages-articles.xml.bz2"),
             ("nvwiki", "nvwiki/20150602/nvwiki-20150602-pages-articles.xml.bz2"),
         ]:
-            real.append((wiki, xml_wiki_graph(SAMPLES / name), "real: XML dump"))
+            graph = xml_wiki_graph(SAMPLES / name, wiki.removesuffix("wiki"))
+            real.append((wiki, graph, "real: XML dump"))
     except ImportError as error:  # the links line's extractor is not in this checkout
         print(f"(XML wiki graphs skipped: {error})", file=sys.stderr)
     graphs = []

@@ -1,8 +1,9 @@
 """link_graph: a wiki's article link graph (redirects resolved, simple, dense int node ids)."""
 
 import functools
+import os
 import tempfile
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 import dagster as dg
 
@@ -55,6 +56,31 @@ def _links_of_dump(
     return links, pages
 
 
+def link_graph_of_xml(
+    engine: Engine, paths: Sequence[str | os.PathLike], language_code: str | None
+) -> LinkGraph:
+    """The link_graph step's XML route on an engine: a map reads the pages-articles part files
+    (one task per file) into articles, redirects and links (the shared wikitext extractor),
+    and SQL assembles nodes and edges.
+
+    Args:
+        engine: The engine resource (``local_engine()`` outside Dagster).
+        paths: The dump's part files, in order.
+        language_code: The wiki's language (title casing of link targets).
+
+    Returns:
+        The graph; its ``stats`` hold the construction counters and ``xml_pages``,
+        ``xml_articles``, ``xml_redirects``.
+    """
+    tasks = task_table({"path": str(path)} for path in paths)
+    read = functools.partial(graph_rows_of_tasks, language_code=language_code)
+    with engine.stage(read, tasks, GRAPH_ROWS_SCHEMA, parallel=len(paths) > 1) as rows:
+        counts = merge_stats(engine.stats_of(rows))
+        graph = assemble_on_engine(engine, XML_INPUTS, graph_rows=rows)
+    graph.stats.update(counts)
+    return graph
+
+
 @dg.asset(
     partitions_def=wiki_partitions,
     group_name="graph",
@@ -101,12 +127,7 @@ def link_graph(
         graph = assemble_on_engine(engine, TABLE_INPUTS, pages=pages, links=links)
         built_from, sources = f"links@{links.version}", [(path, dump.date) for path in dump.pages]
     elif dump.pages:
-        tasks = task_table({"path": str(path)} for path in dump.pages)
-        read = functools.partial(graph_rows_of_tasks, language_code=_language(wiki))
-        with engine.stage(read, tasks, GRAPH_ROWS_SCHEMA, parallel=len(dump.pages) > 1) as rows:
-            counts = merge_stats(engine.stats_of(rows))
-            graph = assemble_on_engine(engine, XML_INPUTS, graph_rows=rows)
-        graph.stats.update(counts)
+        graph = link_graph_of_xml(engine, dump.pages, _language(wiki))
         built_from, sources = "xml_dump", [(path, dump.date) for path in dump.pages]
     else:
         context.log.info(f"{wiki}: neither SQL link tables nor an XML dump in the landing zone")

@@ -1,4 +1,6 @@
-"""Link graph construction from SQL dumps (both pagelinks schemas) and from title links."""
+"""Link graph construction from SQL dumps (both pagelinks schemas) and by the engine SQL of the
+XML and `links` routes.
+"""
 
 from __future__ import annotations
 
@@ -6,17 +8,19 @@ import gzip
 from pathlib import Path
 
 import numpy as np
-import polars as pl
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
+from resources.engine import Staged, local_engine
 from tests.graph.conftest import chwiki_dump
 from wikiforge.dumps.sql_reader import SqlDump
 from wikiforge.errors import InputError
+from wikiforge.graph.engine_sql import GRAPH_ROWS_SCHEMA, XML_INPUTS, assemble_on_engine
 from wikiforge.graph.link_graph import (
     LinkGraph,
     iter_edges,
     link_graph_from_sql_dumps,
-    link_graph_from_title_links,
 )
 
 
@@ -182,17 +186,27 @@ def test_pagelinks_without_a_usable_schema_is_refused(tmp_path: Path) -> None:
         link_graph_from_sql_dumps(tmp_path / "page.sql", tmp_path / "pagelinks.sql")
 
 
-def test_graph_from_title_links_with_spaces_and_redirects() -> None:
-    links = pl.LazyFrame(
-        {
-            "source_page_id": [1, 1, 1, 2, 3, 3],
-            "target_title": ["Second page", "Old name", "Nowhere", "First", "First", "First"],
-        }
-    )
-    redirects = pl.LazyFrame({"title": ["Old name"], "target_title": ["Third"]})
-    graph = link_graph_from_title_links(
-        [(3, "Third"), (1, "First"), (2, "Second_page")], links, redirects
-    )
+def test_xml_route_assembly_with_spaces_and_redirects(tmp_path: Path) -> None:
+    """The link_graph step's SQL over the rows its XML map emits (articles, redirects, links)."""
+    rows = [
+        {"kind": "a", "page_id": 3, "title": "Third"},
+        {"kind": "a", "page_id": 1, "title": "First"},
+        {"kind": "a", "page_id": 2, "title": "Second_page"},
+        {"kind": "r", "title": "Old name", "target_title": "Third"},
+    ] + [
+        {"kind": "l", "page_id": source, "target_title": target}
+        for source, target in [
+            (1, "Second page"),
+            (1, "Old name"),
+            (1, "Nowhere"),
+            (2, "First"),
+            (3, "First"),
+            (3, "First"),
+        ]
+    ]
+    path = tmp_path / "graph_rows.parquet"
+    pq.write_table(pa.Table.from_pylist(rows, schema=GRAPH_ROWS_SCHEMA), path)
+    graph = assemble_on_engine(local_engine(), XML_INPUTS, graph_rows=Staged([path]))
     assert graph.title.to_pylist() == ["First", "Second_page", "Third"]
     assert sorted(iter_edges(graph)) == [(1, 2), (1, 3), (2, 1), (3, 1)]
     assert graph.stats["links_to_missing_pages"] == 1

@@ -1,6 +1,8 @@
 """The link graph of one wiki: ns0 articles as nodes, resolved article-to-article links as edges.
 
-Rules (the same for the SQL-dump path and the XML/`links` path):
+Built here from the SQL dumps (``link_graph_from_sql_dumps``); the XML and `links` routes of
+the ``link_graph`` step assemble the same graph in SQL on the engine
+(``wikiforge.graph.engine_sql``). Rules, the same for every route:
 
 - **Nodes** are the wiki's main-namespace (ns 0) pages that are not redirects. Node ids are dense
   (0..n-1) in ascending page id order, so ids are stable for a given dump.
@@ -17,7 +19,7 @@ Titles are kept in MediaWiki's database form (underscores, no namespace prefix).
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -137,7 +139,8 @@ def assemble_link_graph(
     links: pl.LazyFrame,
     stats: dict[str, int] | None = None,
 ) -> LinkGraph:
-    """Build the graph from normalised inputs (the step shared by every input format).
+    """Build the graph from normalised inputs (the SQL-dump route; the other routes run the
+    same rules as engine SQL, ``wikiforge.graph.engine_sql``).
 
     Args:
         articles: Nodes: ``page_id`` (int64), ``title`` (str); one row per ns0 non-redirect page.
@@ -416,147 +419,11 @@ def resolve_redirect_titles(
     }
 
 
-def link_graph_from_title_links(
-    articles: Iterable[tuple[int, str]] | pl.LazyFrame,
-    links: pl.LazyFrame,
-    redirects: pl.LazyFrame | None = None,
-) -> LinkGraph:
-    """Build the graph from title links (the XML-dump path, through the links line's output).
-
-    Args:
-        articles: ns0 non-redirect pages as (page_id, title) pairs or a frame with those columns;
-            titles in database form (underscores) or with spaces (converted).
-        links: ``source_page_id`` and ``target_title`` of each link (targets already resolved
-            through redirects, or not: pass `redirects` then).
-        redirects: Optional ``title`` -> ``target_title`` of ns0 redirect pages, followed one hop.
-
-    Returns:
-        The graph with construction counters.
-    """
-    if not isinstance(articles, pl.LazyFrame):
-        pairs = list(articles)
-        articles = pl.LazyFrame(
-            {"page_id": [p for p, _ in pairs], "title": [t for _, t in pairs]},
-            schema={"page_id": pl.Int64, "title": pl.String},
-        )
-    articles = articles.select(
-        pl.col("page_id").cast(pl.Int64), _db_title(pl.col("title")).alias("title")
-    )
-    links = links.select(pl.col("source_page_id").cast(pl.Int64), _db_title(pl.col("target_title")))
-    title_map = articles
-    stats: dict[str, int] = {}
-    if redirects is not None:
-        via = (
-            redirects.select(
-                _db_title(pl.col("title")).alias("title"),
-                _db_title(pl.col("target_title")).alias("target_title"),
-            )
-            .join(articles.rename({"title": "target_title"}), on="target_title", how="inner")
-            .select("page_id", "title")
-        )
-        title_map = pl.concat([articles, via])
-    return assemble_link_graph(articles, title_map, links, stats)
-
-
-def _db_title(expr: pl.Expr) -> pl.Expr:
-    """MediaWiki's database form of a title: underscores for spaces, trimmed."""
-    return expr.cast(pl.String).str.strip_chars().str.replace_all(" ", "_", literal=True)
-
-
 def iter_edges(graph: LinkGraph) -> Iterator[tuple[int, int]]:
     """Yield edges as (source page id, target page id) pairs (for comparisons and tests)."""
     page_id = graph.page_id
     for source, target in zip(graph.source.tolist(), graph.target.tolist(), strict=True):
         yield int(page_id[source]), int(page_id[target])
-
-
-def link_graph_from_xml_dump(
-    paths: Iterable[str | PathLike[str]],
-    language_code: str | None = None,
-) -> LinkGraph:
-    """Build a wiki's link graph straight from its pages-articles XML dump (all part files).
-
-    Links are found with the shared wikitext extractor (`wikiforge.wikitext.links`, the one the
-    links line uses), titles normalised the same way; redirect pages' targets come from the
-    dump's ``<redirect title=...>`` and are followed one hop. Used when no `links` table of the
-    same dump is published.
-
-    Args:
-        paths: The dump's part files, in order.
-        language_code: The wiki's language (title casing); default: none (simple upper-casing).
-
-    Returns:
-        The graph; ``stats`` add ``xml_pages``, ``xml_articles``, ``xml_redirects``.
-    """
-    from wikiforge.dumps.xml_reader import read_pages
-    from wikiforge.wikitext.links import extract_links
-
-    articles: list[tuple[int, str]] = []
-    redirect_titles: list[str] = []
-    redirect_targets: list[str] = []
-    chunks: list[pl.DataFrame] = []
-    sources: list[int] = []
-    targets: list[str] = []
-    pages_read = 0
-    for path in paths:
-        reader = read_pages(path)
-        capitalize = getattr(reader.siteinfo, "case", "first-letter") != "case-sensitive"
-        for page in reader:
-            pages_read += 1
-            if page.namespace != 0:
-                continue
-            if page.redirect is not None:
-                redirect_titles.append(page.title)
-                redirect_targets.append(page.redirect)
-                continue
-            articles.append((page.page_id, page.title))
-            for link in extract_links(page.text or "", language_code, capitalize):
-                if link.target is not None:
-                    sources.append(page.page_id)
-                    targets.append(link.target)
-            if len(sources) >= _STREAM_BATCH_ROWS:
-                chunks.append(_link_chunk(sources, targets))
-                sources, targets = [], []
-    chunks.append(_link_chunk(sources, targets))
-    redirects = pl.LazyFrame(
-        {"title": redirect_titles, "target_title": redirect_targets},
-        schema={"title": pl.String, "target_title": pl.String},
-    )
-    graph = link_graph_from_title_links(articles, pl.concat(chunks).lazy(), redirects)
-    graph.stats.update(
-        xml_pages=pages_read, xml_articles=len(articles), xml_redirects=len(redirect_titles)
-    )
-    return graph
-
-
-def _link_chunk(sources: list[int], targets: list[str]) -> pl.DataFrame:
-    return pl.DataFrame(
-        {"source_page_id": sources, "target_title": targets},
-        schema={"source_page_id": pl.Int64, "target_title": pl.String},
-    )
-
-
-def link_graph_from_links_table(pages: pl.LazyFrame, links: pl.LazyFrame) -> LinkGraph:
-    """Build the graph from the `pages` table and the links line's `links` table.
-
-    Args:
-        pages: ``page_id``, ``namespace``, ``title``, ``redirect`` (target title of a redirect
-            page, else null) of every page of the dump.
-        links: ``source_id`` (page id of the linking article) and ``target`` (title of the linked
-            article, redirects already resolved by the links line) of every link.
-
-    Returns:
-        The graph with construction counters.
-    """
-    ns0 = pages.filter(pl.col("namespace") == 0)
-    articles = ns0.filter(pl.col("redirect").is_null()).select("page_id", "title")
-    redirects = ns0.filter(pl.col("redirect").is_not_null()).select(
-        "title", pl.col("redirect").alias("target_title")
-    )
-    resolved = links.select(
-        pl.col("source_id").alias("source_page_id"), pl.col("target").alias("target_title")
-    )
-    return link_graph_from_title_links(articles, resolved, redirects)
 
 
 #: File names of a stored link graph.
