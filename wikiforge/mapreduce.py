@@ -24,7 +24,7 @@ from __future__ import annotations
 import json
 from collections.abc import Iterable, Iterator, Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Self
 
 import pyarrow as pa
 import pyarrow.parquet as pq
@@ -175,3 +175,13 @@ class PartCounts:
                 mine.extend(getattr(other, name)[: max(0, MAX_SAMPLES - len(mine))])
             else:
                 setattr(self, name, mine + getattr(other, name))
+
+    @classmethod
+    def sum_of_rows(cls, rows: Iterable[Mapping[str, Any]]) -> Self:
+        """The sum of a map's stats rows (``Engine.stats_of``, in task order): each row holds
+        one task's counts as this class's fields, plus its ``task`` number.
+        """
+        total = cls()
+        for row in rows:
+            total.add(cls(**{k: v for k, v in row.items() if k != "task"}))
+        return total

@@ -23,7 +23,6 @@ from wikiforge.qrank.pageviews import (
     ViewFileStats,
     month_files,
     view_counts_of_tasks,
-    view_file_stats,
     view_file_tasks,
 )
 
@@ -62,7 +61,7 @@ def write_pageviews_month(
         keys = engine.sql_to_parquet(
             MONTH_SUM_SQL, MONTH_SCHEMA, out_path, step="pageviews_month", view_counts=counts
         )
-        stats = view_file_stats(engine.stats_of(counts))
+        stats = ViewFileStats.sum_of_rows(engine.stats_of(counts))
     views = sum(
         int(pc.sum(batch.column(0)).as_py() or 0)
         for batch in pq.ParquetFile(out_path).iter_batches(columns=["views"])

@@ -20,7 +20,6 @@ from wikiforge.qrank.sitelinks import (
     SITELINKS_SCHEMA,
     SITELINKS_SQL,
     SitelinkStats,
-    sitelink_stats,
     sitelinks_of_tasks,
 )
 from wikiforge.wikidata.reader import dump_part_tasks
@@ -71,7 +70,7 @@ def write_sitelinks(
         ambiguous = engine.sql_table(
             AMBIGUOUS_SQL, AMBIGUOUS_SCHEMA, sitelink_rows=rows, step="sitelinks"
         )
-        stats = sitelink_stats(engine.stats_of(rows))
+        stats = SitelinkStats.sum_of_rows(engine.stats_of(rows))
     return SitelinksResult(
         rows=written, ambiguous_keys=int(ambiguous.column("ambiguous")[0].as_py()), stats=stats
     )

@@ -368,11 +368,3 @@ def view_counts_of_tasks(batch: pa.RecordBatch) -> Iterator[pa.RecordBatch]:
                     },
                 )
         yield stats_batch(MONTH_MAP_SCHEMA, {"task": task["task"], **stats.__dict__})
-
-
-def view_file_stats(parts: list[dict]) -> ViewFileStats:
-    """Sum the stats rows of ``view_counts_of_tasks`` (in task order)."""
-    total = ViewFileStats()
-    for part in parts:
-        total.add(ViewFileStats(**{k: v for k, v in part.items() if k != "task"}))
-    return total

@@ -121,11 +121,3 @@ def sitelinks_of_tasks(batch: pa.RecordBatch) -> Iterator[pa.RecordBatch]:
         if keys_buf:
             yield data_batch(SITELINKS_MAP_SCHEMA, {"key": keys_buf, "qid": qids})
         yield stats_batch(SITELINKS_MAP_SCHEMA, {"task": task["task"], **stats.__dict__})
-
-
-def sitelink_stats(parts: list[dict]) -> SitelinkStats:
-    """Sum the stats rows of ``sitelinks_of_tasks`` (in task order)."""
-    total = SitelinkStats()
-    for part in parts:
-        total.add(SitelinkStats(**{k: v for k, v in part.items() if k != "task"}))
-    return total
