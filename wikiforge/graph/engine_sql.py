@@ -18,7 +18,7 @@ from collections.abc import Iterator
 
 import pyarrow as pa
 
-from wikiforge.graph.link_graph import EDGES_SCHEMA, NODES_SCHEMA
+from wikiforge.graph.link_graph import EDGES_SCHEMA, NODES_SCHEMA, assembled_graph
 from wikiforge.mapreduce import data_batch, stats_batch, with_stats
 
 _BATCH_ROWS = 100_000
@@ -169,10 +169,6 @@ def assemble_on_engine(engine, inputs: str, stats: dict | None = None, **tables)
     Nodes and the resolved links are staged by the engine; nodes and edges then come back to
     this process in order, as the graph's arrays.
     """
-    import numpy as np
-
-    from wikiforge.graph.link_graph import LinkGraph
-
     stats = dict(stats or {})
     with engine.staged_sql(nodes_sql(inputs), NODES_SCHEMA, **tables) as nodes:
         node_table = engine.sql_table(
@@ -183,16 +179,4 @@ def assemble_on_engine(engine, inputs: str, stats: dict | None = None, **tables)
         ) as resolved:
             edge_table = engine.sql_table(EDGES_SQL, EDGES_SCHEMA, resolved=resolved)
             counts = engine.sql_table(COUNTS_SQL, COUNTS_SCHEMA, resolved=resolved).to_pylist()[0]
-    stats.update({name: int(value) for name, value in counts.items()})
-    kept = counts["links_read"] - counts["links_from_non_articles"]
-    kept -= counts["links_to_missing_pages"] + counts["self_links"]
-    stats["duplicate_links"] = int(kept - edge_table.num_rows)
-    stats["nodes"] = node_table.num_rows
-    stats["edges"] = edge_table.num_rows
-    return LinkGraph(
-        page_id=node_table.column("page_id").to_numpy().astype(np.int64, copy=False),
-        title=node_table.column("title").combine_chunks().cast(pa.string()),
-        source=edge_table.column("source").to_numpy().astype(np.int32, copy=False),
-        target=edge_table.column("target").to_numpy().astype(np.int32, copy=False),
-        stats=stats,
-    )
+    return assembled_graph(node_table, edge_table, counts, stats)

@@ -19,7 +19,7 @@ Titles are kept in MediaWiki's database form (underscores, no namespace prefix).
 
 from __future__ import annotations
 
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from dataclasses import dataclass, field
 from os import PathLike
 from pathlib import Path
@@ -198,17 +198,34 @@ def assemble_link_graph(
         [nodes, edges, counted], engine="streaming"
     )
     counts = count_frame.row(0, named=True)
+    return assembled_graph(node_frame.to_arrow(), edge_frame.to_arrow(), counts, stats)
+
+
+def assembled_graph(
+    nodes: pa.Table, edges: pa.Table, counts: Mapping[str, int], stats: dict[str, int]
+) -> LinkGraph:
+    """The graph from an assembly's output, whichever route built it (polars here, engine SQL
+    in ``wikiforge.graph.engine_sql``).
+
+    Args:
+        nodes: ``page_id`` and ``title`` in node id order.
+        edges: ``source`` and ``target``, distinct and sorted.
+        counts: ``links_read``, ``links_from_non_articles``, ``links_to_missing_pages`` and
+            ``self_links`` over every link read.
+        stats: Counters gathered so far; ``counts``, ``duplicate_links``, ``nodes`` and
+            ``edges`` are added to them.
+    """
     stats.update({name: int(value) for name, value in counts.items()})
-    kept_links = counts["links_read"] - counts["links_from_non_articles"]
-    kept_links -= counts["links_to_missing_pages"] + counts["self_links"]
-    stats["duplicate_links"] = int(kept_links - edge_frame.height)
-    stats["nodes"] = node_frame.height
-    stats["edges"] = edge_frame.height
+    kept = counts["links_read"] - counts["links_from_non_articles"]
+    kept -= counts["links_to_missing_pages"] + counts["self_links"]
+    stats["duplicate_links"] = int(kept - edges.num_rows)
+    stats["nodes"] = nodes.num_rows
+    stats["edges"] = edges.num_rows
     return LinkGraph(
-        page_id=node_frame["page_id"].to_numpy().astype(np.int64, copy=False),
-        title=node_frame["title"].to_arrow().cast(pa.string()),
-        source=edge_frame["source"].to_numpy().astype(np.int32, copy=False),
-        target=edge_frame["target"].to_numpy().astype(np.int32, copy=False),
+        page_id=nodes.column("page_id").to_numpy().astype(np.int64, copy=False),
+        title=nodes.column("title").combine_chunks().cast(pa.string()),
+        source=edges.column("source").to_numpy().astype(np.int32, copy=False),
+        target=edges.column("target").to_numpy().astype(np.int32, copy=False),
         stats=stats,
     )
 
