@@ -84,6 +84,10 @@ def build_jobs(
                     name,
                     selection=dg.AssetSelection.assets(*keys),
                     config={"ops": ops} if ops else None,
+                    # Steps run in the run's process: each step is orchestration around engine
+                    # calls (a process pool or Spark does the parallel work), and a process per
+                    # step would import the whole code location again for each of ~40 steps.
+                    executor_def=dg.in_process_executor,
                     description=f"Materialize every asset partitioned by "
                     f"{getattr(partitions_def, 'name', None) or _UNNAMED.get(name, 'nothing')}.",
                 )
