@@ -23,6 +23,20 @@ data_option = click.option(
     "Default: $WIKIFORGE_DATA, else ./data.",
 )
 
+#: ``--dumps`` / ``--crawls``: the landing zone, on every command that reads it.
+dumps_option = click.option(
+    "--dumps",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Landing zone of dumps (default: $WIKIFORGE_DUMPS, else ./dumps).",
+)
+crawls_option = click.option(
+    "--crawls",
+    type=click.Path(path_type=Path),
+    default=None,
+    help="Landing zone of crawls (default: $WIKIFORGE_CRAWLS, else ./crawls).",
+)
+
 
 def current_settings(**overrides: Any) -> Settings:
     """The invocation's settings (read from the environment on first use), with the options

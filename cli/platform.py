@@ -11,7 +11,13 @@ from pathlib import Path
 import click
 
 from cli.instance import open_instance
-from cli.options import current_settings, data_location, data_option
+from cli.options import (
+    crawls_option,
+    current_settings,
+    data_location,
+    data_option,
+    dumps_option,
+)
 from cli.runner import RunOutcome, run_plan
 from wikiforge.settings import Settings
 
@@ -145,18 +151,8 @@ def demo(data: str | None, engine: str | None, parallel: int | None) -> None:
 
 
 @click.command()
-@click.option(
-    "--dumps",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Landing zone of dumps (default: $WIKIFORGE_DUMPS, else ./dumps).",
-)
-@click.option(
-    "--crawls",
-    type=click.Path(path_type=Path),
-    default=None,
-    help="Landing zone of crawls (default: $WIKIFORGE_CRAWLS, else ./crawls).",
-)
+@dumps_option
+@crawls_option
 @data_option
 @click.option("--wiki", "wikis", multiple=True, help="Only these wikis (repeatable).")
 @ENGINE

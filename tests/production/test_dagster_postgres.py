@@ -18,9 +18,9 @@ from pathlib import Path
 
 import pytest
 
+from cli.services import DagsterDeployment, wait_until
 from tests.conftest import REPO, SAMPLE_DUMPS
 from tests.production.conftest import WIKI, WIKIDATA_DUMP, production_landing_zone
-from tests.support.services import DagsterDeployment, wait_until
 
 #: Two months: the sensor requests both at once, and two runs at once is the concurrency asked.
 MONTHS = ("2018-01", "2018-02")

@@ -17,7 +17,8 @@ from pathlib import Path
 
 import pytest
 
-from tests.support.services import STARTED, MariaDBServer, PostgresServer, SparkCluster
+from cli.services import STARTED, PostgresServer, SparkCluster
+from tests.support.services import MariaDBServer
 
 #: Fixtures whose tests get the service logs in their failure report.
 SERVICE_FIXTURES = {"spark_cluster", "postgres_server", "mariadb_server", "dagster_deployment"}
