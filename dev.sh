@@ -5,6 +5,8 @@
 #   bash dev.sh demo     set up, then materialize the whole asset graph on the bundled sample data
 #   bash dev.sh test     set up, then the gates (lint) and the test suite (what .ci/run calls)
 #   bash dev.sh lint     set up, then only the gates: ruff check, ruff format --check, mypy
+#   bash dev.sh stack    set up, then run PostgreSQL, Spark, Dagster and the API until Ctrl-C
+#                        (wikiforge stack: --dumps DIR --crawls DIR --data DIR, --help for more)
 #   bash dev.sh setup    only create/refresh ./.venv
 #   bash dev.sh lock     re-pin requirements.lock from pyproject.toml
 set -euo pipefail
@@ -48,6 +50,7 @@ lint() {
 case "${1:-}" in
   setup) setup ;;
   demo) setup; shift; exec "$VENV/bin/wikiforge" demo "$@" ;;
+  stack) setup; shift; exec "$VENV/bin/wikiforge" stack "$@" ;;
   lint) setup; lint ;;
   test) setup; lint; shift; echo "==> pytest"; exec "$VENV/bin/python" -m pytest "$@" ;;
   lock)
@@ -55,5 +58,5 @@ case "${1:-}" in
     "$VENV/bin/uv" pip compile pyproject.toml --extra test --extra bench -p 3.11 "${FIND_LINKS[@]}" \
       -o requirements.lock
     ;;
-  *) sed -n '2,10p' "$0"; exit 2 ;;
+  *) sed -n '2,11p' "$0"; exit 2 ;;
 esac

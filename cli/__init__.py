@@ -33,3 +33,7 @@ main.add_command(images)
 from cli.settings import settings  # noqa: E402
 
 main.add_command(settings)
+
+from cli.stack import stack  # noqa: E402
+
+main.add_command(stack)

@@ -65,6 +65,8 @@ def wait_until(
             value = condition()
             if value:
                 return value
+        except ServiceError:  # the condition found a failure: no use waiting
+            raise
         except Exception as error:  # the server is not up yet: keep polling
             last_error = error
         if service is not None and not service.alive:
@@ -359,9 +361,19 @@ class SparkCluster:
         return worker
 
     def wait_for_workers(self, count: int, timeout: float = 90.0) -> None:
-        """Wait until the master counts ``count`` live workers."""
+        """Wait until the master counts ``count`` live workers (fails when a worker exits)."""
+
+        def registered() -> bool:
+            for worker in self.workers:
+                if not worker.alive:
+                    raise ServiceError(
+                        f"{worker.name} exited (code {worker.process.returncode}) while "
+                        f"waiting for it to register\n{worker.log_tail()}"
+                    )
+            return len(self.alive_workers()) >= count
+
         wait_until(
-            lambda: len(self.alive_workers()) >= count,
+            registered,
             timeout,
             f"{count} Spark workers to register",
             self.master,
@@ -556,6 +568,7 @@ run_coordinator:
   class: QueuedRunCoordinator
   config:
     max_concurrent_runs: {max_concurrent_runs}
+    dequeue_interval_seconds: 1   # a queued run starts within a second (default 5)
 telemetry:
   enabled: false
 """

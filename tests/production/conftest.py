@@ -108,3 +108,15 @@ def local_build(
     if build.process.poll() is None:
         build.process.kill()
         build.process.wait()
+
+
+@pytest.hookimpl(hookwrapper=True)
+def pytest_runtest_makereport(item: pytest.Item, call: pytest.CallInfo) -> Iterator[None]:
+    """A failed test shows the logs of the processes its fixtures ran (``log_sections``)."""
+    outcome = yield
+    report = outcome.get_result()
+    if not report.failed:
+        return
+    for value in getattr(item, "funcargs", {}).values():
+        if hasattr(value, "log_sections"):
+            report.sections.extend(value.log_sections())

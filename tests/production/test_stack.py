@@ -1,0 +1,378 @@
+"""`wikiforge stack`: the production-like stack on one machine, started and stopped by its command.
+
+The command runs in its own process over a landing zone holding two page-view months and the
+Wikidata dump. It starts PostgreSQL (the Dagster instance's storage), a Spark standalone master
+and a worker, `dagster-webserver` and `dagster-daemon` as separate processes, and the API. The
+landing sensor requests a run per month (the queued run coordinator runs two at once, so runs
+write their events side by side) and then the Wikidata run, all on the spark engine against the
+stack's cluster. Then a wiki dump is dropped into the landing zone: the sensor picks it up, the
+daemon launches its run, the run succeeds and every asset check of it passes (all read through
+the webserver's GraphQL API), and the API serves the versions the run published. SIGINT stops
+the stack: it exits 0 and no process of any service is left.
+
+A second, quick test checks the failure path with stand-in processes: a service that exits
+makes the stack print the end of its log, stop the others and exit 1.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import shutil
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.error
+import urllib.request
+from collections.abc import Iterator
+from pathlib import Path
+
+import pytest
+
+from cli.services import Service, free_port, graphql, group_members, wait_until
+from cli.stack import Stack, run_stack
+from tests.conftest import SAMPLE_DUMPS
+from tests.production.conftest import WIKI, WIKIDATA_DUMP, production_landing_zone
+from wikiforge.settings import Settings
+from wikiforge.storage import open_data_root
+
+#: Two months: the sensor requests both at once, and two runs at once is the concurrency asked.
+MONTHS = ("2018-01", "2018-02")
+#: The longest the stack may take to start, and the whole chain of runs to finish.
+START_TIMEOUT_S = 300
+CHAIN_TIMEOUT_S = 900
+
+RUNS = """
+query Runs($filter: RunsFilter) {
+  runsOrError(filter: $filter) {
+    ... on Runs {
+      results {
+        runId status jobName startTime endTime
+        tags { key value }
+      }
+    }
+  }
+}
+"""
+
+RUN_CHECKS = """
+query RunChecks($runId: ID!, $cursor: String) {
+  runOrError(runId: $runId) {
+    ... on Run { assetCheckSelection { name assetKey { path } } }
+  }
+  logsForRun(runId: $runId, afterCursor: $cursor) {
+    ... on EventConnection {
+      cursor hasMore
+      events {
+        __typename
+        ... on AssetCheckEvaluationEvent {
+          evaluation { checkName success assetKey { path } }
+        }
+        ... on MaterializationEvent { assetKey { path } partition }
+      }
+    }
+  }
+}
+"""
+
+MATERIALIZATIONS = """
+query Materializations($path: [String!]!) {
+  assetOrError(assetKey: {path: $path}) {
+    ... on Asset { assetMaterializations { partition runId } }
+  }
+}
+"""
+
+
+class StackProcess:
+    """`wikiforge stack` in its own process (and process group), its output in ``output``."""
+
+    def __init__(self, base: Path, dumps: Path, output: Path) -> None:
+        self.base = base
+        self.dumps = dumps
+        self.data = base / "data"
+        self.output = output
+        self.api_port, self.webserver_port = free_port(), free_port()
+        self.state: dict = {}
+        env = {k: v for k, v in os.environ.items() if k != "DAGSTER_HOME"}
+        env["WIKIFORGE_SENSOR_INTERVAL_S"] = "2"
+        with open(output, "wb") as out:
+            self.process = subprocess.Popen(
+                [
+                    sys.executable,
+                    "-c",
+                    "from cli import main; main()",
+                    "stack",
+                    "--dumps",
+                    str(dumps),
+                    "--crawls",
+                    str(dumps.parent / "crawls"),
+                    "--data",
+                    str(self.data),
+                    "--api-port",
+                    str(self.api_port),
+                    "--webserver-port",
+                    str(self.webserver_port),
+                ],
+                stdout=out,
+                stderr=subprocess.STDOUT,
+                stdin=subprocess.DEVNULL,
+                env=env,
+                start_new_session=True,
+            )
+
+    @property
+    def api(self) -> str:
+        return f"http://127.0.0.1:{self.api_port}"
+
+    @property
+    def webserver(self) -> str:
+        return f"http://127.0.0.1:{self.webserver_port}"
+
+    def graphql(self, query: str, variables: dict | None = None) -> dict:
+        return graphql(self.webserver, query, variables)
+
+    def output_tail(self, lines: int = 80) -> str:
+        text = self.output.read_text(errors="replace").splitlines()
+        return "\n".join(text[-lines:])
+
+    def running(self) -> dict | None:
+        """The stack's state file once every service is up; fails if the stack exited."""
+        if self.process.poll() is not None:
+            pytest.fail(
+                f"wikiforge stack exited ({self.process.returncode}):\n{self.output_tail()}"
+            )
+        state = self.data / ".stack" / "stack.json"
+        return json.loads(state.read_text()) if state.exists() else None
+
+    def get(self, path: str) -> tuple[int, bytes]:
+        try:
+            with urllib.request.urlopen(f"{self.api}{path}", timeout=30) as response:
+                return response.status, response.read()
+        except urllib.error.HTTPError as error:
+            return error.code, error.read()
+
+    def log_sections(self) -> list[tuple[str, str]]:
+        """The stack's output and the end of every service log (for a failure report)."""
+        sections = [("wikiforge stack output", self.output_tail())]
+        for log in sorted((self.data / ".stack").rglob("*.log")):
+            text = log.read_text(errors="replace").splitlines()[-60:]
+            sections.append((f"service log: {log.relative_to(self.data)}", "\n".join(text)))
+        return sections
+
+    def interrupt(self, timeout: float = 180) -> int | None:
+        """SIGINT (Ctrl-C); the exit code (None: still running after ``timeout`` seconds)."""
+        if self.process.poll() is None:
+            self.process.send_signal(signal.SIGINT)
+        try:
+            return self.process.wait(timeout)
+        except subprocess.TimeoutExpired:
+            return None
+
+
+@pytest.fixture
+def stack_process(tmp_path: Path) -> Iterator[StackProcess]:
+    """`wikiforge stack` over a landing zone of months and a Wikidata dump (no wiki yet)."""
+    # As root PostgreSQL runs as the postgres user: the data root must be a directory it can
+    # reach (pytest's temporary directories are private to root).
+    base = Path(tempfile.mkdtemp(prefix="wikiforge-stack-"))
+    base.chmod(0o755)
+    dumps = production_landing_zone(base / "landing", wikis=(), months=MONTHS)
+    stack = StackProcess(base, dumps, tmp_path / "stack.out")
+    try:
+        yield stack
+    finally:
+        if stack.interrupt() is None:
+            os.killpg(stack.process.pid, signal.SIGKILL)
+            stack.process.wait()
+        for log in (stack.data / ".stack").rglob("*.log"):  # kept with pytest's temp dirs
+            shutil.copyfile(log, tmp_path / log.name)
+        shutil.rmtree(base, ignore_errors=True)
+
+
+def _runs(stack: StackProcess, job: str | None = None) -> list[dict]:
+    runs_filter = {"pipelineName": job} if job else {}
+    return stack.graphql(RUNS, {"filter": runs_filter})["runsOrError"]["results"]
+
+
+def _run_events(stack: StackProcess, run_id: str) -> tuple[list[dict], list[dict]]:
+    """The run's selected asset checks and every event of its log (paged)."""
+    events: list[dict] = []
+    cursor = None
+    while True:
+        data = stack.graphql(RUN_CHECKS, {"runId": run_id, "cursor": cursor})
+        page = data["logsForRun"]
+        events += page["events"]
+        cursor = page["cursor"]
+        if not page["hasMore"]:
+            return data["runOrError"]["assetCheckSelection"], events
+
+
+def _finished(stack: StackProcess, job: str, count: int) -> list[dict] | None:
+    """The job's runs once ``count`` of them have finished; fails on a failed run or stack."""
+    stack.running()
+    runs = _runs(stack, job)
+    failed = [r for r in runs if r["status"] in ("FAILURE", "CANCELED")]
+    if failed:  # pytest.fail: not an Exception, so wait_until does not keep polling
+        pytest.fail(f"{job} run failed: {failed}\n(see the run's events in the webserver)")
+    done = [r for r in runs if r["status"] == "SUCCESS"]
+    return done if len(done) >= count else None
+
+
+def _check_month_runs(stack: StackProcess, months: list[dict]) -> None:
+    """Runs written side by side: at least two month runs overlapped, and each run's events
+    and materialization are whole.
+    """
+    spans = sorted((r["startTime"], r["endTime"]) for r in months)
+    assert any(spans[i + 1][0] < spans[i][1] for i in range(len(spans) - 1)), spans
+    for run in months:
+        _, events = _run_events(stack, run["runId"])
+        kinds = [e["__typename"] for e in events]
+        assert kinds.count("RunStartEvent") == 1 and kinds.count("RunSuccessEvent") == 1, kinds
+        assert kinds.index("RunStartEvent") < kinds.index("RunSuccessEvent"), kinds
+        assert "RunFailureEvent" not in kinds and "ExecutionStepFailureEvent" not in kinds
+        assert [e["partition"] for e in events if e["__typename"] == "MaterializationEvent"] == [
+            next(t["value"] for t in run["tags"] if t["key"] == "dagster/partition")
+        ]
+    views = stack.graphql(MATERIALIZATIONS, {"path": ["pageviews_month"]})["assetOrError"]
+    by_partition = {m["partition"]: m["runId"] for m in views["assetMaterializations"]}
+    assert sorted(by_partition) == [f"{m}-01" for m in MONTHS]
+    assert len(set(by_partition.values())) == len(MONTHS)
+
+
+def _check_wiki_run(stack: StackProcess, run: dict) -> int:
+    """The wiki run came from the landing sensor and every asset check of it passed; returns
+    how many checks ran.
+    """
+    tags = {t["key"]: t["value"] for t in run["tags"]}
+    assert tags["dagster/sensor_name"] == "landing_sensor"
+    assert tags["dagster/partition"] == WIKI and tags["wikiforge/scope"] == f"wiki/{WIKI}"
+    selected, events = _run_events(stack, run["runId"])
+    evaluations = [
+        e["evaluation"] for e in events if e["__typename"] == "AssetCheckEvaluationEvent"
+    ]
+    failed = [e for e in evaluations if not e["success"]]
+    assert not failed, failed
+    evaluated = {(tuple(e["assetKey"]["path"]), e["checkName"]) for e in evaluations}
+    assert evaluated, "no asset check ran in the wiki run"
+    assert len(evaluated) == len(evaluations), evaluations  # each check once
+    if selected is not None:  # None: the whole job, every check of it
+        assert evaluated == {(tuple(c["assetKey"]["path"]), c["name"]) for c in selected}
+    materialized = {e["assetKey"]["path"][-1] for e in events if "partition" in e}
+    assert {"pages", "links", "link_datasets"} <= materialized
+    return len(evaluations)
+
+
+def _check_api_serves(stack: StackProcess, run_id: str) -> list[str]:
+    """The API lists the wiki's partitions the run published, at the versions it published;
+    returns those assets.
+    """
+    root = open_data_root(stack.data)
+    published = {
+        asset: stored.version
+        for asset in root.assets()
+        if WIKI in root.partitions(asset)
+        and (stored := root.current(asset, WIKI)) is not None
+        and stored.manifest.get("run_id") == run_id
+    }
+    assert {"pages", "link_datasets"} <= set(published), published
+    status, body = stack.get("/v1/datasets")
+    assert status == 200, body
+    served = {
+        d["asset"]: p["version"]
+        for d in json.loads(body)["datasets"]
+        for p in d["partitions"]
+        if p["partition"] == WIKI
+    }
+    assert {a: served.get(a) for a in published} == published
+    return sorted(published)
+
+
+@pytest.mark.spark
+@pytest.mark.slow
+def test_stack_command_runs_the_platform_and_stops_cleanly(stack_process: StackProcess):
+    stack = stack_process
+    started = time.monotonic()
+    deadline = lambda: max(1.0, CHAIN_TIMEOUT_S - (time.monotonic() - started))  # noqa: E731
+
+    state = wait_until(stack.running, START_TIMEOUT_S, "wikiforge stack to start")
+    up_s = time.monotonic() - started
+    names = [s["name"] for s in state["services"]]  # type: ignore[index]
+    assert names == [
+        "postgresql",
+        "spark-master",
+        "spark-worker-0",
+        "dagster-webserver",
+        "dagster-daemon",
+        "api",
+    ]
+    assert stack.graphql("{ version }")["version"]
+    wait_until(lambda: stack.get("/readyz")[0] == 200, 120, "the API's /readyz")
+
+    months = wait_until(
+        lambda: _finished(stack, "month_job", len(MONTHS)), deadline(), "the month runs"
+    )
+    # A new wiki dump lands: the sensor requests its run once the Wikidata run it reads from
+    # is done, and the daemon launches it.
+    (stack.dumps / WIKI).symlink_to(SAMPLE_DUMPS / WIKI, target_is_directory=True)
+    _check_month_runs(stack, months)  # type: ignore[arg-type]
+    (wikidata,) = wait_until(
+        lambda: _finished(stack, "wikidata_job", 1), deadline(), "the Wikidata run"
+    )
+    assert {t["value"] for t in wikidata["tags"] if t["key"] == "dagster/partition"} == {
+        WIKIDATA_DUMP
+    }
+    (run,) = wait_until(lambda: _finished(stack, "wiki_job", 1), deadline(), "the wiki run")  # type: ignore[misc]
+    assert run["startTime"] >= wikidata["endTime"], (run, wikidata)
+    checks = _check_wiki_run(stack, run)
+    served = _check_api_serves(stack, run["runId"])
+    chain_s = time.monotonic() - started - up_s
+
+    timeline = sorted(
+        (r["startTime"] or 0, r["endTime"] or 0, r["jobName"], r["status"]) for r in _runs(stack)
+    )
+
+    # Ctrl-C: every service stops, with every process of its group, and the stack exits 0.
+    stopping = time.monotonic()
+    assert stack.interrupt() == 0, stack.output_tail()
+    stop_s = time.monotonic() - stopping
+    left = {s["name"]: group_members(s["pid"]) for s in state["services"]}  # type: ignore[index]
+    assert not any(left.values()), left
+    assert "wikiforge stack: stopped" in stack.output_tail(5)
+    print(
+        f"stack up in {up_s:.0f} s; months, Wikidata dump and {WIKI} through the daemon on "
+        f"Spark in {chain_s:.0f} s ({checks} asset checks passed; API serves {len(served)} "
+        f"of the run's datasets); stopped in {stop_s:.0f} s"
+    )
+    first = timeline[0][0]
+    for start, end, job, status in timeline:
+        print(f"  {job:<14} {status:<8} {start - first:6.1f} s .. {end - first:6.1f} s")
+
+
+class _StandInStack(Stack):
+    """A stack whose services are a long sleep and a process that fails after a moment."""
+
+    def start(self, echo=print) -> Stack:
+        self.dir.mkdir(parents=True, exist_ok=True)
+        self.api = Service("sleeper", ["sleep", "600"], self.dir / "sleeper.log").start()
+        self.failing = Service(
+            "failing", ["sh", "-c", "sleep 1; echo boom; exit 3"], self.dir / "failing.log"
+        ).start()
+        return self
+
+    @property
+    def services(self) -> list[Service]:
+        return [s for s in (self.api, getattr(self, "failing", None)) if s is not None]
+
+
+def test_stack_stops_everything_when_a_service_exits(tmp_path: Path):
+    stack = _StandInStack(Settings(data=str(tmp_path / "data"), dumps=tmp_path))
+    lines: list[str] = []
+    code = run_stack(stack, echo=lambda text="", err=False: lines.append(text))
+    output = "\n".join(lines)
+    assert code == 1
+    assert "failing exited with code 3" in output and "boom" in output, output
+    assert stack.api is not None and not stack.api.group_alive()
+    assert not (stack.dir / "stack.json").exists()
