@@ -21,7 +21,7 @@ from cli.services import STARTED, PostgresServer, SparkCluster
 from tests.support.services import MariaDBServer
 
 #: Fixtures whose tests get the service logs in their failure report.
-SERVICE_FIXTURES = {"spark_cluster", "postgres_server", "mariadb_server", "dagster_deployment"}
+SERVICE_FIXTURES = {"spark_cluster", "postgres_server", "mariadb_server"}
 _CLUSTERS: list[SparkCluster] = []
 
 
