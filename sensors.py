@@ -158,6 +158,14 @@ def evaluate_landing(
     )
 
 
+#: Run states before a run reads anything.
+WAITING_TO_START = [
+    dg.DagsterRunStatus.NOT_STARTED,
+    dg.DagsterRunStatus.QUEUED,
+    dg.DagsterRunStatus.STARTING,
+]
+
+
 def build_global_refresh_sensor(jobs: list) -> dg.SensorDefinition | None:
     """After any partition run succeeds, refresh the unpartitioned assets (cross-wiki image
     suggestions, entity PageRank...) from what is now published. None when there are none.
@@ -175,8 +183,18 @@ def build_global_refresh_sensor(jobs: list) -> dg.SensorDefinition | None:
         default_status=dg.DefaultSensorStatus.RUNNING,
         name="global_refresh_sensor",
     )
-    def global_refresh_sensor(context: dg.RunStatusSensorContext) -> dg.RunRequest:
-        """Requests the global job once per successful partition run."""
+    def global_refresh_sensor(
+        context: dg.RunStatusSensorContext,
+    ) -> dg.RunRequest | dg.SkipReason:
+        """Requests the global job after each successful partition run, unless a global run is
+        still waiting to start: that run reads what is published when it starts, so it already
+        covers this partition (a burst of partition runs gives one refresh, not one each).
+        """
+        waiting = context.instance.get_run_ids(
+            dg.RunsFilter(job_name="global_job", statuses=WAITING_TO_START), limit=1
+        )
+        if waiting:
+            return dg.SkipReason(f"global run {waiting[0]} has not started yet; it covers this")
         return dg.RunRequest(run_key=f"after-{context.dagster_run.run_id}")
 
     return global_refresh_sensor

@@ -143,4 +143,19 @@ def test_global_assets_refresh_after_a_partition_run_succeeds(instance):
     )
     request = sensor(context)
     assert request.run_key == f"after-{result.run_id}"
+    # A global run requested earlier and not started yet covers this partition too: no second.
+    queued = dg.DagsterRun(
+        job_name="global_job", run_id="0" * 8 + "-waiting", status=dg.DagsterRunStatus.NOT_STARTED
+    )
+    instance.add_run(queued)
+    assert isinstance(sensor(context), dg.SkipReason)
+    # Once it has started it may have read the state before this run published: refresh again.
+    instance.handle_run_event(
+        queued.run_id,
+        dg.DagsterEvent(
+            event_type_value=dg.DagsterEventType.RUN_START.value, job_name="global_job"
+        ),
+    )
+    assert instance.get_run_by_id(queued.run_id).status == dg.DagsterRunStatus.STARTED
+    assert sensor(context).run_key == f"after-{result.run_id}"
     assert build_global_refresh_sensor([wiki_job]) is None
