@@ -99,6 +99,10 @@ class Stack:
         found.append(self.api)
         return [s for s in found if s is not None and s.process is not None]
 
+    def restartable(self, service: Service) -> bool:
+        """Whether the stack restarts ``service`` when it exits: the Spark workers."""
+        return self.spark is not None and service in self.spark.workers
+
     def start(self, echo: Callable[[str], None] = click.echo) -> Stack:
         """Start PostgreSQL, the Spark cluster, Dagster's webserver and daemon, then the API;
         return once each answers (raises ``ServiceError`` with the failing one's log).
@@ -205,18 +209,45 @@ def _code_directory() -> Path:
     return Path(spec.origin).parent
 
 
-def supervise(services: Sequence[Service], echo=click.echo, poll_s: float = 0.5) -> int:
-    """Wait until a service exits (print the end of its log; 1) or an interrupt (0)."""
+#: Restarts of one service the stack makes before it gives up and stops everything.
+MAX_RESTARTS = 3
+
+
+def supervise(
+    services: Sequence[Service],
+    echo=click.echo,
+    poll_s: float = 0.5,
+    restartable: Callable[[Service], bool] = lambda service: False,
+) -> int:
+    """Wait until a service exits (print the end of its log; 1) or an interrupt (0).
+
+    A ``restartable`` service that exits is started again (at most ``MAX_RESTARTS`` times):
+    a Spark worker is one, since Spark re-runs a lost worker's tasks on the others and the
+    restarted worker registers with the master again.
+    """
+    restarts: dict[str, int] = {}
     try:
         while True:
             for service in services:
-                if not service.alive:
+                if service.alive:
+                    continue
+                code = service.process.returncode
+                if restartable(service) and restarts.get(service.name, 0) < MAX_RESTARTS:
+                    restarts[service.name] = restarts.get(service.name, 0) + 1
                     echo(
-                        f"wikiforge stack: {service.name} exited with code "
-                        f"{service.process.returncode}\n{service.log_tail()}",
+                        f"wikiforge stack: {service.name} exited with code {code}; restarting "
+                        f"it ({restarts[service.name]} of {MAX_RESTARTS})",
                         err=True,
                     )
-                    return 1
+                    service.stop()  # whatever of its process group is left
+                    service.start()
+                    continue
+                echo(
+                    f"wikiforge stack: {service.name} exited with code {code}\n"
+                    f"{service.log_tail()}",
+                    err=True,
+                )
+                return 1
             time.sleep(poll_s)
     except KeyboardInterrupt:
         return 0
@@ -262,7 +293,7 @@ def run_stack(stack: Stack, echo=click.echo) -> int:
             echo(f"  {'':<18} log {service['log']}")
         echo(f"\nLanding zone {stack.settings.dumps.resolve()}, data root {stack.root}.")
         echo("Running; Ctrl-C stops every service.")
-        code = supervise(stack.services, echo)
+        code = supervise(stack.services, echo, restartable=stack.restartable)
     except ServiceError as error:
         echo(f"wikiforge stack: {error}", err=True)
     except KeyboardInterrupt:

@@ -9,13 +9,11 @@ from pathlib import Path
 import dagster as dg
 import pytest
 
-# Real servers (Spark cluster, PostgreSQL, MariaDB) as session fixtures, and their logs in the
+# Real servers (MariaDB; the stack test starts its own) as session fixtures, and their logs in the
 # report of a failed test that used one.
 from tests.support.fixtures import (  # noqa: F401
     mariadb_server,
-    postgres_server,
     pytest_runtest_makereport,
-    spark_cluster,
 )
 
 REPO = Path(__file__).resolve().parent.parent

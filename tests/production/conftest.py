@@ -1,13 +1,15 @@
 """The production tests' landing zone and its build on the local engine (the reference).
 
-The landing zone is the smallest slice that runs every partition family a wiki needs: three
+The landing zone is the smallest slice that runs every partition family a wiki needs: two
 2018 page-view months, the Wikidata dump and the smallest sample wiki (jawiki, 36 pages). The
 local build is a `wikiforge materialize` in its own process, started on first use and waited
-for by whoever reads it, so the Spark cluster build can run beside it.
+for by whoever reads it, so the stack's build on its Spark cluster can run beside it;
+``compare_builds`` holds the two to the same files.
 """
 
 from __future__ import annotations
 
+import math
 import os
 import subprocess
 import sys
@@ -15,13 +17,16 @@ import time
 from collections.abc import Iterator
 from pathlib import Path
 
+import pyarrow as pa
+import pyarrow.parquet as pq
 import pytest
 
 from tests.conftest import SAMPLE_DUMPS
+from wikiforge.storage import open_data_root
 
 WIKI = "jawiki"
 WIKIDATA_DUMP = "20190101"
-MONTHS = ("2018-01", "2018-02", "2018-03")
+MONTHS = ("2018-01", "2018-02")
 #: A build taking longer than this has hung (a dead executor, a lost connection).
 BUILD_TIMEOUT_S = 900
 
@@ -88,6 +93,75 @@ class MaterializeProcess:
             tail = "\n".join(self.log.read_text(errors="replace").splitlines()[-80:])
             pytest.fail(f"materialize into {self.data_root} ended with {code}:\n{tail}")
         return self.data_root
+
+
+#: Assets whose every file a consumer downloads: these must match byte for byte.
+PUBLISHED = ("link_datasets", "link_model", "backtest", "qrank", "qrank_stats", "pagerank")
+
+
+def _files(directory: Path) -> dict[str, bytes]:
+    return {
+        p.relative_to(directory).as_posix(): p.read_bytes()
+        for p in sorted(directory.rglob("*"))
+        if p.is_file() and p.name != "_manifest.json"
+    }
+
+
+def _sorted_rows(tables: list[pa.Table]) -> list[tuple]:
+    rows = []
+    for table in tables:
+        columns = [table.column(c).to_pylist() for c in table.column_names]
+        rows += [
+            tuple("NaN" if isinstance(v, float) and math.isnan(v) else v for v in row)
+            for row in zip(*columns, strict=True)
+        ]
+    return sorted(rows, key=repr)
+
+
+def _parquet_rows(files: dict[str, bytes], directory: Path) -> list[tuple]:
+    return _sorted_rows([pq.read_table(directory / name) for name in files])
+
+
+def compare_builds(local_root: Path, spark_root: Path) -> tuple[int, list[str]]:
+    """Compare two data roots asset partition by asset partition; returns the number of
+    byte-identical files and the names of the engine-written tables that only match by rows.
+    Fails on anything else.
+    """
+    local, spark = open_data_root(local_root), open_data_root(spark_root)
+    assets = sorted(p.name for p in local_root.iterdir() if not p.name.startswith("."))
+    assert assets == sorted(p.name for p in spark_root.iterdir() if not p.name.startswith("."))
+    identical, by_rows = 0, []
+    for asset in assets:
+        assert local.partitions(asset) == spark.partitions(asset), asset
+        for partition in local.partitions(asset):
+            ours, theirs = local.current(asset, partition), spark.current(asset, partition)
+            assert ours.rows == theirs.rows, (asset, partition, ours.rows, theirs.rows)
+            a, b = _files(ours.dir), _files(theirs.dir)
+            other_a = {n: v for n, v in a.items() if not n.endswith(".parquet")}
+            other_b = {n: v for n, v in b.items() if not n.endswith(".parquet")}
+            assert other_a.keys() == other_b.keys(), (asset, sorted(a), sorted(b))
+            for name, content in other_a.items():
+                assert content == other_b[name], f"{asset}[{partition}] {name} differs"
+                identical += 1
+            tables_a = {n: v for n, v in a.items() if n.endswith(".parquet")}
+            tables_b = {n: v for n, v in b.items() if n.endswith(".parquet")}
+            if tables_a == tables_b:
+                identical += len(tables_a)
+                continue
+            assert asset not in PUBLISHED, f"{asset}[{partition}]: published Parquet differs"
+            if tables_a.keys() == tables_b.keys():  # named tables: compare each by rows
+                for name in tables_a:
+                    if tables_a[name] == tables_b[name]:
+                        identical += 1
+                        continue
+                    expected = _parquet_rows({name: b""}, ours.dir)
+                    assert _parquet_rows({name: b""}, theirs.dir) == expected, (asset, name)
+                    by_rows.append(f"{asset}/{name}")
+            else:  # one table in parts: the parts together
+                expected = _parquet_rows(tables_a, ours.dir)
+                assert _parquet_rows(tables_b, theirs.dir) == expected, asset
+                by_rows.append(asset)
+    return identical, by_rows
 
 
 @pytest.fixture(scope="session")

@@ -7,11 +7,17 @@ landing sensor requests a run per month (the queued run coordinator runs two at 
 write their events side by side) and then the Wikidata run, all on the spark engine against the
 stack's cluster. Then a wiki dump is dropped into the landing zone: the sensor picks it up, the
 daemon launches its run, the run succeeds and every asset check of it passes (all read through
-the webserver's GraphQL API), and the API serves the versions the run published. SIGINT stops
-the stack: it exits 0 and no process of any service is left.
+the webserver's GraphQL API), and the API serves the versions the run published. During the
+wiki run one of the two Spark workers is SIGKILLed with its executors (a lost machine): Spark
+re-runs their tasks on the other worker, the stack restarts the worker, and the run succeeds.
+Once the global refresh after it is done, every published file equals the local engine's
+`wikiforge materialize` of the same landing zone (byte for byte, except tables Spark's own
+writer wrote, which hold the same rows). SIGINT stops the stack: it exits 0 and no process of
+any service is left.
 
-A second, quick test checks the failure path with stand-in processes: a service that exits
-makes the stack print the end of its log, stop the others and exit 1.
+Two quick tests check the supervisor with stand-in processes: a service that exits makes the
+stack print the end of its log, stop the others and exit 1; a restartable one (a Spark worker)
+is started again, at most MAX_RESTARTS times.
 """
 
 from __future__ import annotations
@@ -32,14 +38,20 @@ from pathlib import Path
 import pytest
 
 from cli.services import Service, free_port, graphql, group_members, wait_until
-from cli.stack import Stack, run_stack
+from cli.stack import MAX_RESTARTS, Stack, run_stack, supervise
 from tests.conftest import SAMPLE_DUMPS
-from tests.production.conftest import WIKI, WIKIDATA_DUMP, production_landing_zone
+from tests.production.conftest import (
+    MONTHS,
+    PUBLISHED,
+    WIKI,
+    WIKIDATA_DUMP,
+    MaterializeProcess,
+    compare_builds,
+    production_landing_zone,
+)
 from wikiforge.settings import Settings
 from wikiforge.storage import open_data_root
 
-#: Two months: the sensor requests both at once, and two runs at once is the concurrency asked.
-MONTHS = ("2018-01", "2018-02")
 #: The longest the stack may take to start, and the whole chain of runs to finish.
 START_TIMEOUT_S = 300
 CHAIN_TIMEOUT_S = 900
@@ -115,6 +127,8 @@ class StackProcess:
                     str(self.api_port),
                     "--webserver-port",
                     str(self.webserver_port),
+                    "--workers",
+                    "2",
                 ],
                 stdout=out,
                 stderr=subprocess.STDOUT,
@@ -153,6 +167,10 @@ class StackProcess:
                 return response.status, response.read()
         except urllib.error.HTTPError as error:
             return error.code, error.read()
+
+    def executor_logs(self) -> list[Path]:
+        """The stderr of every executor the stack's Spark workers ran."""
+        return sorted((self.data / ".stack" / "spark").glob("worker-*/app-*/*/stderr"))
 
     def log_sections(self) -> list[tuple[str, str]]:
         """The stack's output and the end of every service log (for a failure report)."""
@@ -290,20 +308,50 @@ def _check_api_serves(stack: StackProcess, run_id: str) -> list[str]:
     return sorted(published)
 
 
+def _workers_with_tasks(stack: StackProcess, since: float = 0.0) -> set[str]:
+    """The workers whose executors (of applications started after ``since``) ran a task."""
+    return {
+        log.parts[-4]
+        for log in stack.executor_logs()
+        if log.parent.parent.stat().st_mtime >= since
+        and "Running task" in log.read_text(errors="replace")
+    }
+
+
+def _settled(stack: StackProcess, after: float) -> list[dict] | None:
+    """Every run, once none is waiting or running and a global refresh started after ``after``
+    (the wiki run's end) has succeeded; fails on a failed run.
+    """
+    runs = _finished(stack, "global_job", 1) and _runs(stack)
+    if not runs:
+        return None
+    busy = [r for r in runs if r["status"] not in ("SUCCESS", "FAILURE", "CANCELED")]
+    refreshed = [r for r in runs if r["jobName"] == "global_job" and (r["startTime"] or 0) >= after]
+    if busy or not refreshed or refreshed[0]["status"] != "SUCCESS":
+        return None
+    failed = [r for r in runs if r["status"] != "SUCCESS"]
+    if failed:
+        pytest.fail(f"runs failed: {failed}")
+    return runs
+
+
 @pytest.mark.spark
 @pytest.mark.slow
-def test_stack_command_runs_the_platform_and_stops_cleanly(stack_process: StackProcess):
+def test_stack_command_runs_the_platform_and_stops_cleanly(
+    stack_process: StackProcess, local_build: MaterializeProcess
+):
     stack = stack_process
     started = time.monotonic()
     deadline = lambda: max(1.0, CHAIN_TIMEOUT_S - (time.monotonic() - started))  # noqa: E731
 
     state = wait_until(stack.running, START_TIMEOUT_S, "wikiforge stack to start")
     up_s = time.monotonic() - started
-    names = [s["name"] for s in state["services"]]  # type: ignore[index]
-    assert names == [
+    services = {s["name"]: s for s in state["services"]}  # type: ignore[index]
+    assert list(services) == [
         "postgresql",
         "spark-master",
         "spark-worker-0",
+        "spark-worker-1",
         "dagster-webserver",
         "dagster-daemon",
         "api",
@@ -318,33 +366,66 @@ def test_stack_command_runs_the_platform_and_stops_cleanly(stack_process: StackP
     # is done, and the daemon launches it.
     (stack.dumps / WIKI).symlink_to(SAMPLE_DUMPS / WIKI, target_is_directory=True)
     _check_month_runs(stack, months)  # type: ignore[arg-type]
+    # The heavy steps ran on executors of both workers.
+    assert _workers_with_tasks(stack) == {"worker-0", "worker-1"}, stack.executor_logs()
     (wikidata,) = wait_until(
         lambda: _finished(stack, "wikidata_job", 1), deadline(), "the Wikidata run"
     )
     assert {t["value"] for t in wikidata["tags"] if t["key"] == "dagster/partition"} == {
         WIKIDATA_DUMP
     }
+
+    # A lost machine: once an executor on worker 1 runs a task of an application started
+    # during the wiki run, the worker and its executors are SIGKILLed. Spark re-runs their
+    # tasks on the other worker; the stack restarts the worker; the run still succeeds.
+    wiki_started = wait_until(
+        lambda: next((r["startTime"] for r in _runs(stack, "wiki_job") if r["startTime"]), None),
+        deadline(),
+        "the wiki run to start",
+    )
+    wait_until(
+        lambda: "worker-1" in _workers_with_tasks(stack, since=wiki_started),  # type: ignore[arg-type]
+        deadline(),
+        "a task of the wiki run on worker 1",
+    )
+    os.killpg(services["spark-worker-1"]["pid"], signal.SIGKILL)
     (run,) = wait_until(lambda: _finished(stack, "wiki_job", 1), deadline(), "the wiki run")  # type: ignore[misc]
     assert run["startTime"] >= wikidata["endTime"], (run, wikidata)
+    assert "spark-worker-1 exited with code -9; restarting it" in stack.output_tail(400)
     checks = _check_wiki_run(stack, run)
     served = _check_api_serves(stack, run["runId"])
+    runs = wait_until(lambda: _settled(stack, run["endTime"]), deadline(), "the global refresh")
     chain_s = time.monotonic() - started - up_s
 
+    # The stack's build (Spark cluster, runs launched by the daemon, a worker lost) holds the
+    # files the local engine's `wikiforge materialize` writes from the same landing zone.
+    identical, by_rows = compare_builds(local_build.wait(), stack.data)
+    assert identical > 50, identical
+    assert by_rows, "no table was written by Spark: did the steps run on the cluster?"
+    for asset in PUBLISHED:
+        assert open_data_root(stack.data).partitions(asset), f"the stack published no {asset}"
+
     timeline = sorted(
-        (r["startTime"] or 0, r["endTime"] or 0, r["jobName"], r["status"]) for r in _runs(stack)
-    )
+        (r["startTime"] or 0, r["endTime"] or 0, r["jobName"], r["status"]) for r in runs
+    )  # type: ignore[union-attr]
 
     # Ctrl-C: every service stops, with every process of its group, and the stack exits 0.
     stopping = time.monotonic()
     assert stack.interrupt() == 0, stack.output_tail()
     stop_s = time.monotonic() - stopping
-    left = {s["name"]: group_members(s["pid"]) for s in state["services"]}  # type: ignore[index]
+    left = {name: group_members(s["pid"]) for name, s in services.items()}
     assert not any(left.values()), left
+    # ... the restarted worker too (its group is not the one the state file named).
+    stray = subprocess.run(
+        ["pgrep", "-af", str(stack.data / ".stack")], capture_output=True, text=True
+    ).stdout
+    assert not stray.strip(), stray
     assert "wikiforge stack: stopped" in stack.output_tail(5)
     print(
         f"stack up in {up_s:.0f} s; months, Wikidata dump and {WIKI} through the daemon on "
-        f"Spark in {chain_s:.0f} s ({checks} asset checks passed; API serves {len(served)} "
-        f"of the run's datasets); stopped in {stop_s:.0f} s"
+        f"Spark in {chain_s:.0f} s, a worker lost mid-run ({checks} asset checks passed; API "
+        f"serves {len(served)} of the run's datasets; {identical} files byte-identical to the "
+        f"local build, same rows: {', '.join(sorted(set(by_rows)))}); stopped in {stop_s:.0f} s"
     )
     first = timeline[0][0]
     for start, end, job, status in timeline:
@@ -376,3 +457,26 @@ def test_stack_stops_everything_when_a_service_exits(tmp_path: Path):
     assert "failing exited with code 3" in output and "boom" in output, output
     assert stack.api is not None and not stack.api.group_alive()
     assert not (stack.dir / "stack.json").exists()
+
+
+def test_a_restartable_service_is_started_again_at_most_max_restarts_times(tmp_path: Path):
+    sleeper = Service("sleeper", ["sleep", "600"], tmp_path / "sleeper.log").start()
+    flaky = Service("flaky", ["sh", "-c", "echo up; exit 9"], tmp_path / "flaky.log").start()
+    lines: list[str] = []
+    try:
+        code = supervise(
+            [sleeper, flaky],
+            echo=lambda text="", err=False: lines.append(text),
+            poll_s=0.05,
+            restartable=lambda service: service is flaky,
+        )
+    finally:
+        sleeper.stop()
+    assert code == 1
+    restarts = [line for line in lines if "restarting it" in line]
+    assert restarts == [
+        f"wikiforge stack: flaky exited with code 9; restarting it ({n} of {MAX_RESTARTS})"
+        for n in range(1, MAX_RESTARTS + 1)
+    ]
+    assert lines[-1].startswith("wikiforge stack: flaky exited with code 9\n")
+    assert (tmp_path / "flaky.log").read_text().splitlines().count("up") == MAX_RESTARTS + 1
