@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 from collections.abc import Iterator
+from dataclasses import dataclass
 from pathlib import Path
 
 import dagster as dg
@@ -72,6 +73,37 @@ def materialize_partition(
         selection=selection,
         raise_on_error=raise_on_error,
     )
+
+
+@dataclass
+class MainJob:
+    """The main job's run over the whole bundled landing zone: its data root and outcomes."""
+
+    data_root: Path
+    outcomes: list
+
+
+@pytest.fixture(scope="session")
+def main_job(tmp_path_factory: pytest.TempPathFactory) -> MainJob:
+    """The main job (`wikiforge demo`'s code path) on the bundled sample data, run once per
+    session: the CI asset checks read its outcomes, the determinism test its files.
+    """
+    import os
+
+    from cli.platform import materialize_landing
+    from wikiforge.settings import Settings
+
+    data_root = tmp_path_factory.mktemp("main-job") / "data"
+    settings = Settings(data=str(data_root), dumps=SAMPLE_DUMPS, crawls=SAMPLE_CRAWLS)
+    home = os.environ.get("DAGSTER_HOME")
+    try:
+        outcomes = materialize_landing(settings, echo=lambda *_, **__: None)
+    finally:  # the CLI points DAGSTER_HOME at the data root's instance: not for other tests
+        if home is None:
+            os.environ.pop("DAGSTER_HOME", None)
+        else:
+            os.environ["DAGSTER_HOME"] = home
+    return MainJob(data_root, outcomes)
 
 
 @pytest.fixture(scope="session")

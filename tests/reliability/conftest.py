@@ -4,7 +4,7 @@ The slice goes through every line the way the main job does (`wikiforge material
 twelve 2018 page-view months and the Wikidata dump through qrank, one small wiki (elwiki, 89
 pages) through ingest, links, graph and images, one crawl (sample-warc) through tasks, then the
 global job. The hostile-request tests serve it, the fault tests copy it as the "previous
-version", and the determinism test builds it a second time and compares checksums.
+version", and the determinism test compares its files with the main job's build.
 """
 
 from __future__ import annotations
@@ -79,30 +79,19 @@ class SliceBuild:
 
 
 @pytest.fixture(scope="session")
-def slice_builds(request, tmp_path_factory) -> Iterator[dict[str, SliceBuild]]:
-    """Build "a" (served and copied by the tests) and, when the session runs the determinism
-    test, build "b" (compared with "a"), both started at once so they share the two cores.
+def served_root(tmp_path_factory) -> Iterator[Path]:
+    """The slice materialized once (in its own process); tests must not write into it (copy
+    it with `copy_root`).
     """
     landing = tmp_path_factory.mktemp("landing")
     slice_landing_zone(landing)
-    wanted = ["a"]
-    if any("test_determinism" in item.nodeid for item in request.session.items):
-        wanted.append("b")
-    builds = {
-        name: SliceBuild(tmp_path_factory.mktemp(f"slice-{name}") / "data", landing)
-        for name in wanted
-    }
-    yield builds
-    for build in builds.values():
+    build = SliceBuild(tmp_path_factory.mktemp("slice") / "data", landing)
+    try:
+        yield build.wait()
+    finally:
         if build.proc.poll() is None:
             build.proc.kill()
             build.proc.wait()
-
-
-@pytest.fixture(scope="session")
-def served_root(slice_builds) -> Path:
-    """The slice materialized once; tests must not write into it (copy it with `copy_root`)."""
-    return slice_builds["a"].wait()
 
 
 def copy_root(source: Path, target: Path, assets: list[str] | None = None) -> Path:
