@@ -130,6 +130,8 @@ OPEN_INSTANCE = textwrap.dedent(
     from cli.instance import open_instance
 
     data_root, go = Path(sys.argv[1]), Path(sys.argv[2])
+    import dagster  # noqa: F401 (imported before the start line: only the opening races)
+    (go.parent / f"ready-{sys.argv[3]}").touch()
     while not go.exists():
         time.sleep(0.005)
     instance = open_instance(data_root)
@@ -155,8 +157,12 @@ def test_cli_instances_created_at_once_on_a_fresh_data_root_all_open(tmp_path):
         )
         for wiki in wikis
     ]
-    time.sleep(3)  # every process has imported dagster and waits at the start line
-    go.touch()
+    deadline = time.monotonic() + 120
+    while len(list(tmp_path.glob("ready-*"))) < len(wikis) and time.monotonic() < deadline:
+        if any(p.poll() is not None for p in procs):
+            break  # one failed before the start line: its output says why (below)
+        time.sleep(0.02)
+    go.touch()  # every process has imported dagster and waits at the start line
     outputs = [p.communicate(timeout=120)[0].decode(errors="replace") for p in procs]
     for proc, output in zip(procs, outputs, strict=True):
         assert proc.returncode == 0, output[-3000:]
