@@ -100,8 +100,12 @@ class Stack:
         return [s for s in found if s is not None and s.process is not None]
 
     def restartable(self, service: Service) -> bool:
-        """Whether the stack restarts ``service`` when it exits: the Spark workers."""
-        return self.spark is not None and service in self.spark.workers
+        """Whether the stack restarts ``service`` when it exits: the Spark workers (Spark re-runs
+        their tasks elsewhere) and the API (it holds no state: a new one serves the published
+        versions).
+        """
+        workers = self.spark.workers if self.spark is not None else []
+        return service in workers or service is self.api
 
     def start(self, echo: Callable[[str], None] = click.echo) -> Stack:
         """Start PostgreSQL, the Spark cluster, Dagster's webserver and daemon, then the API;
@@ -222,8 +226,8 @@ def supervise(
     """Wait until a service exits (print the end of its log; 1) or an interrupt (0).
 
     A ``restartable`` service that exits is started again (at most ``MAX_RESTARTS`` times):
-    a Spark worker is one, since Spark re-runs a lost worker's tasks on the others and the
-    restarted worker registers with the master again.
+    a Spark worker (Spark re-runs a lost worker's tasks on the others and the restarted worker
+    registers with the master again) or the API.
     """
     restarts: dict[str, int] = {}
     try:

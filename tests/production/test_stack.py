@@ -8,8 +8,9 @@ write their events side by side) and then the Wikidata run, all on the spark eng
 stack's cluster. Then a wiki dump is dropped into the landing zone: the sensor picks it up, the
 daemon launches its run, the run succeeds and every asset check of it passes (all read through
 the webserver's GraphQL API), and the API serves the versions the run published. During the
-wiki run one of the two Spark workers is SIGKILLed with its executors (a lost machine): Spark
-re-runs their tasks on the other worker, the stack restarts the worker, and the run succeeds.
+wiki run one of the two Spark workers is SIGKILLed with its executors (a lost machine), and the
+API with it: Spark re-runs the tasks on the other worker, the stack restarts the worker and the
+API, the run succeeds, and the new API serves what it published.
 Once the global refresh after it is done, every published file equals the local engine's
 `wikiforge materialize` of the same landing zone (byte for byte, except tables Spark's own
 writer wrote, which hold the same rows). SIGINT stops the stack: it exits 0 and no process of
@@ -389,9 +390,14 @@ def test_stack_command_runs_the_platform_and_stops_cleanly(
         "a task of the wiki run on worker 1",
     )
     os.killpg(services["spark-worker-1"]["pid"], signal.SIGKILL)
+    # The API crashes too while the run publishes: the stack starts a new one.
+    os.killpg(services["api"]["pid"], signal.SIGKILL)
     (run,) = wait_until(lambda: _finished(stack, "wiki_job", 1), deadline(), "the wiki run")  # type: ignore[misc]
     assert run["startTime"] >= wikidata["endTime"], (run, wikidata)
-    assert "spark-worker-1 exited with code -9; restarting it" in stack.output_tail(400)
+    output = stack.output_tail(400)
+    assert "spark-worker-1 exited with code -9; restarting it" in output, output
+    assert "api exited with code -9; restarting it" in output, output
+    wait_until(lambda: stack.get("/readyz")[0] == 200, 120, "the restarted API's /readyz")
     checks = _check_wiki_run(stack, run)
     served = _check_api_serves(stack, run["runId"])
     runs = wait_until(lambda: _settled(stack, run["endTime"]), deadline(), "the global refresh")
@@ -415,10 +421,8 @@ def test_stack_command_runs_the_platform_and_stops_cleanly(
     stop_s = time.monotonic() - stopping
     left = {name: group_members(s["pid"]) for name, s in services.items()}
     assert not any(left.values()), left
-    # ... the restarted worker too (its group is not the one the state file named).
-    stray = subprocess.run(
-        ["pgrep", "-af", str(stack.data / ".stack")], capture_output=True, text=True
-    ).stdout
+    # ... the restarted worker and API too (not the groups the state file named).
+    stray = subprocess.run(["pgrep", "-af", str(stack.data)], capture_output=True, text=True).stdout
     assert not stray.strip(), stray
     assert "wikiforge stack: stopped" in stack.output_tail(5)
     print(
