@@ -29,7 +29,7 @@ def build_defs(
                 build_landing_sensor(
                     jobs, job_dependencies(all_assets), settings.sensor_interval_s
                 ),
-                build_global_refresh_sensor(jobs),
+                build_global_refresh_sensor(jobs, settings.sensor_interval_s),
             )
             if sensor is not None
         ],

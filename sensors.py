@@ -166,9 +166,10 @@ WAITING_TO_START = [
 ]
 
 
-def build_global_refresh_sensor(jobs: list) -> dg.SensorDefinition | None:
+def build_global_refresh_sensor(jobs: list, interval_s: int = 30) -> dg.SensorDefinition | None:
     """After any partition run succeeds, refresh the unpartitioned assets (cross-wiki image
     suggestions, entity PageRank...) from what is now published. None when there are none.
+    It looks for finished runs every ``interval_s`` seconds (``WIKIFORGE_SENSOR_INTERVAL_S``).
     """
     by_name = {job.name: job for job in jobs}
     if "global_job" not in by_name:
@@ -182,6 +183,7 @@ def build_global_refresh_sensor(jobs: list) -> dg.SensorDefinition | None:
         request_job=by_name["global_job"],
         default_status=dg.DefaultSensorStatus.RUNNING,
         name="global_refresh_sensor",
+        minimum_interval_seconds=interval_s,
     )
     def global_refresh_sensor(
         context: dg.RunStatusSensorContext,

@@ -95,7 +95,10 @@ class Settings:
         "local[2]", _text, "Spark master URL when the engine is spark (spark://host:7077, yarn)."
     )
     sensor_interval_s: int = setting(
-        30, _count, "Seconds between the landing sensor's checks for new dumps and crawls."
+        30,
+        _count,
+        "Seconds between the sensors' checks: the landing sensor's for new dumps and crawls, the"
+        " global refresh sensor's for finished partition runs.",
     )
     cache: Path = setting(
         _default_cache,
