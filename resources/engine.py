@@ -26,6 +26,7 @@ A query is one text, or ``{"duckdb": ..., "spark": ...}`` where the dialects dif
 
 from __future__ import annotations
 
+import atexit
 import collections
 import multiprocessing
 import os
@@ -225,6 +226,7 @@ class Engine(dg.ConfigurableResource):
     #: (then the driver's and executors' filesystem must be the same, as with local[N]).
     spark_staging_url: str = ""
     _spark: LazyPySparkResource | None = PrivateAttr(default=None)
+    _spark_files: Path | None = PrivateAttr(default=None)
 
     @property
     def spark(self) -> LazyPySparkResource:
@@ -244,6 +246,9 @@ class Engine(dg.ConfigurableResource):
         if self._spark is not None and self._spark._spark_session is not None:  # noqa: SLF001
             self._spark.spark_session.stop()
             self._spark = None
+        if self._spark_files is not None:
+            shutil.rmtree(self._spark_files, ignore_errors=True)
+            self._spark_files = None
 
     # -- map -------------------------------------------------------------------------------
     def side_directory(self, directory: Path) -> str:
@@ -256,7 +261,12 @@ class Engine(dg.ConfigurableResource):
         if self.kind != "spark":
             return str(directory)
         directory = Path(directory)
-        archive = directory.with_name(directory.name + ".tar")
+        # The archive must outlive the step: an executor that joins later (a lost worker
+        # replaced) fetches every archive of the session from the driver when it starts.
+        if self._spark_files is None:
+            self._spark_files = Path(tempfile.mkdtemp(prefix="wikiforge-spark-files-"))
+            atexit.register(shutil.rmtree, self._spark_files, True)
+        archive = self._spark_files / (directory.name + ".tar")
         with tarfile.open(archive, "w") as tar:
             for path in sorted(directory.rglob("*")):
                 tar.add(path, arcname=path.relative_to(directory).as_posix(), recursive=False)

@@ -1,5 +1,8 @@
 """The engine resource: the same map and SQL give the same rows locally and on Spark."""
 
+import shutil
+from pathlib import Path
+
 import pyarrow as pa
 import pyarrow.compute as pc
 import pytest
@@ -90,3 +93,23 @@ def test_spark_gives_the_same_rows_as_local(tmp_path, spark_engine):
         )
     )
     assert spark_sql == local_sql
+
+
+@pytest.mark.spark
+def test_side_directory_archives_outlive_the_step(tmp_path, spark_engine):
+    """An executor that joins later (a lost worker replaced) fetches every archive added to the
+    session from the driver: the archive must stay after the step removed its directory (a
+    cluster run failed with "Stream '/files/index-....tar' was not found" when it did not).
+    """
+    from urllib.parse import urlparse
+
+    side = tmp_path / "step" / f"side-{tmp_path.name}"
+    side.mkdir(parents=True)
+    (side / "data.txt").write_text("kept")
+    location = spark_engine.side_directory(side)
+    shutil.rmtree(tmp_path / "step")
+    name = f"{side.name}.tar"
+    assert location.endswith(name), location
+    archives = spark_engine.spark.spark_session.sparkContext.listArchives
+    served = [Path(urlparse(uri).path) for uri in archives]
+    assert any(p.name == name and p.exists() for p in served), (served, name)
