@@ -9,8 +9,12 @@ from __future__ import annotations
 
 import json
 from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
 
 import dagster as dg
+from dagster._core.events import RunFailureReason
+from dagster._core.execution.retries import auto_reexecution_should_retry_run
+from dagster._core.storage.tags import PARENT_RUN_ID_TAG, RUN_FAILURE_REASON_TAG, WILL_RETRY_TAG
 
 from partitions import crawl_partitions, wiki_partitions, wikidata_dump_partitions
 from resources.landing import LandingZone
@@ -105,6 +109,49 @@ _IN_FLIGHT = [
 ]
 
 
+#: How long a failed run marked for a retry counts as in flight while its retry is not
+#: launched yet (the daemon launches it within seconds; this bounds a retry that never comes).
+RETRY_GRACE_S = 600.0
+
+
+def _in_flight(instance: dg.DagsterInstance, job: str) -> bool:
+    """Whether ``job`` has a run that may still publish: one not finished, or one that failed
+    and that run retries will start again (between its failure and its retry's launch no run
+    of the job is in flight, and what reads from it would start on missing inputs).
+    """
+    if instance.get_runs(dg.RunsFilter(job_name=job, statuses=_IN_FLIGHT), limit=1):
+        return True
+    failed = instance.get_runs(
+        dg.RunsFilter(
+            job_name=job,
+            statuses=[dg.DagsterRunStatus.FAILURE],
+            updated_after=datetime.now(UTC) - timedelta(seconds=RETRY_GRACE_S),
+        ),
+        limit=5,
+    )
+    return any(
+        _will_retry(instance, run)
+        and not instance.get_run_ids(dg.RunsFilter(tags={PARENT_RUN_ID_TAG: run.run_id}), limit=1)
+        for run in failed
+    )
+
+
+def _will_retry(instance: dg.DagsterInstance, run: dg.DagsterRun) -> bool:
+    """Whether run retries start ``run`` again: its tag once the daemon decided, else the rule
+    the daemon applies (it tags a run some seconds after the run failed).
+    """
+    if WILL_RETRY_TAG in run.tags:
+        return run.tags[WILL_RETRY_TAG] == "true"
+    if not instance.run_retries_enabled:
+        return False
+    reason = run.tags.get(RUN_FAILURE_REASON_TAG)
+    return bool(
+        auto_reexecution_should_retry_run(
+            instance, run, RunFailureReason(reason) if reason else None
+        )
+    )
+
+
 def evaluate_landing(
     context: dg.SensorEvaluationContext,
     landing: Landing,
@@ -113,9 +160,10 @@ def evaluate_landing(
 ) -> dg.SensorResult:
     """One sensor tick: the runs and partitions the files call for that were not handled yet.
 
-    A run whose job reads from a job with a run requested in this tick or still in flight waits
-    for a later tick (it stays unhandled in the cursor): a new Wikidata dump and a new wiki
-    arriving together run dump first, then wiki, instead of the wiki failing on missing inputs.
+    A run whose job reads from a job with a run requested in this tick or still in flight (or
+    failed and about to be retried) waits for a later tick (it stays unhandled in the cursor): a
+    new Wikidata dump and a new wiki arriving together run dump first, then wiki, instead of the
+    wiki failing on missing inputs.
     """
     handled: dict[str, str] = json.loads(context.cursor) if context.cursor else {}
     needs = needs or {}
@@ -124,7 +172,7 @@ def evaluate_landing(
     busy: set[str] = set()  # jobs with a run requested now or not finished
     upstream = set().union(*needs.values()) if needs else set()
     for job in upstream & job_names:
-        if context.instance.get_runs(dg.RunsFilter(job_name=job, statuses=_IN_FLIGHT), limit=1):
+        if _in_flight(context.instance, job):
             busy.add(job)
     for run in plan_runs(landing):
         if run.job not in job_names or handled.get(run.scope) == run.fingerprint:

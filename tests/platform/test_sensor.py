@@ -4,6 +4,7 @@ import json
 import shutil
 
 import dagster as dg
+from dagster._core.storage.tags import PARENT_RUN_ID_TAG, WILL_RETRY_TAG
 
 from sensors import evaluate_landing
 from tests.conftest import SAMPLE_DUMPS
@@ -116,6 +117,37 @@ def test_runs_wait_for_the_runs_they_read_from(instance):
     third, jobs = tick(second.cursor)
     assert jobs == set() and third.cursor == second.cursor
     instance.delete_run(running.run_id)
+    # It failed, and run retries will start it again: until the retry is launched, still wait.
+    failed = dg.DagsterRun(
+        job_name="wikidata_job",
+        run_id="1" * 8 + "-failed",
+        status=dg.DagsterRunStatus.FAILURE,
+        tags={WILL_RETRY_TAG: "true"},
+    )
+    instance.add_run(failed)
+    assert tick(third.cursor)[1] == set()
+    # ... also before the daemon has tagged it, when the instance's retries would retry it.
+    instance.delete_run(failed.run_id)
+    untagged = dg.DagsterRun(
+        job_name="wikidata_job", run_id="3" * 8 + "-untagged", status=dg.DagsterRunStatus.FAILURE
+    )
+    instance.add_run(untagged)
+    assert tick(third.cursor)[1] == {"wiki_job"}  # this instance has no run retries
+    with dg.instance_for_test(
+        overrides={"run_retries": {"enabled": True, "max_retries": 2}}
+    ) as retrying:
+        retrying.add_run(untagged)
+        context = dg.build_sensor_context(instance=retrying, cursor=third.cursor)
+        assert evaluate_landing(context, landing, names, needs).run_requests == []
+    instance.delete_run(untagged.run_id)
+    instance.add_run(failed)
+    retry = dg.DagsterRun(
+        job_name="wikidata_job",
+        run_id="2" * 8 + "-retry",
+        status=dg.DagsterRunStatus.SUCCESS,
+        tags={PARENT_RUN_ID_TAG: failed.run_id},
+    )
+    instance.add_run(retry)
     fourth, jobs = tick(third.cursor)
     assert jobs == {"wiki_job"} and len(fourth.run_requests) == 7
     assert tick(fourth.cursor)[1] == set()
