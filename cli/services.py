@@ -569,6 +569,19 @@ run_coordinator:
   config:
     max_concurrent_runs: {max_concurrent_runs}
     dequeue_interval_seconds: 1   # a queued run starts within a second (default 5)
+# Runs' workers are processes of this machine, which the launcher can check (cli/run_launcher.py):
+# the daemon marks a run whose worker is gone (killed, or lost with a daemon) as failed ...
+run_launcher:
+  module: cli.run_launcher
+  class: LocalRunLauncher
+run_monitoring:
+  enabled: true
+  poll_interval_seconds: 5
+# ... and starts it again, unless a step failed (bad input fails the same way every time).
+run_retries:
+  enabled: true
+  max_retries: 2
+  retry_on_asset_or_op_failure: false
 telemetry:
   enabled: false
 """

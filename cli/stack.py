@@ -13,8 +13,10 @@ and one local data root. What the stack keeps lives under ``<data>/.stack/``:
     stack.json   while the stack runs: each service's pid, URL and log
 
 The command waits; Ctrl-C or SIGTERM stops every service in the reverse of the start order
-and exits 0. When a service fails to start or exits, it prints the end of that service's log,
-stops the others and exits 1.
+and exits 0. A service that exits is started again (at most three times each; a run whose
+worker died with it is failed by the new daemon's run monitoring and retried), except the Spark
+master: when it exits, or a service fails to start, the stack prints the end of that service's
+log, stops the others and exits 1.
 """
 
 from __future__ import annotations
@@ -100,12 +102,25 @@ class Stack:
         return [s for s in found if s is not None and s.process is not None]
 
     def restartable(self, service: Service) -> bool:
-        """Whether the stack restarts ``service`` when it exits: the Spark workers (Spark re-runs
-        their tasks elsewhere) and the API (it holds no state: a new one serves the published
-        versions).
+        """Whether the stack restarts ``service`` when it exits: every one but the Spark master.
+
+        Spark re-runs a lost worker's tasks on the others; the API and the webserver hold no
+        state; PostgreSQL recovers its kept cluster (clients retry their connections); a new
+        daemon's run monitoring marks the runs whose workers died with the old one as failed,
+        and its run retries start them again. A new master would not know the running
+        applications, so losing it stops the stack.
         """
-        workers = self.spark.workers if self.spark is not None else []
-        return service in workers or service is self.api
+        return self.spark is None or service is not self.spark.master
+
+    def restart(self, service: Service) -> None:
+        """Start ``service`` again after it exited, once what is left of its process group (a
+        dead daemon's runs, a dead worker's executors) is stopped.
+        """
+        service.stop()
+        if self.postgres is not None and service is self.postgres.server:
+            self.postgres.start()  # same port and cluster; returns once it accepts connections
+        else:
+            service.start()
 
     def start(self, echo: Callable[[str], None] = click.echo) -> Stack:
         """Start PostgreSQL, the Spark cluster, Dagster's webserver and daemon, then the API;
@@ -222,12 +237,12 @@ def supervise(
     echo=click.echo,
     poll_s: float = 0.5,
     restartable: Callable[[Service], bool] = lambda service: False,
+    restart: Callable[[Service], None] = lambda service: (service.stop(), service.start()),
 ) -> int:
     """Wait until a service exits (print the end of its log; 1) or an interrupt (0).
 
-    A ``restartable`` service that exits is started again (at most ``MAX_RESTARTS`` times):
-    a Spark worker (Spark re-runs a lost worker's tasks on the others and the restarted worker
-    registers with the master again) or the API.
+    A ``restartable`` service that exits is started again with ``restart`` (at most
+    ``MAX_RESTARTS`` times each; see ``Stack.restartable``).
     """
     restarts: dict[str, int] = {}
     try:
@@ -243,8 +258,7 @@ def supervise(
                         f"it ({restarts[service.name]} of {MAX_RESTARTS})",
                         err=True,
                     )
-                    service.stop()  # whatever of its process group is left
-                    service.start()
+                    restart(service)
                     continue
                 echo(
                     f"wikiforge stack: {service.name} exited with code {code}\n"
@@ -297,7 +311,7 @@ def run_stack(stack: Stack, echo=click.echo) -> int:
             echo(f"  {'':<18} log {service['log']}")
         echo(f"\nLanding zone {stack.settings.dumps.resolve()}, data root {stack.root}.")
         echo("Running; Ctrl-C stops every service.")
-        code = supervise(stack.services, echo, restartable=stack.restartable)
+        code = supervise(stack.services, echo, restartable=stack.restartable, restart=stack.restart)
     except ServiceError as error:
         echo(f"wikiforge stack: {error}", err=True)
     except KeyboardInterrupt:

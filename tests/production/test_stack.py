@@ -10,7 +10,10 @@ daemon launches its run, the run succeeds and every asset check of it passes (al
 the webserver's GraphQL API), and the API serves the versions the run published. During the
 wiki run one of the two Spark workers is SIGKILLed with its executors (a lost machine), and the
 API with it: Spark re-runs the tasks on the other worker, the stack restarts the worker and the
-API, the run succeeds, and the new API serves what it published.
+API, the run succeeds, and the new API serves what it published. Before that, PostgreSQL crashes
+while the month runs write their events, and the daemon is SIGKILLed with the Wikidata run's
+worker: the stack restarts both, the new daemon's run monitoring fails the orphaned run and run
+retries start it again; every run's events agree with its status.
 Once the global refresh after it is done, every published file equals the local engine's
 `wikiforge materialize` of the same landing zone (byte for byte, except tables Spark's own
 writer wrote, which hold the same rows). SIGINT stops the stack: it exits 0 and no process of
@@ -38,7 +41,7 @@ from pathlib import Path
 
 import pytest
 
-from cli.services import Service, free_port, graphql, group_members, wait_until
+from cli.services import Service, ServiceError, free_port, graphql, group_members, wait_until
 from cli.stack import MAX_RESTARTS, Stack, run_stack, supervise
 from tests.conftest import SAMPLE_DUMPS
 from tests.production.conftest import (
@@ -80,6 +83,7 @@ query RunChecks($runId: ID!, $cursor: String) {
       cursor hasMore
       events {
         __typename
+        ... on MessageEvent { message }
         ... on AssetCheckEvaluationEvent {
           evaluation { checkName success assetKey { path } }
         }
@@ -229,36 +233,87 @@ def _run_events(stack: StackProcess, run_id: str) -> tuple[list[dict], list[dict
             return data["runOrError"]["assetCheckSelection"], events
 
 
+def _tags(run: dict) -> dict[str, str]:
+    return {t["key"]: t["value"] for t in run["tags"]}
+
+
+def _unrecovered(runs: list[dict]) -> list[dict]:
+    """Failed runs that run retries will not start again (the daemon tags a failed run with
+    its decision some seconds after the failure) and that no later run of the same job and
+    partition made good.
+    """
+    partition = lambda r: _tags(r).get("dagster/partition")  # noqa: E731
+    return [
+        r
+        for r in runs
+        if r["status"] in ("FAILURE", "CANCELED")
+        and _tags(r).get("dagster/will_retry", "false" if r["status"] == "CANCELED" else "")
+        == "false"
+        and not any(
+            o["status"] == "SUCCESS"
+            and o["jobName"] == r["jobName"]
+            and partition(o) == partition(r)
+            and (o["startTime"] or 0) > (r["startTime"] or 0)
+            for o in runs
+        )
+    ]
+
+
 def _finished(stack: StackProcess, job: str, count: int) -> list[dict] | None:
-    """The job's runs once ``count`` of them have finished; fails on a failed run or stack."""
+    """The job's successful runs once ``count`` of them have finished; fails on a failed run
+    nothing retries, or a stack that exited.
+    """
     stack.running()
     runs = _runs(stack, job)
-    failed = [r for r in runs if r["status"] in ("FAILURE", "CANCELED")]
+    failed = _unrecovered(runs)
     if failed:  # pytest.fail: not an Exception, so wait_until does not keep polling
         pytest.fail(f"{job} run failed: {failed}\n(see the run's events in the webserver)")
     done = [r for r in runs if r["status"] == "SUCCESS"]
     return done if len(done) >= count else None
 
 
-def _check_month_runs(stack: StackProcess, months: list[dict]) -> None:
-    """Runs written side by side: at least two month runs overlapped, and each run's events
-    and materialization are whole.
+def _check_run_logs(stack: StackProcess, runs: list[dict]) -> None:
+    """Run and event storage agree: a run that succeeded has one start and one success event,
+    a run that failed one failure event and no success.
     """
-    spans = sorted((r["startTime"], r["endTime"]) for r in months)
-    assert any(spans[i + 1][0] < spans[i][1] for i in range(len(spans) - 1)), spans
-    for run in months:
+    for run in runs:
         _, events = _run_events(stack, run["runId"])
         kinds = [e["__typename"] for e in events]
-        assert kinds.count("RunStartEvent") == 1 and kinds.count("RunSuccessEvent") == 1, kinds
-        assert kinds.index("RunStartEvent") < kinds.index("RunSuccessEvent"), kinds
-        assert "RunFailureEvent" not in kinds and "ExecutionStepFailureEvent" not in kinds
+        if run["status"] == "SUCCESS":
+            assert kinds.count("RunStartEvent") == 1 and kinds.count("RunSuccessEvent") == 1, kinds
+            assert kinds.index("RunStartEvent") < kinds.index("RunSuccessEvent"), kinds
+            assert "RunFailureEvent" not in kinds and "ExecutionStepFailureEvent" not in kinds
+        else:
+            assert run["status"] == "FAILURE", run
+            assert kinds.count("RunFailureEvent") == 1 and "RunSuccessEvent" not in kinds, kinds
+
+
+def _check_month_runs(stack: StackProcess, months: list[dict]) -> None:
+    """Runs written side by side: at least two month runs overlapped, each run's events are
+    whole, and each month was published by one successful run.
+    """
+    spans = sorted((r["startTime"], r["endTime"]) for r in _runs(stack, "month_job"))
+    assert any(spans[i + 1][0] < spans[i][1] for i in range(len(spans) - 1)), spans
+    _check_run_logs(stack, _runs(stack, "month_job"))
+    for run in months:
+        _, events = _run_events(stack, run["runId"])
         assert [e["partition"] for e in events if e["__typename"] == "MaterializationEvent"] == [
-            next(t["value"] for t in run["tags"] if t["key"] == "dagster/partition")
+            _tags(run)["dagster/partition"]
         ]
     views = stack.graphql(MATERIALIZATIONS, {"path": ["pageviews_month"]})["assetOrError"]
     by_partition = {m["partition"]: m["runId"] for m in views["assetMaterializations"]}
     assert sorted(by_partition) == [f"{m}-01" for m in MONTHS]
-    assert len(set(by_partition.values())) == len(MONTHS)
+    assert set(by_partition.values()) == {r["runId"] for r in months}
+
+
+def _started(stack: StackProcess, job: str) -> list[dict] | None:
+    """The job's runs whose worker has started and not finished (None while the webserver
+    cannot answer: PostgreSQL restarting).
+    """
+    try:
+        return [r for r in _runs(stack, job) if r["status"] == "STARTED"] or None
+    except ServiceError:
+        return None
 
 
 def _check_wiki_run(stack: StackProcess, run: dict) -> int:
@@ -330,7 +385,7 @@ def _settled(stack: StackProcess, after: float) -> list[dict] | None:
     refreshed = [r for r in runs if r["jobName"] == "global_job" and (r["startTime"] or 0) >= after]
     if busy or not refreshed or refreshed[0]["status"] != "SUCCESS":
         return None
-    failed = [r for r in runs if r["status"] != "SUCCESS"]
+    failed = _unrecovered(runs)
     if failed:
         pytest.fail(f"runs failed: {failed}")
     return runs
@@ -360,6 +415,16 @@ def test_stack_command_runs_the_platform_and_stops_cleanly(
     assert stack.graphql("{ version }")["version"]
     wait_until(lambda: stack.get("/readyz")[0] == 200, 120, "the API's /readyz")
 
+    # PostgreSQL crashes (its process group SIGKILLed) while the month runs write their events;
+    # the stack starts it again over its kept cluster and clients reconnect. Every month is
+    # still published, by its run or by the retry of a run that failed.
+    wait_until(lambda: _started(stack, "month_job"), deadline(), "a month run to start")
+    os.killpg(services["postgresql"]["pid"], signal.SIGKILL)
+    wait_until(
+        lambda: "postgresql exited with code -9; restarting it" in stack.output_tail(100),
+        60,
+        "the stack to restart PostgreSQL",
+    )
     months = wait_until(
         lambda: _finished(stack, "month_job", len(MONTHS)), deadline(), "the month runs"
     )
@@ -367,11 +432,24 @@ def test_stack_command_runs_the_platform_and_stops_cleanly(
     # is done, and the daemon launches it.
     (stack.dumps / WIKI).symlink_to(SAMPLE_DUMPS / WIKI, target_is_directory=True)
     _check_month_runs(stack, months)  # type: ignore[arg-type]
+    months_failed = [r for r in _runs(stack, "month_job") if r["status"] != "SUCCESS"]
     # The heavy steps ran on executors of both workers.
     assert _workers_with_tasks(stack) == {"worker-0", "worker-1"}, stack.executor_logs()
-    (wikidata,) = wait_until(
-        lambda: _finished(stack, "wikidata_job", 1), deadline(), "the Wikidata run"
+    # The daemon dies with the runs it launched (its process group SIGKILLed, as by the OOM
+    # killer) while the Wikidata run works: the stack starts a new daemon, whose run monitoring
+    # finds the run's worker gone and marks the run failed; run retries start it again.
+    (killed,) = wait_until(
+        lambda: _started(stack, "wikidata_job"), deadline(), "the Wikidata run to start"
     )
+    os.killpg(services["dagster-daemon"]["pid"], signal.SIGKILL)
+    (wikidata,) = wait_until(
+        lambda: _finished(stack, "wikidata_job", 1), deadline(), "the Wikidata run's retry"
+    )
+    assert _tags(wikidata)["dagster/parent_run_id"] == killed["runId"], wikidata
+    _, events = _run_events(stack, killed["runId"])
+    failure = [e["message"] for e in events if e["__typename"] == "RunFailureEvent"]
+    assert len(failure) == 1 and "is gone and the run did not finish" in failure[0], failure
+    _check_run_logs(stack, _runs(stack, "wikidata_job"))
     assert {t["value"] for t in wikidata["tags"] if t["key"] == "dagster/partition"} == {
         WIKIDATA_DUMP
     }
@@ -426,8 +504,10 @@ def test_stack_command_runs_the_platform_and_stops_cleanly(
     assert not stray.strip(), stray
     assert "wikiforge stack: stopped" in stack.output_tail(5)
     print(
-        f"stack up in {up_s:.0f} s; months, Wikidata dump and {WIKI} through the daemon on "
-        f"Spark in {chain_s:.0f} s, a worker lost mid-run ({checks} asset checks passed; API "
+        f"stack up in {up_s:.0f} s; months (PostgreSQL crashed: {len(months_failed)} month "
+        f"run(s) failed and retried), Wikidata dump (daemon killed, run retried) and {WIKI} "
+        f"through the daemon on Spark in {chain_s:.0f} s, a worker lost mid-run ({checks} asset "
+        f"checks passed; API "
         f"serves {len(served)} of the run's datasets; {identical} files byte-identical to the "
         f"local build, same rows: {', '.join(sorted(set(by_rows)))}); stopped in {stop_s:.0f} s"
     )
@@ -450,6 +530,9 @@ class _StandInStack(Stack):
     @property
     def services(self) -> list[Service]:
         return [s for s in (self.api, getattr(self, "failing", None)) if s is not None]
+
+    def restartable(self, service: Service) -> bool:
+        return False  # as the Spark master: its exit stops the stack
 
 
 def test_stack_stops_everything_when_a_service_exits(tmp_path: Path):
