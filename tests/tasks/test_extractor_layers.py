@@ -214,5 +214,86 @@ def test_rules_switch_off_one_at_a_time():
         "<p>Alles fein pürieren und abschmecken.</p>"
     )
     assert parse_document(html, URL).taskmap is not None
-    without = ALL_RULES - {word_rule("instruction-word", "zubereitung")}
+    # Without the heading word, the section after the ingredient list still holds the steps.
+    without_word = ALL_RULES - {word_rule("instruction-word", "zubereitung")}
+    found = parse_document(html, URL, rules=without_word)
+    assert found.parser == "page-structure:ingredients:amount-lists+steps:after-ingredients"
+    without = without_word - {"steps:after-ingredients"}
     assert parse_document(html, URL, rules=without).taskmap is None
+
+
+def _steps_of(result) -> list[str]:
+    return [s.response.speech_text for s in result.taskmap.steps]
+
+
+def test_steps_follow_the_ingredient_list_whatever_their_heading():
+    # The method under a heading no vocabulary holds (the dish's own name), then a list of
+    # links to other dishes; elsewhere a numbered list of sentence-long promotions.
+    head = _ld(
+        '{"@type": "Recipe", "name": "Leek soup",'
+        ' "recipeIngredient": ["2 leeks (small)", "1 l vegetable stock", "Salt"]}'
+    )
+    body = """<ol><li>Thank you for reading us: log in with your existing account today.</li>
+        <li>Or try our digital subscription with access to every single article.</li></ol>
+        <h2>Zutaten</h2><ol><li>2 leeks (small)</li><li>1 l vegetable stock</li><li>Salt</li></ol>
+        <h2>Leek soup</h2><p>Wash the leeks, slice them thinly and sweat them in butter.</p>
+        <p>Pour in the stock, simmer for twenty minutes, season with salt and blend.</p>
+        <ol><li>Carrots</li><li>Fennel</li></ol>"""
+    result = parse_document(_page(body, head), URL)
+    assert result.parser == "json-ld+steps:after-ingredients"
+    assert _steps_of(result) == [
+        "Wash the leeks, slice them thinly and sweat them in butter.",
+        "Pour in the stock, simmer for twenty minutes, season with salt and blend.",
+    ]
+    without = parse_document(_page(body, head), URL, rules=ALL_RULES - {"steps:after-ingredients"})
+    assert without.parser == "json-ld+steps:numbered-lists"  # the promotions: wrong
+
+
+def test_after_ingredients_steps_without_a_heading_and_past_repeated_captions():
+    lines = "<ul><li>2 cups flour</li><li>1 cup milk</li><li>2 eggs</li></ul>"
+    # No heading at all: the numbered list right after the ingredients; the byline and the
+    # share buttons after it are not steps.
+    plain = _page(
+        f"<h1>Pancakes</h1>{lines}"
+        "<ol><li>Whisk the flour, milk and eggs together.</li><li>Fry thin pancakes in butter "
+        "in a hot pan.</li></ol><p>Written by the whole kitchen team</p>"
+        "<div>Share on Facebook, share on Pinterest</div>"
+    )
+    rules = ALL_RULES - {"steps:numbered-lists"}
+    assert _steps_of(parse_document(plain, URL, rules=rules)) == [
+        "Whisk the flour, milk and eggs together.",
+        "Fry thin pancakes in butter in a hot pan.",
+    ]
+    # Photo credits under a run of images repeat one another: the next heading's section.
+    captions = "".join("<p>Photo credit: the kitchen team</p>" for _ in range(3))
+    steps = (
+        "<h2>How we do it</h2><p>Whisk the flour, milk and eggs together in a large bowl.</p>"
+        "<p>Fry thin pancakes in butter in a hot pan.</p>"
+    )
+    page = _page(f"<h1>Pancakes</h1>{lines}{captions}{steps}")
+    result = parse_document(page, URL)
+    assert result.parser == "page-structure:ingredients:amount-lists+steps:after-ingredients"
+    assert len(result.taskmap.steps) == 2 and "Photo" not in " ".join(_steps_of(result))
+
+
+def test_after_ingredients_rows_must_name_the_ingredients():
+    # Price ranges read as amounts, then an error page's text: not a recipe.
+    html = _page(
+        "<ul><li>5 万以下</li><li>5-8 万</li><li>8-12 万</li></ul><h2>抱歉</h2>"
+        "<p>很抱歉，当您看到这个页面的时候，说明您访问的地址有错误或者页面已经不存在了。</p>"
+        "<p>意见建议：点击提交按钮，您访问的错误链接会直接发送给我们，谢谢您的支持和理解。</p>"
+        "<p>联系方式：Email或者电话，方便我们将结果发送给您，我们会尽快处理您的反馈意见。</p>"
+    )
+    result = parse_document(html, "https://shop.example.com/24/article.html")
+    assert result.taskmap is None and result.reason == "ingredients_without_steps"
+
+
+def test_hidden_copies_are_not_section_rows():
+    # A paywalled copy of the article in a `hidden` element is not rendered.
+    html = _page(
+        "<h1>Leek soup</h1><h2>Ingredients</h2><ul><li>2 leeks</li><li>1 l stock</li></ul>"
+        "<h2>Method</h2><p>Slice the leeks and sweat them in butter until soft.</p>"
+        "<p>Add the stock, simmer for twenty minutes and blend until smooth.</p>"
+        "<div hidden><p>Subscribe now to read the whole story of this humble soup.</p></div>"
+    )
+    assert len(parse_document(html, URL).taskmap.steps) == 2

@@ -39,7 +39,13 @@ from wikiforge.tasks.parsers.structure import (
 
 # Rules that find sections by their labels (headings, class names): evidence enough that a
 # wiki, news or listing page really is a recipe (a Wikibooks cookbook page).
-LABELLED_RULES = ("ingredients:heading", "ingredients:class", "steps:heading", "steps:class")
+LABELLED_RULES = (
+    "ingredients:heading",
+    "ingredients:class",
+    "steps:heading",
+    "steps:class",
+    "steps:after-ingredients",
+)
 _WORD = re.compile(r"\w+")
 
 
@@ -87,7 +93,8 @@ def _fill_steps(parsed: ParsedTask, root, url: str, rules: frozenset[str]) -> No
         if plugin is not None:
             parsed.steps, parsed.parser = plugin.steps, f"{parsed.parser}+steps:{plugin.parser}"
         else:
-            steps, rule = structural_steps(root, rules)
+            names = [r.name for r in parsed.requirements if not r.is_tool]
+            steps, rule = structural_steps(root, rules, names)
             parsed.steps, parsed.parser = steps, f"{parsed.parser}+{rule or 'no-steps'}"
     elif parsed.steps and "fill:truncated-steps" in rules and _page_has_more_text(root, parsed):
         steps, rule = structural_steps(root, rules - {"steps:numbered-lists"})
@@ -114,7 +121,7 @@ def _page_structure(root, url: str, rules: frozenset[str]) -> Extraction:
     ingredients, ingredients_rule = structural_ingredients(root, rules=rules)
     if not ingredients:
         return Extraction(None, "")
-    steps, steps_rule = structural_steps(root, rules)
+    steps, steps_rule = structural_steps(root, rules, ingredients)
     if not steps:
         return Extraction(None, "ingredients_without_steps")
     kind = non_task_kind(root, url) if "gate:page-kind" in rules else "other"
@@ -152,10 +159,11 @@ def extract(root, html: str, url: str, rules: frozenset[str] = ALL_RULES) -> Ext
             return Extraction(None, _no_task_reason(root, url, structure.reason))
         parsed = structure.parsed
     else:
+        # Ingredients first: the page's ingredient lines locate the steps that follow them.
+        _fill_ingredients(parsed, root, rules)
         _fill_steps(parsed, root, url, rules)
         if not parsed.steps:
             return Extraction(parsed, "markup_without_steps")
-        _fill_ingredients(parsed, root, rules)
     if not parsed.page_images:
         used = {i.url for step in parsed.steps for i in step.images}
         parsed.page_images = [i for i in page_images(root, url) if i.url not in used]

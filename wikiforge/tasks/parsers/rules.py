@@ -60,6 +60,7 @@ STRUCTURE_RULES = (
     "steps:heading",
     "steps:class",
     "steps:repeated",
+    "steps:after-ingredients",
     "steps:numbered-lists",
 )
 FILL_RULES = ("fill:steps-from-page", "fill:ingredients-from-page", "fill:truncated-steps")

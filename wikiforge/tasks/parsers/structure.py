@@ -110,16 +110,32 @@ def _is_heading(element) -> bool:
     return _heading_like(element) and bool(element_text(element))
 
 
+def _outside_rows(element, anchor, taken: list) -> bool:
+    """Not a candidate row: inside the heading or a row already taken, a script or control,
+    or not rendered (the HTML `hidden` attribute: a paywalled copy, a template).
+    """
+    if element.tag in ("script", "style", "button", "nav", "footer", "input", "svg"):
+        return True
+    ancestors = list(element.iterancestors())
+    return (
+        any(a is anchor for a in ancestors)
+        or any(t in ancestors for t in taken[-3:])
+        or element.get("hidden") is not None
+        or any(a.get("hidden") is not None for a in ancestors)
+    )
+
+
 def _section_rows(
     heading,
     max_rows: int = 80,
     same_label: re.Pattern | None = None,
     short_rows: int = 0,
     ends=None,
+    elements: list | None = None,
 ) -> list[str]:
     """Texts of the rows that follow `heading` in document order, up to the next heading-like
     element (an ingredient or instruction section, whatever the markup: lists, table rows,
-    paragraphs or bare divs).
+    paragraphs or bare divs). `elements`, when given, receives each row's element.
 
     Rows are block-level leaves; with `short_rows` > 0, the outermost blocks whose text is at
     most that long are rows instead (so "2 cups" + "flour" in two inner divs stay one row).
@@ -135,16 +151,12 @@ def _section_rows(
     rows: list[str] = []
     started = False
     taken: list = []
+    found = elements if elements is not None else []
     for element in anchor.getroottree().getroot().iter():
         if element is anchor:
             started = True
             continue
-        if not started or not isinstance(element.tag, str):
-            continue
-        ancestors = list(element.iterancestors())
-        if any(a is anchor for a in ancestors) or any(t in ancestors for t in taken[-3:]):
-            continue
-        if element.tag in ("script", "style", "button", "nav", "footer", "input", "svg"):
+        if not started or not isinstance(element.tag, str) or _outside_rows(element, anchor, taken):
             continue
         if _is_heading(element):
             # Sub-sections with the same kind of label ("Preparación del arroz") continue it,
@@ -158,6 +170,7 @@ def _section_rows(
                 break
             if rows and ends is not None and not ends(element, text):
                 rows.append(text)
+                found.append(element)
             continue
         if element.tag not in _BLOCK_TAGS or element.tag in ("ul", "ol", "table", "dl"):
             continue
@@ -174,6 +187,7 @@ def _section_rows(
         if text and len(text) < 1500:
             rows.append(text)
             taken.append(element)
+            found.append(element)
             if len(rows) >= max_rows:
                 break
     return rows
@@ -360,10 +374,96 @@ def _list_steps(root) -> list[str]:
     return []
 
 
-def structural_steps(root, rules: frozenset[str] = ALL_RULES) -> tuple[list[ParsedStep], str]:
+_NOT_WORD = re.compile(r"\W+")
+
+
+def _row_key(text: str) -> str:
+    return _NOT_WORD.sub(" ", text.casefold()).strip()
+
+
+def _last_ingredient_row(root, ingredients: list[str]):
+    """The last list item, table row or paragraph of the page that is one of the ingredient
+    lines (compared without case and punctuation), or None.
+    """
+    wanted = {key for line in ingredients if (key := _row_key(line))}
+    if len(wanted) < 2:
+        return None
+    last = None
+    for element in root.iter("li", "tr", "p", "dd"):
+        if _row_key(element_text(element)) in wanted:
+            last = element
+    return last
+
+
+def _step_rows_after(anchor) -> list[str]:
+    """Sentence-long rows after `anchor` up to the next heading once rows have begun; when the
+    first row is a list item, only list items (the byline and share buttons after the steps'
+    list are not steps).
+    """
+    found: list = []
+    rows = _section_rows(anchor, elements=found)
+    if found and found[0].tag == "li":
+        rows = [r for r, e in zip(rows, found, strict=True) if e.tag == "li"]
+    rows = [r for r in rows if _step_row(r)]
+    if rows and not _looks_like_ingredients(rows, []) and sum(map(len, rows)) >= 80:
+        return rows
+    return []
+
+
+_NAME_WORD = re.compile(r"[^\W\d_]{4,}")
+
+
+def _mentions_ingredients(rows: list[str], ingredients: list[str]) -> bool:
+    """The rows name at least two words of the ingredient lines (a method uses its
+    ingredients; a page's price ranges followed by its error message do not).
+    """
+    names = {w for line in ingredients for w in _NAME_WORD.findall(line.casefold())}
+    text = " ".join(rows).casefold()
+    return sum(1 for w in names if w in text) >= 2
+
+
+def after_ingredients_rows(root, ingredients: list[str] | None) -> list[str]:
+    """The sentence-long rows of the section that follows the page's ingredient list.
+
+    On a recipe page the method comes right after the ingredients, whatever its heading says
+    (a word no vocabulary holds, the dish's own name) or with no heading at all: the rows after
+    the list holding the last ingredient line, up to the next heading once they have begun.
+    Rows that repeat one another (photo credits under a run of images) are not steps: then the
+    section of the first heading after the list is taken. Rows that read like more ingredients,
+    or that name none of them, are not steps either.
+    """
+    last = _last_ingredient_row(root, ingredients or [])
+    if last is None:
+        return []
+    lists = ("ul", "ol", "table", "dl")
+    anchor = next((a for a in last.iterancestors() if a.tag in lists), last)
+    rows = _step_rows_after(anchor)
+    if not rows or len(set(rows)) < len(rows):
+        rows = []
+        started = False
+        for element in root.iter():
+            if element is anchor:
+                started = True
+            elif (
+                started
+                and isinstance(element.tag, str)
+                and _is_heading(element)
+                and not any(a is anchor for a in element.iterancestors())
+            ):
+                rows = _step_rows_after(element)
+                break
+    if len(set(rows)) < len(rows) or not _mentions_ingredients(rows, ingredients or []):
+        return []
+    return rows
+
+
+def structural_steps(
+    root, rules: frozenset[str] = ALL_RULES, ingredients: list[str] | None = None
+) -> tuple[list[ParsedStep], str]:
     """Instruction steps and the rule that found them: the rows under an instructions heading,
     else the rows of an element labelled as instructions, else repeated instruction elements,
-    else numbered lists of sentence-long items.
+    else the section after the ingredient list (`ingredients`: the lines found), else numbered
+    lists of sentence-long items.
     """
     label = label_pattern("instruction-word", rules)
     finders = (
@@ -373,6 +473,7 @@ def structural_steps(root, rules: frozenset[str] = ALL_RULES) -> tuple[list[Pars
         ),
         ("steps:class", lambda: _classed_steps(root, rules)),
         ("steps:repeated", lambda: repeated_instruction_rows(root, rules)),
+        ("steps:after-ingredients", lambda: after_ingredients_rows(root, ingredients)),
         ("steps:numbered-lists", lambda: _list_steps(root)),
     )
     for rule, finder in finders:
