@@ -29,6 +29,9 @@ on a shared machine wrap each command in ``flock <lock file>``, see docs/benchma
     .venv/bin/python $C --append --families wikidata --wikidata 50,500,5000
     .venv/bin/python $C --append --families views --views 100000,1000000,10000000,30000000
 
+With ``WIKIFORGE_BENCH_PROFILE=DIR`` in the environment each child runs under ``py-spy record``
+(collapsed stacks, 25 Hz, workers included; ``pip install py-spy`` first) into ``DIR``.
+
 ``--append`` adds to the figures already in ``--out`` (a step, size and engine measured again
 replaces the earlier figure); ``--report-only`` redraws the table and plots. Writes
 ``docs/benchmarks/cost_curves/results.json`` (every measurement, with the machine's load before and after),
@@ -66,6 +69,7 @@ STEPS: dict[str, tuple[str, list[str], bool]] = {
     "links": ("wiki", ["pages", "pageids", "redirects", "links"], True),
     "anchors": ("wiki", ["pages", "links", "anchors"], True),
     "sentences": ("wiki", ["pages", "sentences"], True),
+    "embeddings": ("wiki", ["embeddings"], False),
     "training_set": (
         "wiki",
         [
@@ -80,6 +84,8 @@ STEPS: dict[str, tuple[str, list[str], bool]] = {
         ],
         True,
     ),
+    "link_model": ("wiki", ["link_model"], False),
+    "link_datasets": ("wiki", ["link_datasets"], False),
     "link_graph": ("wiki", ["link_graph"], True),
     "sitelinks": ("wikidata", ["sitelinks"], True),
     "wikidata_p31": ("wikidata", ["wikidata_p31"], True),
@@ -284,11 +290,15 @@ def run_child(
     partition: str,
     engine: str,
     select: list[str] | None = None,
+    tree: Path = REPO,
 ) -> dict:
-    """Run one materialization in a child process; its result with the tree's peak memory."""
+    """Run one materialization in a child process; its result with the tree's peak memory.
+
+    ``tree``: the source tree whose code runs (another git ref's export, see ``ref_tree``).
+    """
     command = [
         sys.executable,
-        str(Path(__file__).resolve()),
+        str(tree / "bench" / "scale_cost_curves.py"),
         "--child",
         ",".join(names),
         "--data",
@@ -302,10 +312,28 @@ def run_child(
     ]
     if select:
         command += ["--select", ",".join(select)]
-    env = {**os.environ, "PYTHONPATH": str(REPO), "DAGSTER_HOME": str(CACHE / "dagster-home")}
+    profile_dir = os.environ.get("WIKIFORGE_BENCH_PROFILE")
+    if profile_dir:  # py-spy (installed by hand) samples the child and its workers
+        Path(profile_dir).mkdir(parents=True, exist_ok=True)
+        out = Path(profile_dir) / f"{names[-1]}-{engine}-{tree.name}.txt"
+        command = [
+            str(Path(sys.executable).parent / "py-spy"),
+            "record",
+            "--format",
+            "raw",
+            "--rate",
+            "25",
+            "--subprocesses",
+            "--nonblocking",
+            "-o",
+            str(out),
+            "--",
+            *command,
+        ]
+    env = {**os.environ, "PYTHONPATH": str(tree), "DAGSTER_HOME": str(CACHE / "dagster-home")}
     (CACHE / "dagster-home").mkdir(parents=True, exist_ok=True)
     process = subprocess.Popen(
-        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=REPO
+        command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True, env=env, cwd=tree
     )
     started = time.perf_counter()
     load = os.getloadavg()[0]
@@ -326,18 +354,27 @@ def run_child(
     return result
 
 
-def generate(family: str, size: float, seed: int) -> Path:
-    """The landing zone (dumps directory) for one family and size, generated once, cached."""
+def generate(family: str, size: float, seed: int, generator: str = "heaps") -> Path:
+    """The landing zone (dumps directory) for one family and size, generated once, cached.
+
+    ``generator`` (wiki only): ``heaps`` (vocabularies growing as in real wikis,
+    ``bench/support/wiki_generate.py``) or ``resampled`` (real pages repeated under new titles).
+    """
     from bench import scale_generate
 
-    dumps = CACHE / f"{family}-{size}-seed{seed}" / "dumps"
+    label = f"{family}-heaps" if family == "wiki" and generator == "heaps" else family
+    dumps = CACHE / f"{label}-{size}-seed{seed}" / "dumps"
     marker = dumps.parent / "complete"
     if marker.exists():
         return dumps
     shutil.rmtree(dumps.parent, ignore_errors=True)
     if family == "wiki":
         out = dumps / WIKI / "20160501" / f"{WIKI}-20160501-pages-articles.xml.bz2"
-        scale_generate.generate_dump_file(out, size, seed)
+        if generator == "heaps":
+            stats = scale_generate.generate_wiki_file(out, size, seed)
+            (dumps.parent / "generated.json").write_text(json.dumps(stats, indent=1))
+        else:
+            scale_generate.generate_dump_file(out, size, seed)
     elif family == "wikidata":
         out = dumps / "wikidatawiki" / "entities" / DUMP_DATE / f"wikidata-{DUMP_DATE}-all.json.bz2"
         scale_generate.generate_wikidata(out, size, seed)
@@ -349,6 +386,27 @@ def generate(family: str, size: float, seed: int) -> Path:
         shutil.copytree(sample, dumps / "wikidatawiki")
     marker.touch()
     return dumps
+
+
+def ref_tree(ref: str) -> tuple[str, Path]:
+    """The source tree of a git ref (``git archive``, cached by commit): ``(short sha, path)``."""
+    sha = subprocess.run(
+        ["git", "rev-parse", "--verify", f"{ref}^{{commit}}"],
+        cwd=REPO,
+        check=True,
+        capture_output=True,
+        text=True,
+    ).stdout.strip()
+    tree = CACHE / "refs" / sha[:12]
+    if not (tree / ".complete").exists():
+        shutil.rmtree(tree, ignore_errors=True)
+        tree.mkdir(parents=True)
+        archive = subprocess.run(
+            ["git", "archive", sha], cwd=REPO, check=True, capture_output=True
+        ).stdout
+        subprocess.run(["tar", "-x", "-C", str(tree)], input=archive, check=True)
+        (tree / ".complete").touch()
+    return sha[:12], tree
 
 
 def _copy_month_as_year(data: Path) -> None:
@@ -380,56 +438,76 @@ def measure_family(
     spark: bool,
     results: list[dict],
     save,
+    generator: str = "heaps",
+    codes: list[tuple[str, str, Path]] | None = None,
 ) -> None:
+    """Measure every step of ``family`` at each size, for each code version in ``codes``
+    (``(label, sha, tree)``; default: this tree only), interleaved step by step so the versions
+    meet the same machine load.
+    """
     partition = {"wiki": WIKI, "wikidata": DUMP_DATE, "views": MONTH}[family]
+    codes = codes or [("HEAD", "", REPO)]
     for index, size in enumerate(sizes):
         begin = time.perf_counter()
-        dumps = generate(family, size, seed)
+        dumps = generate(family, size, seed, generator)
         print(
             f"[{family} {size:,}] inputs ready in {time.perf_counter() - begin:.0f} s", flush=True
         )
-        data = CACHE / "data" / f"{family}-{size}"
-        shutil.rmtree(data, ignore_errors=True)
-        data.mkdir(parents=True)
+        datas = {}
+        for label, _, _ in codes:
+            data = CACHE / "data" / f"{family}-{size}-{label}"
+            shutil.rmtree(data, ignore_errors=True)
+            data.mkdir(parents=True)
+            datas[label] = data
         largest = index == len(sizes) - 1
+        measured: set[str] = set()
         for step in steps:
             step_family, names, on_engine = STEPS[step]
             if step_family != family:
                 continue
             step_partition = {"qviews": DUMP_DATE, "wikidata_p31": WIKI}.get(step, partition)
-            if step == "qviews":
-                run_child(["sitelinks"], data, dumps, DUMP_DATE, "local")
-                _copy_month_as_year(data)
-            for prep in PREPARE.get(step, []):
-                run_child(prep, data, dumps, partition, "local")
-            engines = ["local"] + (["spark"] if spark and largest and on_engine else [])
-            for engine in engines:
-                result = run_child(names, data, dumps, step_partition, engine)
-                row = {
-                    "family": family,
-                    "step": step,
-                    "size": size,
-                    "engine": engine,
-                    "unit": FAMILY_UNITS[family],
-                    **result,
-                }
-                results[:] = [
-                    r
-                    for r in results
-                    if (r["step"], r["size"], r["engine"]) != (step, size, engine)
-                ]
-                results.append(row)
-                save()
-                print(
-                    f"  {step:<16} {engine:<5} {result['seconds']:8.1f} s  peak "
-                    f"{result['peak_pss_mib']:7.0f} MiB"
-                    + (
-                        f"  (session start {result['session_s']:.1f} s)"
-                        if engine == "spark"
-                        else ""
-                    ),
-                    flush=True,
-                )
+            for label, sha, tree in codes:
+                data = datas[label]
+                if step == "qviews":
+                    run_child(["sitelinks"], data, dumps, DUMP_DATE, "local", tree=tree)
+                    _copy_month_as_year(data)
+                for prep in PREPARE.get(step, []):
+                    if prep[-1] not in measured:
+                        run_child(prep, data, dumps, partition, "local", tree=tree)
+                engines = ["local"] + (["spark"] if spark and largest and on_engine else [])
+                for engine in engines:
+                    result = run_child(names, data, dumps, step_partition, engine, tree=tree)
+                    row = {
+                        "family": family,
+                        "step": step,
+                        "size": size,
+                        "engine": engine,
+                        "unit": FAMILY_UNITS[family],
+                        "code": label,
+                        "sha": sha,
+                        **({"generator": generator} if family == "wiki" else {}),
+                        **result,
+                    }
+                    key = (step, size, engine, label)
+                    results[:] = [r for r in results if _row_key(r) != key]
+                    results.append(row)
+                    save()
+                    print(
+                        f"  {step:<16} {engine:<5} {label:<8} {result['seconds']:8.1f} s  peak "
+                        f"{result['peak_pss_mib']:7.0f} MiB  load "
+                        f"{result['load_1min_before']:.1f}"
+                        + (
+                            f"  (session start {result['session_s']:.1f} s)"
+                            if engine == "spark"
+                            else ""
+                        ),
+                        flush=True,
+                    )
+            measured.add(step)
+
+
+def _row_key(row: dict) -> tuple:
+    return (row["step"], row["size"], row["engine"], row.get("code", "HEAD"))
 
 
 # -- report -------------------------------------------------------------------------------------
@@ -451,8 +529,10 @@ def report(results: list[dict], commands: list[str]) -> str:
         "# Cost curves of the heavy steps",
         "",
         "Measured on a 2-core, 24 GiB machine shared with other jobs: timings are noisy.",
-        "Inputs are generated by resampling the real sample",
-        "data (`bench/scale_generate.py`). Time: wall time of the step's materialization",
+        "Inputs are GENERATED from the real sample data (`bench/scale_generate.py`): the wiki",
+        "dumps by `bench/support/wiki_generate.py` (real sentences; titles, redirects and",
+        "anchors growing as Heaps' law fitted on the real sample wikis; real degree",
+        "distribution), the others by resampling. Time: wall time of the step's materialization",
         "through Dagster (imports and Spark session start excluded). Memory: peak summed PSS of",
         "the process tree (proportional set size, shared pages counted once; worker processes,",
         "Spark JVM and Python workers included; the Python process with Dagster imported holds",
@@ -471,6 +551,8 @@ def report(results: list[dict], commands: list[str]) -> str:
         "Spark local[2] time (s) | Spark / local | Spark peak (MiB) |",
         "|---|---|---|---|---|---|---|---|---|---|",
     ]
+    compared = [r for r in results if r.get("code", "HEAD") != "HEAD"]
+    results = [r for r in results if r.get("code", "HEAD") == "HEAD"]
     steps = [s for s in STEPS if any(r["step"] == s for r in results)]
     for step in steps:
         local = sorted(
@@ -500,6 +582,7 @@ def report(results: list[dict], commands: list[str]) -> str:
             f"| {step} | {local[0]['unit']} | {sizes} | {times} | {fit_text} | "
             f"{per_unit} | {peaks} | {' | '.join(spark_text)} |"
         )
+    lines += comparison(results, compared)
     sessions = [r["session_s"] for r in results if r["engine"] == "spark"]
     if sessions:
         lines += [
@@ -534,6 +617,46 @@ def report(results: list[dict], commands: list[str]) -> str:
     return "\n".join(lines)
 
 
+def comparison(results: list[dict], compared: list[dict]) -> list[str]:
+    """Per step and size: this tree's time and peak against another ref's, measured in the
+    same run (step by step, one after the other).
+    """
+    if not compared:
+        return []
+    lines = [
+        "",
+        "Against another git ref in the same run (`--ref`; each step run by both versions one",
+        "after the other, load average before each):",
+        "",
+        "| step | size | ref | ref time (s) | time (s) | ref / this | ref peak (MiB) | peak (MiB) "
+        "| load |",
+        "|---|---|---|---|---|---|---|---|---|",
+    ]
+    for step in STEPS:
+        for other in sorted(
+            (r for r in compared if r["step"] == step and r["engine"] == "local"),
+            key=lambda r: r["size"],
+        ):
+            this = next(
+                (
+                    r
+                    for r in results
+                    if (r["step"], r["size"], r["engine"]) == (step, other["size"], "local")
+                ),
+                None,
+            )
+            if this is None:
+                continue
+            lines.append(
+                f"| {step} | {other['size']:,} | {other['code']} ({other.get('sha', '')}) | "
+                f"{other['seconds']:.1f} | {this['seconds']:.1f} | "
+                f"{other['seconds'] / this['seconds']:.2f} | {other['peak_pss_mib']:.0f} | "
+                f"{this['peak_pss_mib']:.0f} | {other['load_1min_before']:.1f} / "
+                f"{this['load_1min_before']:.1f} |"
+            )
+    return lines
+
+
 def plot(results: list[dict], out_dir: Path) -> list[Path]:
     """One PNG per family: time and peak memory against input size, log-log."""
     import matplotlib
@@ -542,6 +665,8 @@ def plot(results: list[dict], out_dir: Path) -> list[Path]:
     import matplotlib.pyplot as plt
 
     written = []
+    compared = [r for r in results if r.get("code", "HEAD") != "HEAD"]
+    results = [r for r in results if r.get("code", "HEAD") == "HEAD"]
     for family in ("wiki", "wikidata", "views"):
         rows = [r for r in results if r["family"] == family]
         if not rows:
@@ -564,6 +689,20 @@ def plot(results: list[dict], out_dir: Path) -> list[Path]:
                 color=line.get_color(),
                 label=step,
             )
+            before = sorted(
+                (r for r in compared if r["step"] == step and r["family"] == family),
+                key=lambda r: r["size"],
+            )
+            if before:
+                for axis, key in ((left, "seconds"), (right, "peak_pss_mib")):
+                    axis.plot(
+                        [r["size"] for r in before],
+                        [r[key] for r in before],
+                        linestyle="--",
+                        marker="x",
+                        color=line.get_color(),
+                        alpha=0.6,
+                    )
             for r in rows:
                 if r["step"] == step and r["engine"] == "spark":
                     left.plot(
@@ -593,7 +732,10 @@ def plot(results: list[dict], out_dir: Path) -> list[Path]:
             axis.set_ylabel(label)
             axis.grid(True, which="both", alpha=0.3)
         left.legend(fontsize=8)
-        figure.suptitle(f"{family}: local engine (dots), Spark local[2] (stars)")
+        figure.suptitle(
+            f"{family}: local engine (dots), Spark local[2] (stars)"
+            + (", another git ref (dashed)" if any(r["family"] == family for r in compared) else "")
+        )
         figure.tight_layout()
         path = out_dir / f"{family}.png"
         figure.savefig(path, dpi=110)
@@ -621,6 +763,18 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--views", default="100000,1000000,10000000", help="Page-view lines.")
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--no-spark", action="store_true")
+    parser.add_argument(
+        "--generator",
+        choices=["heaps", "resampled"],
+        default="heaps",
+        help="wiki dumps: vocabularies growing as in real wikis, or real pages repeated.",
+    )
+    parser.add_argument(
+        "--ref",
+        action="append",
+        default=[],
+        help="LABEL=GITREF: also run every step with that ref's code, in the same run.",
+    )
     parser.add_argument(
         "--append",
         action="store_true",
@@ -658,9 +812,29 @@ def main(argv: list[str] | None = None) -> int:
     if args.report_only:
         commands.pop()
     steps = args.steps.split(",")
+    codes = [("HEAD", "", REPO)]
+    for item in args.ref:
+        label, _, ref = item.partition("=")
+        codes.append((label, *ref_tree(ref)))
     for family in [] if args.report_only else args.families.split(","):
         sizes = [int(s) if s.isdigit() else float(s) for s in getattr(args, family).split(",")]
-        measure_family(family, sizes, steps, args.seed, not args.no_spark, results, save)
+        if family == "wiki":  # figures of the other generator's dumps are not comparable
+            results[:] = [
+                r
+                for r in results
+                if r["family"] != "wiki" or r.get("generator", "resampled") == args.generator
+            ]
+        measure_family(
+            family,
+            sizes,
+            steps,
+            args.seed,
+            not args.no_spark,
+            results,
+            save,
+            args.generator,
+            codes,
+        )
     save()
     plot(results, args.out)
     table = report(results, commands)

@@ -2,11 +2,16 @@
 
 One entry point for the four kinds of input (generated data, for benchmarks only: never tests):
 
+    .venv/bin/python bench/scale_generate.py wiki      --size 500      --seed 1 --out DIR_OR_FILE
     .venv/bin/python bench/scale_generate.py dump      --size 100      --seed 1 --out DIR_OR_FILE
     .venv/bin/python bench/scale_generate.py pageviews --size 5000000  --seed 1 --out DIR
     .venv/bin/python bench/scale_generate.py wikidata  --size 200000   --seed 1 --out FILE
     .venv/bin/python bench/scale_generate.py crawl     --size 20000    --seed 1 --out FILE
 
+* ``wiki``: a GENERATED pages-articles ``.xml.bz2`` of ``--size`` MB of XML whose titles,
+  redirects and anchors grow as Heaps' law fitted on the real sample wikis, links following
+  the real degree distribution, text resampled from real sentences
+  (``bench.support.wiki_generate``; what the cost curves use).
 * ``dump``: a pages-articles ``.xml.bz2`` of ``--size`` MB of uncompressed XML, pages drawn
   from the real Hausa, Navajo and English samples (``bench/generate_dump.py``).
 * ``pageviews``: one month (``--month``, default 2018-01) of ``pageview_complete`` daily files,
@@ -48,6 +53,13 @@ def generate_dump_file(out: Path, size_mb: int, seed: int) -> dict:
     from bench.generate_dump import generate_dump
 
     return generate_dump(out, size_mb, seed)
+
+
+def generate_wiki_file(out: Path, size_mb: float, seed: int) -> dict:
+    """A generated dump with growing vocabularies (see ``bench/support/wiki_generate.py``)."""
+    from bench.support.wiki_generate import generate_wiki_dump
+
+    return generate_wiki_dump(out, size_mb, seed)
 
 
 def generate_pageviews(out_dir: Path, lines: int, seed: int, month: str) -> dict:
@@ -137,12 +149,12 @@ def generate_crawl(out: Path, records: int, seed: int) -> dict:
 
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("kind", choices=["dump", "pageviews", "wikidata", "crawl"])
+    parser.add_argument("kind", choices=["wiki", "dump", "pageviews", "wikidata", "crawl"])
     parser.add_argument(
         "--size",
         type=int,
         required=True,
-        help="dump: MB of XML; pageviews: lines; wikidata: entities; crawl: records",
+        help="wiki, dump: MB of XML; pageviews: lines; wikidata: entities; crawl: records",
     )
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--out", type=Path, required=True)
@@ -151,10 +163,13 @@ def main(argv: list[str] | None = None) -> int:
     args = parser.parse_args(argv)
     started = time.perf_counter()
     out = args.out
-    if args.kind == "dump":
+    if args.kind in ("wiki", "dump"):
         if out.suffix != ".bz2":
             out = out / args.wiki / "20160501" / f"{args.wiki}-20160501-pages-articles.xml.bz2"
-        result = generate_dump_file(out, args.size, args.seed)
+        if args.kind == "wiki":
+            result = generate_wiki_file(out, args.size, args.seed)
+        else:
+            result = generate_dump_file(out, args.size, args.seed)
     elif args.kind == "pageviews":
         result = generate_pageviews(out, args.size, args.seed, args.month)
     elif args.kind == "wikidata":
