@@ -14,7 +14,13 @@ giving the pages it turns right or wrong. Scoring site S, a rule is kept only if
 on the pages of the *other* sites is positive; S is then parsed with the rules so chosen. A
 rule that only helps the site it was written for is thereby never credited on that site.
 
-Reproduce: .venv/bin/python bench/tasks_parse_accuracy.py [--data DIR] [--loso] [--verbose]
+Step finders on their own (`--step-finders`): every markup layer and plugin switched off, the
+pages whose steps cover >= 90% of the expected words with no step finder, each finder alone,
+all but each finder, and all: what a page-structure finder does on every site, not only the
+ones it was written for.
+
+Reproduce: .venv/bin/python bench/tasks_parse_accuracy.py [--data DIR] [--loso] [--step-finders]
+[--verbose]
 """
 
 from __future__ import annotations
@@ -41,6 +47,9 @@ from wikiforge.tasks.parsers.rules import (  # noqa: E402
     INGREDIENT_WORDS,
     INSTRUCTION_CLASS_WORDS,
     INSTRUCTION_WORDS,
+    LAYER_RULES,
+    PLUGIN_RULES,
+    STRUCTURE_RULES,
     word_rule,
 )
 from wikiforge.tasks.warc import decode_html  # noqa: E402
@@ -139,12 +148,33 @@ def leave_one_site_out(loaded: list[dict], base_ok: list[bool]) -> tuple[int, di
     return right, helps, dropped_for
 
 
+def step_finder_table(loaded: list[dict]) -> None:
+    """Steps right (>= 90% of the words) on the page structure alone, by step finder."""
+    finders = [r for r in STRUCTURE_RULES if r.startswith("steps:")]
+    markup = set(LAYER_RULES) | set(PLUGIN_RULES)
+    configs = [("none", markup | set(finders))]
+    configs += [(f"`{f}` alone", markup | (set(finders) - {f})) for f in finders]
+    configs += [(f"all but `{f}`", markup | {f}) for f in finders]
+    configs += [("all", markup)]
+    print(
+        "\n| step finders (no markup layer or plugin) | steps >= 90% of the words | pages right |"
+    )
+    print("|---|---|---|")
+    for name, off in configs:
+        scores = [score(page, ALL_RULES - off)[1] for page in loaded]
+        steps_ok = sum(s.instruction_coverage >= THRESHOLD for s in scores)
+        print(f"| {name} | {steps_ok}/{len(loaded)} | {sum(s.ok for s in scores)}/{len(loaded)} |")
+
+
 def main() -> None:
     """Parse every page, score it, print failures, the table by layer and kind, LOSO."""
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     default = SHARED if SHARED.exists() else REPO / "samples/crawls/sample-html/html/recipes"
     parser.add_argument("--data", type=Path, default=default)
     parser.add_argument("--loso", action="store_true", help="leave-one-site-out estimate")
+    parser.add_argument(
+        "--step-finders", action="store_true", help="each step finder on the page structure alone"
+    )
     parser.add_argument("--verbose", action="store_true")
     args = parser.parse_args()
     loaded = []
@@ -201,10 +231,13 @@ def main() -> None:
             f"leave-one-site-out pages right: {loso_right}/{len(loaded)} = "
             f"{loso_right / max(1, len(loaded)):.1%} (target >= 95%)"
         )
+    if args.step_finders:
+        step_finder_table(loaded)
     print(
         "\nreproduce: .venv/bin/python bench/tasks_parse_accuracy.py"
         + (f" --data {args.data}" if args.data != default else "")
         + (" --loso" if args.loso else "")
+        + (" --step-finders" if args.step_finders else "")
     )
 
 

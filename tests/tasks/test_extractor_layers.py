@@ -11,7 +11,7 @@ from wikiforge.tasks.parsers.microdata import rdfa_objects
 from wikiforge.tasks.parsers.page_kind import non_task_kind
 from wikiforge.tasks.parsers.rules import ALL_RULES, word_rule
 from wikiforge.tasks.parsers.schema_values import steps_of
-from wikiforge.tasks.parsers.structure import structural_ingredients
+from wikiforge.tasks.parsers.structure import structural_ingredients, structural_steps
 
 URL = "https://cook.example.org/recipes/soup"
 
@@ -297,3 +297,30 @@ def test_hidden_copies_are_not_section_rows():
         "<div hidden><p>Subscribe now to read the whole story of this humble soup.</p></div>"
     )
     assert len(parse_document(html, URL).taskmap.steps) == 2
+
+
+# A food blog's narrative above its recipe card: a "how to make it" summary in prose.
+_NARRATIVE = """<h1>Pancakes</h1><h2>How to make pancakes</h2>
+    <p>Pancakes are quick: mix a batter, rest it, then fry thin rounds until golden.</p>
+    <p>Here is a brief preview of the process and why every step of it matters so much.</p>"""
+
+
+def test_the_instructions_heading_after_the_ingredient_list_wins():
+    card = """<h3>Ingredients</h3><ul><li>2 cups flour</li><li>1 cup milk</li><li>2 eggs</li></ul>
+        <h3>Instructions</h3><ol><li>Whisk the flour, milk and eggs into a smooth batter.</li>
+        <li>Rest the batter, then fry thin pancakes in a hot buttered pan.</li></ol>"""
+    result = parse_document(_page(_NARRATIVE + card), URL)
+    assert result.parser == "page-structure:ingredients:amount-lists+steps:heading"
+    assert _steps_of(result) == [
+        "Whisk the flour, milk and eggs into a smooth batter.",
+        "Rest the batter, then fry thin pancakes in a hot buttered pan.",
+    ]
+
+
+def test_an_element_labelled_as_instructions_comes_before_a_heading():
+    card = """<div class="recipe-instructions"><ol>
+        <li>Whisk the flour, milk and eggs into a smooth batter.</li>
+        <li>Rest the batter, then fry thin pancakes in a hot buttered pan.</li></ol></div>"""
+    steps, rule = structural_steps(parse_html(_page(_NARRATIVE + card)))
+    assert rule == "steps:class"
+    assert [s.text for s in steps][0] == "Whisk the flour, milk and eggs into a smooth batter."

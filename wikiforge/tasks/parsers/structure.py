@@ -1,9 +1,11 @@
 """Layer 5: the page-structure fallback, for pages with no recipe markup at all.
 
 Ingredients are lists (or tables) whose rows read like amounts of something, or the rows under
-a heading that names ingredients; steps are the rows under an instructions heading, else the
-rows of an element labelled as instructions, else numbered lists of sentence-long items. The
-page's title and captioned images are read here too (every layer uses them).
+a heading that names ingredients; steps are the rows of an element labelled as instructions,
+else the rows under an instructions heading, else repeated instruction elements, else the
+section after the ingredient list, else numbered lists of sentence-long items
+(`structural_steps`). The page's title and captioned images are read here too (every layer
+uses them).
 """
 
 from __future__ import annotations
@@ -200,11 +202,18 @@ def labelled_section(
     min_rows: int = 2,
     short_rows: int = 0,
     ends=None,
+    after=None,
 ) -> list[str]:
     """Rows (those `keep` accepts) under the first heading whose text matches `label` and that
-    has at least `min_rows` of them.
+    has at least `min_rows` of them; with `after`, only headings that follow that element.
     """
-    for heading in root.iter(*_HEADING_TAGS, "strong", "b"):
+    tags = frozenset((*_HEADING_TAGS, "strong", "b"))
+    passed = after is None
+    for heading in root.iter():
+        if heading is after:
+            passed = True
+        if not passed or heading.tag not in tags:
+            continue
         text = element_text(heading)
         # Labels with digits are facts ("Prep time: 30 min"), not section headings.
         if text and len(text) <= 60 and label.search(text) and not re.search(r"\d", text):
@@ -457,21 +466,31 @@ def after_ingredients_rows(root, ingredients: list[str] | None) -> list[str]:
     return rows
 
 
+def _heading_steps(root, label: re.Pattern | None, ingredients: list[str] | None) -> list[str]:
+    """Rows under an instructions heading: the first such heading after the ingredient list
+    when there is one (a blog's narrative "How to make it" above the recipe card is a summary;
+    the card's own instructions follow its ingredients), else the first on the page.
+    """
+    if label is None:
+        return []
+    last = _last_ingredient_row(root, ingredients or [])
+    rows = labelled_section(root, label, keep=_step_row, after=last) if last is not None else []
+    return rows or labelled_section(root, label, keep=_step_row)
+
+
 def structural_steps(
     root, rules: frozenset[str] = ALL_RULES, ingredients: list[str] | None = None
 ) -> tuple[list[ParsedStep], str]:
-    """Instruction steps and the rule that found them: the rows under an instructions heading,
-    else the rows of an element labelled as instructions, else repeated instruction elements,
-    else the section after the ingredient list (`ingredients`: the lines found), else numbered
-    lists of sentence-long items.
+    """Instruction steps and the rule that found them: the rows of an element labelled as
+    instructions (a recipe card's own markup), else the rows under an instructions heading
+    (after the ingredient list when there is one), else repeated instruction elements, else the
+    section after the ingredient list, else numbered lists of sentence-long items.
+    `ingredients` are the ingredient lines found (they locate the sections that follow them).
     """
     label = label_pattern("instruction-word", rules)
     finders = (
-        (
-            "steps:heading",
-            lambda: labelled_section(root, label, keep=_step_row) if label else [],
-        ),
         ("steps:class", lambda: _classed_steps(root, rules)),
+        ("steps:heading", lambda: _heading_steps(root, label, ingredients)),
         ("steps:repeated", lambda: repeated_instruction_rows(root, rules)),
         ("steps:after-ingredients", lambda: after_ingredients_rows(root, ingredients)),
         ("steps:numbered-lists", lambda: _list_steps(root)),
