@@ -94,11 +94,15 @@ def sentence_matches(
     """Per sentence of `text` that has words: its offset in `text`, its tokens and every anchor
     match in it (`MentionMatcher.matches`, overlapping ones included).
     """
+    # A text without a character of a no-space script has none in any of its sentences: one
+    # search per text instead of one per sentence.
+    mixed = has_no_space_script(text)
     for sentence_start, sentence_end in line_spans(text):
         sentence = text[sentence_start:sentence_end]
         tokens = tokenize(sentence, language_code)
         if len(tokens):
-            yield sentence_start, tokens, matcher.matches(tokens, max_ngram_for(sentence))
+            cap = max_ngram_for(sentence) if mixed else MAX_NGRAM
+            yield sentence_start, tokens, matcher.matches(tokens, cap)
 
 
 def text_mentions(
@@ -126,6 +130,8 @@ def mask_longest_first(matches: list[tuple[int, int, str]]) -> list[tuple[int, i
     The reference means to mask each matched n-gram so its sub-n-grams are not counted again,
     but its `text.replace` has no effect; this does it.
     """
+    if len(matches) < 2:  # nothing can overlap (most sentences): no sort, no set
+        return list(matches)
     taken: set[int] = set()
     kept = []
     for first, length, key in sorted(matches, key=lambda m: (-m[1], m[0])):
