@@ -29,7 +29,7 @@ on a shared machine wrap each command in ``flock <lock file>``, see docs/benchma
     .venv/bin/python $C --append --families wikidata --wikidata 50,500,5000
     .venv/bin/python $C --append --families views --views 100000,1000000,10000000,30000000
 
-With ``WIKIFORGE_BENCH_PROFILE=DIR`` in the environment each child runs under ``py-spy record``
+With ``BENCH_PROFILE_DIR=DIR`` in the environment each child runs under ``py-spy record``
 (collapsed stacks, 25 Hz, workers included; ``pip install py-spy`` first) into ``DIR``.
 
 ``--append`` adds to the figures already in ``--out`` (a step, size and engine measured again
@@ -312,7 +312,7 @@ def run_child(
     ]
     if select:
         command += ["--select", ",".join(select)]
-    profile_dir = os.environ.get("WIKIFORGE_BENCH_PROFILE")
+    profile_dir = os.environ.get("BENCH_PROFILE_DIR")
     if profile_dir:  # py-spy (installed by hand) samples the child and its workers
         Path(profile_dir).mkdir(parents=True, exist_ok=True)
         out = Path(profile_dir) / f"{names[-1]}-{engine}-{tree.name}.txt"
