@@ -440,10 +440,12 @@ def measure_family(
     save,
     generator: str = "heaps",
     codes: list[tuple[str, str, Path]] | None = None,
+    reuse_data: bool = False,
 ) -> None:
     """Measure every step of ``family`` at each size, for each code version in ``codes``
     (``(label, sha, tree)``; default: this tree only), interleaved step by step so the versions
-    meet the same machine load.
+    meet the same machine load. ``reuse_data``: keep what an earlier run published for the
+    size (measure later steps of the line without redoing the earlier ones).
     """
     partition = {"wiki": WIKI, "wikidata": DUMP_DATE, "views": MONTH}[family]
     codes = codes or [("HEAD", "", REPO)]
@@ -456,8 +458,9 @@ def measure_family(
         datas = {}
         for label, _, _ in codes:
             data = CACHE / "data" / f"{family}-{size}-{label}"
-            shutil.rmtree(data, ignore_errors=True)
-            data.mkdir(parents=True)
+            if not reuse_data:
+                shutil.rmtree(data, ignore_errors=True)
+            data.mkdir(parents=True, exist_ok=True)
             datas[label] = data
         largest = index == len(sizes) - 1
         measured: set[str] = set()
@@ -770,6 +773,11 @@ def main(argv: list[str] | None = None) -> int:
         help="wiki dumps: vocabularies growing as in real wikis, or real pages repeated.",
     )
     parser.add_argument(
+        "--reuse-data",
+        action="store_true",
+        help="Keep the assets an earlier run published for each size (measure later steps).",
+    )
+    parser.add_argument(
         "--ref",
         action="append",
         default=[],
@@ -834,6 +842,7 @@ def main(argv: list[str] | None = None) -> int:
             save,
             args.generator,
             codes,
+            args.reuse_data,
         )
     save()
     plot(results, args.out)
