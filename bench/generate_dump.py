@@ -32,10 +32,14 @@ import re
 import sys
 import time
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parent.parent
+if str(REPO) not in sys.path:
+    sys.path.insert(0, str(REPO))
+
+from bench.support.bz2_streams import groups, write_multistream  # noqa: E402
+
 CACHE = REPO / "bench" / ".cache"
 SOURCE_NAMES = (
     "hawiki-20150406-pages-articles.xml.bz2",
@@ -50,7 +54,6 @@ _SAMPLE_PATHS = {
     "enwiki-20160501-sample-pages-articles.xml.bz2": "samples/dumps/enwiki/20160501/"
     "enwiki-20160501-pages-articles.xml.bz2",
 }
-PAGES_PER_STREAM = 100  # as in Wikimedia's multistream dumps
 MB = 1_000_000
 
 _TITLE = re.compile(rb"<title>([^<]*)</title>")
@@ -134,21 +137,6 @@ def resampled_pages(pages: list[bytes], size_bytes: int, seed: int) -> Iterator[
         yield piece
 
 
-def _compress(data: bytes) -> bytes:
-    return bz2.compress(data, 9)
-
-
-def _groups(pieces: Iterator[bytes], size: int) -> Iterator[bytes]:
-    group: list[bytes] = []
-    for piece in pieces:
-        group.append(piece)
-        if len(group) == size:
-            yield b"".join(group)
-            group = []
-    if group:
-        yield b"".join(group)
-
-
 def generate_dump(
     out_path: str | os.PathLike[str],
     size_mb: int,
@@ -188,17 +176,12 @@ def generate_dump(
         if single_stream:
             compressor = bz2.BZ2Compressor(9)
             out.write(compressor.compress(head))
-            for group in _groups(body, PAGES_PER_STREAM):
+            for group in groups(body):
                 out.write(compressor.compress(group))
             out.write(compressor.compress(footer))
             out.write(compressor.flush())
         else:
-            out.write(_compress(head))
-            with ProcessPoolExecutor(max_workers=processes) as pool:
-                # map() keeps order; chunksize batches work to amortise pickling.
-                for stream in pool.map(_compress, _groups(body, PAGES_PER_STREAM), chunksize=4):
-                    out.write(stream)
-            out.write(_compress(footer))
+            write_multistream(out, head, body, footer, processes)
     os.replace(tmp, out_path)
     stats["compressed_bytes"] = out_path.stat().st_size
     return stats

@@ -40,12 +40,13 @@ import os
 import re
 from collections import Counter
 from collections.abc import Iterator
-from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from xml.sax.saxutils import escape, quoteattr
 
 import numpy as np
+
+from bench.support.bz2_streams import write_multistream
 
 REPO = Path(__file__).resolve().parents[2]
 SHARED = REPO.parent / "shared" / "data" / "wikis"
@@ -62,7 +63,6 @@ FIT_WIKIS = {
 #: The wikis whose articles the generated text and structure are drawn from (Latin script,
 #: spaces between words, so one tokenisation fits all of them).
 TEXT_WIKIS = ("enwiki", "hawiki", "nvwiki")
-PAGES_PER_STREAM = 100
 MB = 1_000_000
 
 _PAGE = re.compile(rb"<page>.*?</page>", re.S)
@@ -487,21 +487,6 @@ def _header(pool: Pool, size_mb: float, seed: int, dbname: str) -> bytes:
     return header[:end] + note
 
 
-def _compress(data: bytes) -> bytes:
-    return bz2.compress(data, 9)
-
-
-def _streams(pages: Iterator[bytes]) -> Iterator[bytes]:
-    group: list[bytes] = []
-    for page in pages:
-        group.append(page)
-        if len(group) == PAGES_PER_STREAM:
-            yield b"".join(group)
-            group = []
-    if group:
-        yield b"".join(group)
-
-
 def generate_wiki_dump(
     out_path: str | os.PathLike[str],
     size_mb: float,
@@ -525,11 +510,7 @@ def generate_wiki_dump(
     writer = _Writer(pool, growth, int(size_mb * MB) - len(head) - len(footer), seed)
     tmp = out_path.with_name(out_path.name + ".part")
     with open(tmp, "wb") as out:
-        out.write(_compress(head))
-        with ProcessPoolExecutor(max_workers=processes) as workers:
-            for stream in workers.map(_compress, _streams(writer.pages()), chunksize=4):
-                out.write(stream)
-        out.write(_compress(footer))
+        write_multistream(out, head, writer.pages(), footer, processes)
     os.replace(tmp, out_path)
     return {
         "pages": writer.page_id,
